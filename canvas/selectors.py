@@ -1,0 +1,58 @@
+"""Reads for the canvas pages: a fixed number of queries whatever the model's size."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from opmodel.models import OperatingModel
+from opmodel.registry import Section, registry
+
+from .models import Lifecycle, MetricCategory, PrincipleGroup
+
+
+@dataclass
+class CanvasData:
+    sections: dict[str, Section]
+    purpose: Any
+    stages: list[Any]
+    metrics: list[Any]
+    principles: list[Any]
+    technologies: list[Any]
+    skills: list[Any]
+
+    @property
+    def north_star(self) -> Any:
+        return next((m for m in self.metrics if m.is_north_star), None)
+
+    def metrics_by_category(self) -> list[tuple[str, str, list[Any]]]:
+        return [
+            (c.value, c.label, [m for m in self.metrics if m.category == c.value])
+            for c in MetricCategory
+        ]
+
+    def principles_by_group(self) -> list[tuple[str, str, list[Any]]]:
+        return [
+            (g.value, g.label, [p for p in self.principles if p.group == g.value])
+            for g in PrincipleGroup
+        ]
+
+    def technologies_by_lifecycle(self) -> list[tuple[str, str, list[Any]]]:
+        return [
+            (c.value, c.label, [t for t in self.technologies if t.lifecycle == c.value])
+            for c in Lifecycle
+        ]
+
+
+def canvas_data(operating_model: OperatingModel) -> CanvasData:
+    sections = {s.key.split(".", 1)[1]: s for s in registry.sections(level=1)}
+    rows = {name: list(section.rows(operating_model)) for name, section in sections.items()}
+    return CanvasData(
+        sections=sections,
+        purpose=rows["purpose"][0] if rows["purpose"] else None,
+        stages=rows["stages"],
+        metrics=rows["metrics"],
+        principles=rows["principles"],
+        technologies=rows["technologies"],
+        skills=rows["skills"],
+    )

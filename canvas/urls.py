@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.canvas, name="canvas"),
+    path("picture/", views.picture, name="picture"),
+]

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from opmodel.access import get_model_for
+from opmodel.selectors import model_health
+from opmodel.views.types import HtmxHttpRequest
+
+from .selectors import canvas_data
+
+
+@login_required
+@require_http_methods(["GET"])
+def canvas(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """Level 1, editable in place by editors and facilitators."""
+    operating_model, access = get_model_for(request.user, slug)
+    data = canvas_data(operating_model)
+    return render(
+        request,
+        "canvas/canvas.html",
+        {
+            "om": operating_model,
+            "access": access,
+            "can_edit": access.can_edit,
+            "canvas": data,
+            "findings": model_health(operating_model, level=1),
+            "live": True,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET"])
+def picture(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """The picture on a page: the whole of Level 1 on one screen, read-only and printable."""
+    operating_model, access = get_model_for(request.user, slug)
+    return render(
+        request,
+        "canvas/picture.html",
+        {
+            "om": operating_model,
+            "access": access,
+            "canvas": canvas_data(operating_model),
+            "findings": model_health(operating_model, level=1),
+        },
+    )

@@ -1,0 +1,91 @@
+"""Who may do what in an operating model, read from django-guardian object permissions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from guardian.core import ObjectPermissionChecker
+
+from .models import ROLE_ORDER, ModelGroup, OperatingModel, Role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+
+@dataclass(frozen=True)
+class Access:
+    """A user's permissions on one operating model, computed once per request."""
+
+    operating_model: OperatingModel
+    user: AbstractBaseUser | AnonymousUser
+    perms: frozenset[str]
+    role: Role | None
+    checker: ObjectPermissionChecker | None = None
+
+    @property
+    def can_view(self) -> bool:
+        return "view_operatingmodel" in self.perms
+
+    @property
+    def can_participate(self) -> bool:
+        return "participate_operatingmodel" in self.perms
+
+    @property
+    def can_edit(self) -> bool:
+        return "change_operatingmodel" in self.perms
+
+    @property
+    def can_manage(self) -> bool:
+        return "manage_operatingmodel" in self.perms
+
+    def has_object_perm(self, perm: str, obj: object) -> bool:
+        """An object permission on a row (e.g. a team lead's ``change_squad``)."""
+        if self.checker is None:
+            return False
+        return self.checker.has_perm(perm, obj)
+
+
+def access_for(user: AbstractBaseUser | AnonymousUser, operating_model: OperatingModel) -> Access:
+    if not user.is_authenticated or not user.is_active:
+        return Access(operating_model, user, frozenset(), None)
+    checker = ObjectPermissionChecker(user)
+    perms = frozenset(checker.get_perms(operating_model))
+    role = _role_from_perms(perms)
+    return Access(operating_model, user, perms, role, checker)
+
+
+def _role_from_perms(perms: frozenset[str]) -> Role | None:
+    from .models import ROLE_PERMISSIONS
+
+    best: Role | None = None
+    for role in ROLE_ORDER:
+        if set(ROLE_PERMISSIONS[role]) <= perms:
+            best = role
+    return best
+
+
+def get_model_for(
+    user: AbstractBaseUser | AnonymousUser, slug: str
+) -> tuple[OperatingModel, Access]:
+    """The model named by ``slug`` if the user may see it; a 404 otherwise.
+
+    An unknown model and a forbidden one look the same to an outsider.
+    """
+    operating_model = get_object_or_404(OperatingModel, slug=slug)
+    access = access_for(user, operating_model)
+    if not access.can_view:
+        raise Http404("No such operating model")
+    return operating_model, access
+
+
+def role_of(user: AbstractBaseUser, operating_model: OperatingModel) -> Role | None:
+    """The role the user holds through membership (ignores superuser powers)."""
+    role = (
+        ModelGroup.objects.filter(operating_model=operating_model, group__user=user)
+        .values_list("role", flat=True)
+        .first()
+    )
+    return Role(role) if role else None

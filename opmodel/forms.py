@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+
+from opmodel.models import OperatingModel, Role
+from opmodel.starters import starter_documents
+
+
+class OperatingModelForm(forms.Form):
+    name = forms.CharField(max_length=120, help_text="e.g. Data operating model 2027")
+    organisation = forms.CharField(max_length=120)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    starter = forms.ChoiceField(
+        label="Start from",
+        widget=forms.RadioSelect,
+        initial="",
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.starters = {s.key: s for s in starter_documents()}
+        choices = [("", "A blank canvas")] + [(s.key, s.title) for s in self.starters.values()]
+        self.fields["starter"].choices = choices
+
+
+class MemberAddForm(forms.Form):
+    who = forms.CharField(label="Username or email", max_length=254)
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.PARTICIPANT)
+
+    def __init__(self, *args, operating_model: OperatingModel, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.operating_model = operating_model
+
+    def clean_who(self):
+        who = self.cleaned_data["who"].strip()
+        users = get_user_model().objects.filter(
+            Q(username__iexact=who) | Q(email__iexact=who), is_active=True
+        )
+        found = list(users[:2])
+        if not found:
+            raise forms.ValidationError(
+                f"No one with the username or email “{who}” has an account yet."
+            )
+        if len(found) > 1:
+            raise forms.ValidationError("Several accounts share that email: use the username.")
+        return found[0]
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)

@@ -1,0 +1,107 @@
+"""The core domain: operating models, roles and the versioned ``Part`` every row inherits."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import models
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+
+class Role(models.TextChoices):
+    """What a person may do in one operating model, from least to most."""
+
+    VIEWER = "viewer", "Viewer"
+    PARTICIPANT = "participant", "Participant"
+    EDITOR = "editor", "Editor"
+    FACILITATOR = "facilitator", "Facilitator"
+
+
+# Object permissions each role holds on its OperatingModel (django-guardian, through a group).
+ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    Role.VIEWER: ("view_operatingmodel",),
+    Role.PARTICIPANT: ("view_operatingmodel", "participate_operatingmodel"),
+    Role.EDITOR: ("view_operatingmodel", "participate_operatingmodel", "change_operatingmodel"),
+    Role.FACILITATOR: (
+        "view_operatingmodel",
+        "participate_operatingmodel",
+        "change_operatingmodel",
+        "manage_operatingmodel",
+        "delete_operatingmodel",
+    ),
+}
+ROLE_ORDER = [Role.VIEWER, Role.PARTICIPANT, Role.EDITOR, Role.FACILITATOR]
+
+
+class OperatingModel(models.Model):
+    """One organisation's operating model: the root every section's rows hang from."""
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=80, unique=True)
+    organisation = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [
+            ("participate_operatingmodel", "Take part: notes, proposals, votes, comments"),
+            ("manage_operatingmodel", "Facilitate: members, workshops, releases"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("model-home", kwargs={"slug": self.slug})
+
+    @property
+    def channel(self) -> str:
+        """The live-event channel of this model."""
+        return f"opmodel:model:{self.pk}"
+
+
+class ModelGroup(models.Model):
+    """The auth group that carries one role's object permissions on one operating model."""
+
+    operating_model = models.ForeignKey(
+        OperatingModel, on_delete=models.CASCADE, related_name="role_groups"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    group = models.OneToOneField(Group, on_delete=models.CASCADE, related_name="model_role")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["operating_model", "role"], name="one_group_per_role")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.operating_model} · {self.get_role_display()}"
+
+
+class Part(models.Model):
+    """Abstract base of every content row of every level.
+
+    ``revision`` is the optimistic lock: a write names the revision it started from and is
+    refused when the row has moved on. ``position`` orders rows within their section (or group).
+    Every change is recorded by django-simple-history with the acting user and a reason.
+    """
+
+    operating_model = models.ForeignKey(
+        OperatingModel, on_delete=models.CASCADE, related_name="%(app_label)s_%(class)s_set"
+    )
+    position = models.PositiveIntegerField(default=0)
+    revision = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(inherit=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "pk"]

@@ -1,0 +1,173 @@
+"""The section registry: how the core learns about the levels without importing them.
+
+Each level app registers its sections in ``AppConfig.ready()``. Everything that works across the
+whole model (the generic edit views, history, live events, health checks, the demo loader and,
+later, snapshots, diffs, import/export and PDFs) iterates this registry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from django import forms
+from django.db import models
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+    from .models import OperatingModel, Part
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One result of a health check, with a link target inside the model."""
+
+    check: str
+    severity: Severity
+    message: str
+    section: str
+    part_id: int | None = None
+
+
+HealthCheck = Callable[["OperatingModel"], Iterable[Finding]]
+# A hook run inside the write transaction before a row is saved; it may change other rows
+# (e.g. moving the north star) through the core's services.
+BeforeSave = Callable[..., None]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Section:
+    """A kind of row in the operating model, as the core sees it.
+
+    ``template`` is the page template that holds this section's partials: ``list_partial``
+    renders all rows (context: ``rows``), ``item_partial`` one row (context: ``item``).
+    ``group_field`` names the field within whose value rows are ordered (principles by group).
+    """
+
+    key: str
+    title: str
+    level: int
+    model: type[Part]
+    form: type[forms.ModelForm]
+    template: str
+    item_partial: str
+    list_partial: str
+    page: str = ""  # URL name of the page that shows this section (takes the model's slug)
+    singleton: bool = False
+    group_field: str | None = None
+    item_noun: str = "item"
+    checks: tuple[HealthCheck, ...] = ()
+    before_save: BeforeSave | None = None
+    # Extra permission rule for a row (e.g. team leads on their own squad). Given the user, the
+    # model access and the row (None for a new row), returns True when the user may change it.
+    can_change: Callable[..., bool] | None = None
+    describe: Callable[[Any], str] = str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def slug(self) -> str:
+        """The key as it appears in URLs and DOM ids."""
+        return self.key.replace(".", "-")
+
+    @property
+    def fields(self) -> list[str]:
+        return list(self.form._meta.fields or [])
+
+    def rows(self, operating_model: OperatingModel) -> models.QuerySet[Any]:
+        return self.model._default_manager.filter(operating_model=operating_model).order_by(
+            *([self.group_field] if self.group_field else []), "position", "pk"
+        )
+
+    def serialise(self, row: Part) -> dict[str, Any]:
+        """The row's content as plain data: the fields users edit, in form order."""
+        data: dict[str, Any] = {}
+        for name in self.fields:
+            value = getattr(row, name)
+            data[name] = value
+        return data
+
+    def field_label(self, name: str) -> str:
+        try:
+            return str(self.model._meta.get_field(name).verbose_name).capitalize()
+        except Exception:  # noqa: BLE001 - a computed field has no model field
+            return name.replace("_", " ").capitalize()
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of a model in the navigation: ``url_name`` takes the model's slug."""
+
+    level: int
+    title: str
+    url_name: str
+    order: int = 0
+
+
+class Registry:
+    def __init__(self) -> None:
+        self._sections: dict[str, Section] = {}
+        self._checks: list[tuple[str, HealthCheck]] = []
+        self._pages: list[Page] = []
+        self._url_modules: list[tuple[str, str]] = []
+
+    def register_page(self, page: Page) -> None:
+        self._pages.append(page)
+
+    def pages(self) -> list[Page]:
+        return sorted(self._pages, key=lambda p: (p.level, p.order))
+
+    def register_urls(self, prefix: str, module: str) -> None:
+        """Mount a level app's URL module under ``m/<slug>/<prefix>``."""
+        self._url_modules.append((prefix, module))
+
+    def url_modules(self) -> list[tuple[str, str]]:
+        return list(self._url_modules)
+
+    def register(self, section: Section) -> Section:
+        if section.key in self._sections:
+            raise ValueError(f"section {section.key!r} is registered twice")
+        self._sections[section.key] = section
+        return section
+
+    def register_check(self, name: str, check: HealthCheck) -> None:
+        """A model-wide health check that belongs to no single section."""
+        self._checks.append((name, check))
+
+    def get(self, key: str) -> Section:
+        return self._sections[key]
+
+    def find(self, slug_or_key: str) -> Section | None:
+        key = slug_or_key.replace("-", ".", 1)
+        return self._sections.get(key)
+
+    def sections(self, level: int | None = None) -> list[Section]:
+        return [s for s in self._sections.values() if level is None or s.level == level]
+
+    def checks(self) -> list[HealthCheck]:
+        section_checks = [c for s in self._sections.values() for c in s.checks]
+        return section_checks + [c for _, c in self._checks]
+
+    def for_model(self, model: type[models.Model]) -> Section | None:
+        for section in self._sections.values():
+            if section.model is model:
+                return section
+        return None
+
+
+registry = Registry()
+
+
+def user_label(user: AbstractBaseUser | AnonymousUser | None) -> str:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return "someone"
+    full = getattr(user, "get_full_name", lambda: "")()
+    return full or str(getattr(user, "username", "someone"))

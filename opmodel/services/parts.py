@@ -1,0 +1,366 @@
+"""Writes to section rows: create, update (optimistic locking with three-way merge), delete,
+reorder and revert. Every write records history with the acting user, checks the revision and
+publishes a live event once the transaction commits."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from opmodel import events
+
+if TYPE_CHECKING:
+    from opmodel.models import OperatingModel, Part
+    from opmodel.registry import Section
+
+
+@dataclass
+class StaleRevision(Exception):  # noqa: N818 - a conflict, named in the users' words
+    """A write named a revision the row has moved past, and the changes overlap.
+
+    ``current`` is the row as it is now (None if someone deleted it), ``conflicts`` the fields
+    both sides changed differently, ``merged`` what the save would be with the other side's
+    non-overlapping changes taken in and the user's input kept for the conflicting fields.
+    """
+
+    current: Part | None
+    conflicts: list[str] = field(default_factory=list)
+    merged: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        if self.current is None:
+            return "This item was deleted by someone else."
+        return "Someone else changed this item since you opened it: " + ", ".join(self.conflicts)
+
+
+def _split(section: Section, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Split data into concrete column values and many-to-many values."""
+    concrete: dict[str, Any] = {}
+    many: dict[str, Any] = {}
+    for name, value in data.items():
+        model_field = section.model._meta.get_field(name)
+        if isinstance(model_field, models.ManyToManyField):
+            many[name] = value
+        else:
+            concrete[name] = value
+    return concrete, many
+
+
+def _comparable(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, models.QuerySet | list | tuple | set):
+        return sorted(v.pk if isinstance(v, models.Model) else v for v in value)
+    return value
+
+
+def _current_values(section: Section, row: Part, names: list[str]) -> dict[str, Any]:
+    values = {}
+    for name in names:
+        model_field = section.model._meta.get_field(name)
+        if isinstance(model_field, models.ManyToManyField):
+            values[name] = list(getattr(row, name).all())
+        else:
+            values[name] = getattr(row, name)
+    return values
+
+
+def _record(section: Section, row: Part, *, actor: Any, reason: str, update: bool) -> None:
+    section.model.history.bulk_history_create(  # type: ignore[attr-defined]
+        [row], update=update, default_user=actor, default_change_reason=reason
+    )
+
+
+def _next_position(section: Section, operating_model: OperatingModel, group: Any) -> int:
+    rows = section.model._default_manager.filter(operating_model=operating_model)
+    if section.group_field:
+        rows = rows.filter(**{section.group_field: group})
+    top = rows.aggregate(top=Max("position"))["top"]
+    return 0 if top is None else top + 1
+
+
+def _announce(section: Section, row: Part, action: str, actor: Any) -> None:
+    events.part_event(
+        channel=row.operating_model.channel if hasattr(row, "operating_model") else "",
+        section=section.key,
+        part_id=row.pk,
+        revision=row.revision,
+        action=action,
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def part_create(
+    *,
+    section: Section,
+    operating_model: OperatingModel,
+    actor: Any,
+    data: dict[str, Any],
+    reason: str = "",
+) -> Part:
+    """Add a row at the end of its section (or of its group)."""
+    concrete, many = _split(section, data)
+    row = section.model(operating_model=operating_model, **concrete)
+    row.position = _next_position(
+        section, operating_model, concrete.get(section.group_field) if section.group_field else None
+    )
+    if section.before_save is not None:
+        section.before_save(section=section, part=row, actor=actor, creating=True)
+    row.full_clean(exclude=list(many))
+    row._history_user = actor  # type: ignore[attr-defined]
+    row._change_reason = reason or f"Added {section.item_noun}"  # type: ignore[attr-defined]
+    row.save()
+    for name, value in many.items():
+        getattr(row, name).set(value)
+    _announce(section, row, "created", actor)
+    return row
+
+
+def _base_values(section: Section, row: Part, revision: int, names: list[str]) -> dict | None:
+    """The row's values at ``revision``, from its history (None if history has no such row)."""
+    historical = (
+        section.model.history.filter(id=row.pk, revision=revision)  # type: ignore[attr-defined]
+        .order_by("-history_id")
+        .first()
+    )
+    if historical is None:
+        return None
+    concrete = {n: getattr(historical, n) for n in names if not _is_many(section, n)}
+    return concrete
+
+
+def _is_many(section: Section, name: str) -> bool:
+    return isinstance(section.model._meta.get_field(name), models.ManyToManyField)
+
+
+def _merge(
+    section: Section, current: Part, base_revision: int, data: dict[str, Any]
+) -> tuple[dict[str, Any], list[str]]:
+    """Three-way merge of the user's ``data`` (started from ``base_revision``) onto ``current``.
+
+    A field only the other side changed keeps their value, a field only this user changed takes
+    the user's, and a field both changed to different values is a conflict.
+    """
+    names = list(data)
+    theirs = _current_values(section, current, names)
+    base = _base_values(section, current, base_revision, names)
+    merged: dict[str, Any] = {}
+    conflicts: list[str] = []
+    for name in names:
+        mine_v, theirs_v = _comparable(data[name]), _comparable(theirs[name])
+        if mine_v == theirs_v:
+            merged[name] = data[name]
+            continue
+        if base is None or name not in base:
+            # No record of what the user started from: any difference is a conflict.
+            conflicts.append(name)
+            merged[name] = data[name]
+            continue
+        base_v = _comparable(base[name])
+        if mine_v == base_v:
+            merged[name] = theirs[name]  # only they changed it
+        elif theirs_v == base_v:
+            merged[name] = data[name]  # only I changed it
+        else:
+            conflicts.append(name)
+            merged[name] = data[name]
+    return merged, conflicts
+
+
+@transaction.atomic
+def part_update(
+    *,
+    section: Section,
+    part: Part,
+    revision: int,
+    actor: Any,
+    data: dict[str, Any],
+    reason: str = "",
+) -> Part:
+    """Change a row's fields, refusing a stale ``revision`` unless the changes merge cleanly.
+
+    The check and the increment are one ``UPDATE ... WHERE revision = N``. When the row has moved
+    on, the user's changes are merged three-way against the version they started from: changes
+    to different fields both survive; overlapping ones raise :class:`StaleRevision`.
+    """
+    model = section.model
+    current = model._default_manager.filter(pk=part.pk).first()
+    if current is None:
+        raise StaleRevision(None, [], dict(data))
+    if current.revision != revision:
+        merged, conflicts = _merge(section, current, revision, data)
+        if conflicts:
+            raise StaleRevision(current, conflicts, merged)
+        data, revision = merged, current.revision
+
+    concrete, many = _split(section, data)
+    candidate = copy.copy(current)
+    for name, value in concrete.items():
+        setattr(candidate, name, value)
+    if section.before_save is not None:
+        section.before_save(section=section, part=candidate, actor=actor, creating=False)
+    candidate.full_clean(exclude=list(many))
+    now = timezone.now()
+    columns = {
+        model._meta.get_field(n).attname: getattr(candidate, model._meta.get_field(n).attname)
+        for n in concrete
+    }
+    changed = model._default_manager.filter(pk=part.pk, revision=revision).update(
+        **columns, revision=F("revision") + 1, updated_at=now
+    )
+    if not changed:
+        # Someone saved between our read and our write: start again from their version.
+        fresh = model._default_manager.filter(pk=part.pk).first()
+        raise StaleRevision(fresh, list(data), dict(data))
+    for name, value in many.items():
+        getattr(candidate, name).set(value)
+    candidate.revision = revision + 1
+    candidate.updated_at = now
+    candidate._change_reason = reason  # type: ignore[attr-defined]
+    _record(
+        section, candidate, actor=actor, reason=reason or f"Edited {section.item_noun}", update=True
+    )
+    _announce(section, candidate, "updated", actor)
+    return candidate
+
+
+@transaction.atomic
+def part_set_fields(
+    *, section: Section, part: Part, actor: Any, data: dict[str, Any], reason: str
+) -> Part:
+    """A system-made change to a row (e.g. the north star moving elsewhere), on its current
+    revision. Used by sections' ``before_save`` hooks."""
+    current = section.model._default_manager.get(pk=part.pk)
+    return part_update(
+        section=section,
+        part=current,
+        revision=current.revision,
+        actor=actor,
+        data=data,
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def part_delete(
+    *, section: Section, part: Part, revision: int, actor: Any, reason: str = ""
+) -> None:
+    """Delete a row, unless it changed since the user looked at it."""
+    model = section.model
+    if section.singleton:
+        raise ValidationError(f"The {section.item_noun} cannot be deleted, only edited.")
+    locked = model._default_manager.filter(pk=part.pk, revision=revision).update(
+        revision=F("revision")
+    )
+    if not locked:
+        raise StaleRevision(model._default_manager.filter(pk=part.pk).first())
+    row = model._default_manager.get(pk=part.pk)
+    row._history_user = actor  # type: ignore[attr-defined]
+    row._change_reason = reason or f"Deleted {section.item_noun}"  # type: ignore[attr-defined]
+    pk = row.pk
+    channel = row.operating_model.channel
+    row.delete()
+    events.part_event(
+        channel=channel,
+        section=section.key,
+        part_id=pk,
+        revision=None,
+        action="deleted",
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def part_reorder(
+    *,
+    section: Section,
+    operating_model: OperatingModel,
+    ordered_ids: list[int],
+    actor: Any,
+    group: Any = None,
+) -> list[Part]:
+    """Put the rows of a section (or of one group) in the given order.
+
+    Rows missing from ``ordered_ids`` (added by someone else meanwhile) keep their relative order
+    after the named ones; unknown ids (deleted meanwhile, or another model's) are ignored. Moving
+    does not bump revisions: it never conflicts with someone editing a row's content.
+    """
+    rows = list(section.rows(operating_model))
+    if section.group_field:
+        rows = [r for r in rows if getattr(r, section.group_field) == group]
+    by_id = {r.pk: r for r in rows}
+    seen: set[int] = set()
+    ordered: list[Part] = []
+    for pk in ordered_ids:
+        if pk in by_id and pk not in seen:
+            ordered.append(by_id[pk])
+            seen.add(pk)
+    ordered += [r for r in rows if r.pk not in seen]
+    moved = []
+    for position, row in enumerate(ordered):
+        if row.position != position:
+            row.position = position
+            moved.append(row)
+    if moved:
+        section.model._default_manager.bulk_update(moved, ["position"])
+        section.model.history.bulk_history_create(  # type: ignore[attr-defined]
+            moved, update=True, default_user=actor, default_change_reason="Reordered"
+        )
+        events.part_event(
+            channel=operating_model.channel,
+            section=section.key,
+            part_id=None,
+            revision=None,
+            action="moved",
+            actor=actor,
+        )
+    return ordered
+
+
+def part_move(*, section: Section, part: Part, offset: int, actor: Any) -> list[Part]:
+    """Move a row up (negative) or down (positive) within its section or group."""
+    group = getattr(part, section.group_field) if section.group_field else None
+    rows = list(section.rows(part.operating_model))
+    if section.group_field:
+        rows = [r for r in rows if getattr(r, section.group_field) == group]
+    ids = [r.pk for r in rows]
+    if part.pk not in ids:
+        return rows
+    index = ids.index(part.pk)
+    target = max(0, min(len(ids) - 1, index + offset))
+    ids.insert(target, ids.pop(index))
+    return part_reorder(
+        section=section,
+        operating_model=part.operating_model,
+        ordered_ids=ids,
+        actor=actor,
+        group=group,
+    )
+
+
+def part_revert(
+    *, section: Section, part: Part, history_id: int, revision: int, actor: Any
+) -> Part:
+    """Bring a row's content back to one of its earlier versions, as a new change."""
+    historical = section.model.history.get(  # type: ignore[attr-defined]
+        history_id=history_id, id=part.pk
+    )
+    data = {
+        name: getattr(historical, name) for name in section.fields if not _is_many(section, name)
+    }
+    when = timezone.localtime(historical.history_date).strftime("%d %b %Y %H:%M")
+    return part_update(
+        section=section,
+        part=part,
+        revision=revision,
+        actor=actor,
+        data=data,
+        reason=f"Reverted to the version of {when}",
+    )

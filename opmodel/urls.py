@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from opmodel.registry import registry
+from opmodel.views import models, parts, stream
+
+part_patterns = [
+    path("", parts.section_list, name="section-list"),
+    path("new/", parts.part_new, name="part-new"),
+    path("reorder/", parts.part_reorder, name="part-reorder"),
+    path("<int:pk>/", parts.part_detail, name="part-detail"),
+    path("<int:pk>/edit/", parts.part_edit, name="part-edit"),
+    path("<int:pk>/delete/", parts.part_delete, name="part-delete"),
+    path("<int:pk>/move/", parts.part_move, name="part-move"),
+    path("<int:pk>/history/", parts.part_history, name="part-history"),
+    path("<int:pk>/revert/<int:history_id>/", parts.part_revert, name="part-revert"),
+]
+
+model_patterns = [
+    path("", models.model_home, name="model-home"),
+    path("members/", models.members, name="members"),
+    path("members/<int:user_id>/role/", models.member_role, name="member-role"),
+    path("members/<int:user_id>/remove/", models.member_remove, name="member-remove"),
+    path("health/", models.model_health, name="model-health"),
+    path("events/", stream.model_stream, name="model-events"),
+    path("s/<str:key>/", include(part_patterns)),
+]
+# Level apps mount their pages through the registry: the core never imports them.
+model_patterns += [path(prefix, include(module)) for prefix, module in registry.url_modules()]
+
+urlpatterns = [
+    path("", models.dashboard, name="dashboard"),
+    path("models/new/", models.model_new, name="model-new"),
+    path("m/<slug:slug>/", include(model_patterns)),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "accounts/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,180 @@
+"""Dashboard, model creation, the model's home, members and health."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from opmodel import selectors, services
+from opmodel.access import get_model_for
+from opmodel.forms import MemberAddForm, OperatingModelForm, RoleForm
+from opmodel.models import Role
+from opmodel.registry import registry
+from opmodel.views.types import HtmxHttpRequest
+
+
+@login_required
+@require_http_methods(["GET"])
+def dashboard(request: HtmxHttpRequest) -> HttpResponse:
+    cards = selectors.models_for_user(request.user)
+    return render(request, "opmodel/dashboard.html", {"cards": cards})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def model_new(request: HtmxHttpRequest) -> HttpResponse:
+    form = OperatingModelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        starter_key = form.cleaned_data["starter"]
+        starter = form.starters[starter_key].document if starter_key else None
+        try:
+            operating_model = services.operating_model_create(
+                actor=request.user,
+                name=form.cleaned_data["name"],
+                organisation=form.cleaned_data["organisation"],
+                description=form.cleaned_data["description"],
+                starter=starter,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Created “{operating_model.name}”. You are its facilitator.")
+            return redirect(operating_model.get_absolute_url())
+    status = 422 if request.method == "POST" else 200
+    return render(request, "opmodel/model_new.html", {"form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET"])
+def model_home(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    operating_model, access = get_model_for(request.user, slug)
+    pages = registry.pages()
+    if pages:
+        return redirect(pages[0].url_name, slug=operating_model.slug)
+    raise Http404("This model has no pages")
+
+
+@login_required
+@require_http_methods(["GET"])
+def model_health(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    operating_model, access = get_model_for(request.user, slug)
+    findings = selectors.model_health(operating_model)
+    sections = {s.key: s for s in registry.sections()}
+    return render(
+        request,
+        "opmodel/health.html",
+        {
+            "om": operating_model,
+            "access": access,
+            "findings": findings,
+            "sections": sections,
+        },
+    )
+
+
+def _require_manage(request: HtmxHttpRequest, slug: str):
+    operating_model, access = get_model_for(request.user, slug)
+    if not access.can_manage:
+        raise PermissionDenied("Only facilitators manage members.")
+    return operating_model, access
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def members(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    operating_model, access = get_model_for(request.user, slug)
+    form = MemberAddForm(request.POST or None, operating_model=operating_model)
+    status = 200
+    if request.method == "POST":
+        if not access.can_manage:
+            raise PermissionDenied("Only facilitators manage members.")
+        if form.is_valid():
+            user = form.cleaned_data["who"]
+            try:
+                services.member_add(
+                    operating_model=operating_model,
+                    actor=request.user,
+                    user=user,
+                    role=form.cleaned_data["role"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                role = Role(form.cleaned_data["role"]).label.lower()
+                messages.success(request, f"{user.get_username()} is now {role}.")
+                return redirect("members", slug=slug)
+        status = 422
+    return render(
+        request,
+        "opmodel/members.html",
+        {
+            "om": operating_model,
+            "access": access,
+            "form": form,
+            "members": selectors.members_of(operating_model),
+            "roles": Role.choices,
+        },
+        status=status,
+    )
+
+
+def _member(operating_model, user_id: int):
+    user = (
+        get_user_model()
+        .objects.filter(pk=user_id, groups__model_role__operating_model=operating_model)
+        .first()
+    )
+    if user is None:
+        raise Http404("No such member")
+    return user
+
+
+@login_required
+@require_POST
+def member_role(request: HtmxHttpRequest, slug: str, user_id: int) -> HttpResponse:
+    operating_model, access = _require_manage(request, slug)
+    user = _member(operating_model, user_id)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose one of the roles.")
+        return redirect("members", slug=slug)
+    try:
+        services.member_set_role(
+            operating_model=operating_model,
+            actor=request.user,
+            user=user,
+            role=form.cleaned_data["role"],
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            f"{user.get_username()} is now {Role(form.cleaned_data['role']).label.lower()}.",
+        )
+    return redirect("members", slug=slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_remove(request: HtmxHttpRequest, slug: str, user_id: int) -> HttpResponse:
+    operating_model, access = _require_manage(request, slug)
+    user = _member(operating_model, user_id)
+    if request.method == "POST":
+        try:
+            services.member_remove(operating_model=operating_model, actor=request.user, user=user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"Removed {user.get_username()} from {operating_model}.")
+        return redirect("members", slug=slug)
+    return render(
+        request,
+        "opmodel/member_remove.html",
+        {"om": operating_model, "access": access, "member": user},
+    )

@@ -1,0 +1,462 @@
+"""Generic views for the rows of any registered section: display, add, edit (with conflicts),
+delete, reorder, history and revert. They speak HTTP only; the services do the writing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Model
+from django.forms import modelform_factory
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import reswap, retarget
+
+from opmodel import services
+from opmodel.access import Access, get_model_for
+from opmodel.models import OperatingModel, Part
+from opmodel.registry import Section, registry
+from opmodel.views.types import HtmxHttpRequest
+
+
+def _section(key: str) -> Section:
+    section = registry.find(key)
+    if section is None:
+        raise Http404("No such section")
+    return section
+
+
+def _part(section: Section, operating_model: OperatingModel, pk: int) -> Part:
+    part = section.model._default_manager.filter(operating_model=operating_model, pk=pk).first()
+    if part is None:
+        raise Http404("No such item")
+    return part
+
+
+def can_change(access: Access, section: Section, part: Part | None = None) -> bool:
+    if section.can_change is not None:
+        return section.can_change(access=access, section=section, part=part)
+    return access.can_edit
+
+
+def _require_change(access: Access, section: Section, part: Part | None = None) -> None:
+    # Members who may read get a 403; outsiders never got this far (404).
+    if not can_change(access, section, part):
+        raise PermissionDenied("You can read this section but not change it.")
+
+
+def _load(request: HtmxHttpRequest, slug: str, key: str) -> tuple[OperatingModel, Access, Section]:
+    operating_model, access = get_model_for(request.user, slug)
+    return operating_model, access, _section(key)
+
+
+def page_url(section: Section, operating_model: OperatingModel) -> str:
+    url = (
+        reverse(section.page, kwargs={"slug": operating_model.slug})
+        if section.page
+        else (operating_model.get_absolute_url())
+    )
+    return f"{url}#section-{section.slug}"
+
+
+def _context(
+    operating_model: OperatingModel, access: Access, section: Section, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "om": operating_model,
+        "access": access,
+        "section": section,
+        "can_edit": can_change(access, section),
+        **extra,
+    }
+
+
+def _form_class(section: Section, field: str | None) -> type[forms.ModelForm]:
+    if field is None:
+        return section.form
+    if field not in section.fields:
+        raise Http404("No such field")
+    return modelform_factory(section.model, form=section.form, fields=[field])
+
+
+def _field(request: HtmxHttpRequest) -> str | None:
+    return request.GET.get("field") or None
+
+
+def _render_list(request: HtmxHttpRequest, ctx: dict[str, Any], status: int = 200) -> HttpResponse:
+    section: Section = ctx["section"]
+    ctx["rows"] = section.rows(ctx["om"])
+    response = render(request, f"{section.template}#{section.list_partial}", ctx, status=status)
+    return reswap(retarget(response, f"#section-{section.slug}"), "outerHTML")
+
+
+def _render_item(request: HtmxHttpRequest, ctx: dict[str, Any], status: int = 200) -> HttpResponse:
+    section: Section = ctx["section"]
+    response = render(request, f"{section.template}#{section.item_partial}", ctx, status=status)
+    return reswap(retarget(response, f"#part-{section.slug}-{ctx['item'].pk}"), "outerHTML")
+
+
+def _render_form(request: HtmxHttpRequest, ctx: dict[str, Any], status: int = 200) -> HttpResponse:
+    template = "opmodel/_part_form.html" if request.htmx else "opmodel/part_form_page.html"
+    return render(request, template, ctx, status=status)
+
+
+@login_required
+@require_http_methods(["GET"])
+def section_list(request: HtmxHttpRequest, slug: str, key: str) -> HttpResponse:
+    operating_model, access, section = _load(request, slug, key)
+    if not request.htmx:
+        return redirect(page_url(section, operating_model))
+    ctx = _context(operating_model, access, section)
+    ctx["rows"] = section.rows(operating_model)
+    return render(request, f"{section.template}#{section.list_partial}", ctx)
+
+
+@login_required
+@require_http_methods(["GET"])
+def part_detail(request: HtmxHttpRequest, slug: str, key: str, pk: int) -> HttpResponse:
+    operating_model, access, section = _load(request, slug, key)
+    item = _part(section, operating_model, pk)
+    if not request.htmx:
+        return redirect(page_url(section, operating_model))
+    ctx = _context(operating_model, access, section, item=item)
+    return render(request, f"{section.template}#{section.item_partial}", ctx)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def part_new(request: HtmxHttpRequest, slug: str, key: str) -> HttpResponse:
+    operating_model, access, section = _load(request, slug, key)
+    _require_change(access, section)
+    if section.singleton:
+        raise Http404("This section has exactly one item")
+    ctx = _context(
+        operating_model,
+        access,
+        section,
+        mode="new",
+        action=request.get_full_path(),
+        cancel_url=page_url(section, operating_model),
+    )
+    if request.method == "POST":
+        form = section.form(request.POST)
+        if form.is_valid():
+            try:
+                services.part_create(
+                    section=section,
+                    operating_model=operating_model,
+                    actor=request.user,
+                    data=form.cleaned_data,
+                )
+            except ValidationError as error:
+                _attach(form, error)
+            else:
+                if request.htmx:
+                    return _render_list(request, ctx)
+                messages.success(request, f"Added the {section.item_noun}.")
+                return redirect(page_url(section, operating_model))
+        ctx["form"] = form
+        return _render_form(request, ctx, status=422)
+    initial = {}
+    if section.group_field and request.GET.get("group"):
+        initial[section.group_field] = request.GET["group"]
+    ctx["form"] = section.form(initial=initial)
+    ctx["form_id"] = f"new-{section.slug}-{request.GET.get('group', 'all')}"
+    return _render_form(request, ctx)
+
+
+def _attach(form: forms.BaseForm, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _revision(request: HtmxHttpRequest) -> int:
+    try:
+        return int(request.POST.get("revision", ""))
+    except ValueError as exc:
+        raise ValidationError("The form is missing its revision: reload the page.") from exc
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def part_edit(request: HtmxHttpRequest, slug: str, key: str, pk: int) -> HttpResponse:
+    operating_model, access, section = _load(request, slug, key)
+    item = _part(section, operating_model, pk)
+    _require_change(access, section, item)
+    field = _field(request)
+    form_class = _form_class(section, field)
+    ctx = _context(
+        operating_model,
+        access,
+        section,
+        item=item,
+        mode="edit",
+        field=field,
+        action=request.get_full_path(),
+        cancel_url=page_url(section, operating_model),
+        form_id=f"field-{section.slug}-{item.pk}-{field}"
+        if field
+        else f"part-{section.slug}-{item.pk}",
+    )
+    if request.method == "POST":
+        form = form_class(request.POST, instance=section.model(operating_model=operating_model))
+        ctx["form"] = form
+        try:
+            revision = _revision(request)
+        except ValidationError as error:
+            form.is_valid()
+            _attach(form, error)
+            return _render_form(request, ctx, status=422)
+        if form.is_valid():
+            data = {name: form.cleaned_data[name] for name in form_class._meta.fields or []}
+            try:
+                saved = services.part_update(
+                    section=section, part=item, revision=revision, actor=request.user, data=data
+                )
+            except services.StaleRevision as conflict:
+                return _conflict(request, ctx, conflict, form_class, data)
+            except ValidationError as error:
+                _attach(form, error)
+            else:
+                if request.htmx:
+                    ctx["item"] = saved
+                    ctx["saved"] = True
+                    return _render_item(request, ctx)
+                messages.success(request, f"Saved the {section.item_noun}.")
+                return redirect(page_url(section, operating_model))
+        ctx["revision"] = revision
+        return _render_form(request, ctx, status=422)
+    ctx["form"] = form_class(instance=item)
+    ctx["revision"] = item.revision
+    return _render_form(request, ctx)
+
+
+def _conflict(
+    request: HtmxHttpRequest,
+    ctx: dict[str, Any],
+    conflict: services.StaleRevision,
+    form_class: type[forms.ModelForm],
+    data: dict[str, Any],
+) -> HttpResponse:
+    """409: show theirs beside yours; the form keeps what the user typed."""
+    section: Section = ctx["section"]
+    current = conflict.current
+    rows = []
+    if current is not None:
+        for name in conflict.conflicts:
+            bound = form_class(instance=current)
+            rows.append(
+                {
+                    "label": section.field_label(name),
+                    "theirs": _display(current, name),
+                    "theirs_raw": bound[name].value() if name in bound.fields else "",
+                    "yours": _display_value(section, name, data.get(name)),
+                    "name": name,
+                }
+            )
+        # Unbound, from the merge: their non-overlapping changes are taken in, and the
+        # conflicting fields hold what this user typed.
+        ctx["form"] = form_class(instance=current, initial=conflict.merged)
+        ctx["revision"] = current.revision
+        last = current.history.order_by("-history_id").select_related("history_user").first()
+        ctx["changed_by"] = getattr(last, "history_user", None)
+    ctx.update(conflict=conflict, conflict_rows=rows, deleted=current is None)
+    template = "opmodel/_conflict.html" if request.htmx else "opmodel/conflict_page.html"
+    return render(request, template, ctx, status=409)
+
+
+def _display(row: Model, name: str) -> str:
+    getter = getattr(row, f"get_{name}_display", None)
+    value = getter() if callable(getter) else getattr(row, name)
+    return _display_plain(value)
+
+
+def _display_value(section: Section, name: str, value: Any) -> str:
+    model_field = section.model._meta.get_field(name)
+    choices = dict(getattr(model_field, "flatchoices", []) or [])
+    if choices and value in choices:
+        return str(choices[value])
+    return _display_plain(value)
+
+
+def _display_plain(value: Any) -> str:
+    if value is True:
+        return "Yes"
+    if value is False:
+        return "No"
+    if value in (None, ""):
+        return "(empty)"
+    return str(value)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def part_delete(request: HtmxHttpRequest, slug: str, key: str, pk: int) -> HttpResponse:
+    operating_model, access, section = _load(request, slug, key)
+    item = _part(section, operating_model, pk)
+    _require_change(access, section, item)
+    if section.singleton:
+        raise Http404("This item cannot be deleted")
+    ctx = _context(
+        operating_model, access, section, item=item, cancel_url=page_url(section, operating_model)
+    )
+    if request.method == "POST":
+        try:
+            services.part_delete(
+                section=section, part=item, revision=_revision(request), actor=request.user
+            )
+        except services.StaleRevision as conflict:
+            if conflict.current is None:  # already gone: what the user wanted
+                return _render_list(request, ctx) if request.htmx else redirect(ctx["cancel_url"])
+            ctx["item"] = conflict.current
+            ctx["stale"] = True
+            template = (
+                "opmodel/_part_delete.html" if request.htmx else "opmodel/part_delete_page.html"
+            )
+            return render(request, template, ctx, status=409)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(ctx["cancel_url"])
+        if request.htmx:
+            return _render_list(request, ctx)
+        messages.success(request, f"Deleted the {section.item_noun} “{item}”.")
+        return redirect(ctx["cancel_url"])
+    template = "opmodel/_part_delete.html" if request.htmx else "opmodel/part_delete_page.html"
+    return render(request, template, ctx)
+
+
+@login_required
+@require_POST
+def part_move(request: HtmxHttpRequest, slug: str, key: str, pk: int) -> HttpResponse:
+    operating_model, access, section = _load(request, slug, key)
+    item = _part(section, operating_model, pk)
+    _require_change(access, section, item)
+    try:
+        offset = int(request.POST.get("offset", "0"))
+    except ValueError:
+        offset = 0
+    if offset:
+        services.part_move(section=section, part=item, offset=offset, actor=request.user)
+    ctx = _context(operating_model, access, section)
+    if request.htmx:
+        return _render_list(request, ctx)
+    return redirect(page_url(section, operating_model))
+
+
+@login_required
+@require_POST
+def part_reorder(request: HtmxHttpRequest, slug: str, key: str) -> HttpResponse:
+    operating_model, access, section = _load(request, slug, key)
+    _require_change(access, section)
+    try:
+        ids = [int(v) for v in request.POST.getlist("order")]
+    except ValueError:
+        return HttpResponse("The order must list item ids.", status=400)
+    group = request.POST.get("group") if section.group_field else None
+    services.part_reorder(
+        section=section,
+        operating_model=operating_model,
+        ordered_ids=ids,
+        actor=request.user,
+        group=group,
+    )
+    ctx = _context(operating_model, access, section)
+    if request.htmx:
+        return _render_list(request, ctx)
+    return redirect(page_url(section, operating_model))
+
+
+@login_required
+@require_http_methods(["GET"])
+def part_history(request: HtmxHttpRequest, slug: str, key: str, pk: int) -> HttpResponse:
+    operating_model, access, section = _load(request, slug, key)
+    item = _part(section, operating_model, pk)
+    records = list(
+        item.history.select_related("history_user").order_by("history_date", "history_id")
+    )
+    versions = []
+    previous = None
+    for record in records:
+        changes = []
+        if previous is not None:
+            delta = record.diff_against(previous, included_fields=section.fields)
+            changes = [
+                {
+                    "label": section.field_label(c.field),
+                    "old": _display_value(section, c.field, c.old),
+                    "new": _display_value(section, c.field, c.new),
+                }
+                for c in delta.changes
+            ]
+        else:
+            changes = [
+                {
+                    "label": section.field_label(name),
+                    "old": None,
+                    "new": _display_value(section, name, getattr(record, name)),
+                }
+                for name in section.fields
+                if getattr(record, name) not in ("", None, False)
+            ]
+        versions.append(
+            {
+                "record": record,
+                "changes": changes,
+                "content_changed": bool(changes) and previous is not None,
+            }
+        )
+        previous = record
+    versions.reverse()
+    ctx = _context(
+        operating_model,
+        access,
+        section,
+        item=item,
+        versions=versions,
+        can_revert=can_change(access, section, item),
+        back_url=page_url(section, operating_model),
+    )
+    return render(request, "opmodel/part_history.html", ctx)
+
+
+@login_required
+@require_POST
+def part_revert(
+    request: HtmxHttpRequest, slug: str, key: str, pk: int, history_id: int
+) -> HttpResponse:
+    operating_model, access, section = _load(request, slug, key)
+    item = _part(section, operating_model, pk)
+    _require_change(access, section, item)
+    if not item.history.filter(history_id=history_id).exists():
+        raise Http404("No such version")
+    history_url = reverse("part-history", kwargs={"slug": slug, "key": key, "pk": pk})
+    try:
+        services.part_revert(
+            section=section,
+            part=item,
+            history_id=history_id,
+            revision=_revision(request),
+            actor=request.user,
+        )
+    except services.StaleRevision:
+        messages.error(
+            request,
+            "The item changed while you were looking: check the latest "
+            "version and revert again if you still want to.",
+        )
+    except ValidationError as error:
+        messages.error(request, "That version cannot be restored: " + " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            f"Reverted the {section.item_noun}. The revert is a new version: nothing was lost.",
+        )
+    return redirect(history_url)

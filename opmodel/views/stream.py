@@ -1,0 +1,52 @@
+"""The live event stream (server-sent events), served by async views under ASGI."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+
+from opmodel import events
+from opmodel.access import get_model_for
+
+
+def _check(request: HttpRequest, slug: str):
+    if not request.user.is_authenticated:
+        raise Http404("No such operating model")
+    operating_model, _access = get_model_for(request.user, slug)
+    return operating_model
+
+
+def format_event(name: str, data: dict) -> str:
+    return f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+
+
+async def model_stream(request: HttpRequest, slug: str) -> HttpResponse:
+    """Stream the model's live events; a comment every few seconds keeps proxies open."""
+    if request.method != "GET":
+        return HttpResponse(status=405, headers={"Allow": "GET"})
+    operating_model = await sync_to_async(_check)(request, slug)
+    heartbeat = settings.OPMODEL_SSE_HEARTBEAT_SECONDS
+    hub = events.broadcaster()
+
+    async def stream() -> AsyncIterator[str]:
+        subscription = hub.subscribe(operating_model.channel)
+        try:
+            # retry: how long the browser waits before reconnecting after a drop.
+            yield "retry: 2000\n" + format_event("hello", {"model": operating_model.slug})
+            while True:
+                message = await subscription.get(timeout=heartbeat)
+                if message is None:
+                    yield ": keep-alive\n\n"
+                    continue
+                yield format_event(message.get("type", "change"), message)
+        finally:
+            hub.unsubscribe(subscription)
+
+    response = StreamingHttpResponse(stream(), content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"  # nginx and friends: do not buffer the stream
+    return response

@@ -1,0 +1,165 @@
+/* opmodel: live updates, drag-and-drop reordering, keyboard shortcuts and feedback.
+   Everything here enhances pages that work without JavaScript. */
+(function () {
+  "use strict";
+
+  function toast(text, kind) {
+    var box = document.getElementById("live-toasts");
+    if (!box) return;
+    var p = document.createElement("p");
+    p.className = "toast toast-" + (kind || "info");
+    p.textContent = text;
+    box.appendChild(p);
+    setTimeout(function () { p.classList.add("fade"); }, 4000);
+    setTimeout(function () { p.remove(); }, 4600);
+  }
+
+  function cssId(s) { return s.replace(/\./g, "-"); }
+
+  function isEditing(el) {
+    return !!(el && (el.matches(".part-form-wrap, .part-confirm") || el.querySelector(".part-form-wrap, .part-confirm")));
+  }
+
+  function refresh(el) {
+    if (!el || !el.dataset.url) return;
+    htmx.ajax("GET", el.dataset.url, { target: el, swap: "outerHTML" });
+  }
+
+  function refreshSection(section) {
+    if (isEditing(section)) {
+      section.dataset.stale = "1";  // refreshed once the open form closes
+      return;
+    }
+    delete section.dataset.stale;
+    refresh(section);
+  }
+
+  /* A change event names a section, a row and its revision. The browser re-fetches the partials
+     it shows, through its own permissions; an open form is never replaced under someone's hands. */
+  function onChange(data) {
+    var me = document.getElementById("main").dataset.user;
+    var section = document.querySelector('[data-live-section="' + data.section + '"]');
+    if (!section) return;
+    if (data.action === "updated" && data.id) {
+      var item = document.getElementById("part-" + cssId(data.section) + "-" + data.id);
+      if (!item) return;
+      if (isEditing(item)) {
+        var form = item.querySelector("form[data-revision]") || (item.matches("form") ? item : null);
+        var notice = item.querySelector(".live-notice");
+        if (form && String(data.actor_id) !== me && notice && Number(form.dataset.revision) < data.revision) {
+          notice.hidden = false;
+          notice.textContent = data.actor + " just changed this. If you save, you will see both versions and nothing is lost.";
+        }
+        return;
+      }
+      refresh(item);
+    } else {
+      refreshSection(section);
+    }
+    if (String(data.actor_id) !== me) toast(data.actor + " " + data.action + " " + (section.getAttribute("aria-label") || (section.querySelector("h2") || {}).textContent || "the model"), "live");
+  }
+
+  function resyncAll() {
+    document.querySelectorAll("[data-live-section]").forEach(refreshSection);
+  }
+
+  var pollTimer = null;
+  var opened = false;
+  function setStatus(state, label) {
+    var el = document.getElementById("live-status");
+    if (!el) return;
+    el.dataset.state = state;
+    el.querySelector(".label").textContent = label;
+  }
+
+  document.addEventListener("htmx:sseOpen", function () {
+    setStatus("live", "Live");
+    if (pollTimer) { clearInterval(pollTimer); pollTimer = null; }
+    // A reconnecting stream has missed events (no Last-Event-ID): fetch what we show.
+    if (opened) resyncAll();
+    opened = true;
+  });
+  document.addEventListener("htmx:sseError", function () {
+    setStatus("offline", "Reconnecting…");
+    if (!pollTimer) pollTimer = setInterval(resyncAll, 10000);  // fall back to polling
+  });
+  document.addEventListener("htmx:sseMessage", function (e) {
+    var msg = e.detail;
+    if (!msg || msg.type !== "change") return;
+    try { onChange(JSON.parse(msg.data)); } catch (err) { console.error(err); }
+  });
+
+  /* Feedback for refused requests that htmx does not swap. */
+  document.addEventListener("htmx:responseError", function (e) {
+    var s = e.detail.xhr.status;
+    var text = s === 403 ? "Your role does not let you change this." :
+               s === 404 ? "That item no longer exists: it may have been deleted." :
+               "Something went wrong (" + s + "). Nothing was lost: try again.";
+    toast(text, "error");
+  });
+  document.addEventListener("htmx:sendError", function () {
+    toast("The server cannot be reached. Your input is still here: try again.", "error");
+  });
+
+  /* Keep keyboard focus on the control that moved an item. */
+  var lastFocus = null;
+  document.addEventListener("htmx:beforeRequest", function () {
+    lastFocus = document.activeElement && document.activeElement.id;
+  });
+  document.addEventListener("htmx:afterSettle", function (e) {
+    var target = e.detail.elt;
+    if (lastFocus && (!document.activeElement || document.activeElement === document.body)) {
+      var el = document.getElementById(lastFocus);
+      if (el) el.focus();
+    }
+    var first = target && target.querySelector && target.querySelector(".part-form input:not([type=hidden]), .part-form textarea, .part-form select");
+    if (first && target.matches && target.matches(".part-form-wrap")) first.focus();
+    document.querySelectorAll("[data-live-section][data-stale]").forEach(refreshSection);
+  });
+
+  /* Drag and drop (SortableJS); the move buttons are the keyboard way. */
+  function initSortables(root) {
+    if (!window.Sortable) return;
+    root.querySelectorAll("[data-reorder-url]").forEach(function (list) {
+      if (list._sortable) return;
+      list._sortable = Sortable.create(list, {
+        handle: ".drag-handle",
+        draggable: ".part",
+        animation: 150,
+        onEnd: function (evt) {
+          if (evt.oldIndex === evt.newIndex) return;
+          var ids = Array.prototype.map.call(list.querySelectorAll(":scope > .part"), function (li) { return li.dataset.id; });
+          var values = { order: ids };
+          if (list.dataset.group) values.group = list.dataset.group;
+          var section = list.closest("[data-live-section]");
+          htmx.ajax("POST", list.dataset.reorderUrl, { target: section, swap: "outerHTML", values: values });
+        }
+      });
+    });
+  }
+
+  /* Ctrl/Cmd+Enter saves the open form, Escape cancels it. */
+  document.addEventListener("keydown", function (e) {
+    var form = e.target.closest && e.target.closest(".part-form");
+    if (!form) return;
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      htmx.trigger(form, "submit");
+    } else if (e.key === "Escape") {
+      var cancel = form.querySelector(".form-actions a.btn");
+      if (cancel) { e.preventDefault(); cancel.click(); }
+    }
+  });
+
+  document.addEventListener("click", function (e) {
+    if (e.target.closest("[data-print]")) window.print();
+  });
+
+  document.addEventListener("htmx:load", function (e) { initSortables(e.detail.elt); });
+  document.addEventListener("DOMContentLoaded", function () {
+    initSortables(document);
+    document.querySelectorAll(".toasts .toast").forEach(function (t) {
+      setTimeout(function () { t.classList.add("fade"); }, 5000);
+    });
+  });
+})();
