@@ -95,6 +95,15 @@ class Broadcaster:
     def healthy(self) -> bool:
         return True
 
+    async def wait_ready(self, timeout: float = 2.0) -> bool:
+        """Wait (without blocking the loop) until events published now will be delivered."""
+        deadline = time.monotonic() + timeout
+        while not self.healthy:
+            if time.monotonic() > deadline:
+                return False
+            await asyncio.sleep(0.02)
+        return True
+
 
 class RedisBroadcaster(Broadcaster):
     """Publishes to Redis; one listener thread per process feeds the local subscribers."""
@@ -142,13 +151,17 @@ class RedisBroadcaster(Broadcaster):
                 client = redis.Redis.from_url(
                     self._url, socket_connect_timeout=2, health_check_interval=10
                 )
-                pubsub = client.pubsub(ignore_subscribe_messages=True)
+                pubsub = client.pubsub()
                 pubsub.psubscribe(CHANNEL_PREFIX + "*")
-                self._listening.set()
                 backoff = 0.2
                 while not self._stop.is_set():
                     item = pubsub.get_message(timeout=1.0)
-                    if item is None or item.get("type") != "pmessage":
+                    if item is None:
+                        continue
+                    if item.get("type") == "psubscribe":
+                        self._listening.set()  # Redis confirmed: from now on nothing is missed
+                        continue
+                    if item.get("type") != "pmessage":
                         continue
                     channel = item["channel"].decode()
                     try:

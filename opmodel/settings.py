@@ -120,6 +120,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_boo
     # pool is the supported way to avoid a connect per request.
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory, for the test database: the live-server tests read it from the
+    # ASGI server's threads.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-opmodel.sqlite3")}
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
     )

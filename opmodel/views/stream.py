@@ -34,6 +34,7 @@ async def model_stream(request: HttpRequest, slug: str) -> HttpResponse:
 
     async def stream() -> AsyncIterator[str]:
         subscription = hub.subscribe(operating_model.channel)
+        await hub.wait_ready()
         try:
             # retry: how long the browser waits before reconnecting after a drop.
             yield "retry: 2000\n" + format_event("hello", {"model": operating_model.slug})

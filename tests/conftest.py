@@ -1,0 +1,179 @@
+"""Shared fixtures. Under CI=true a skipped test fails the run: nothing may quietly skip."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from opmodel import events
+from opmodel.models import OperatingModel, Role
+from opmodel.services import member_add, operating_model_create
+from opmodel.starters import starter_get
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
+
+_skipped_in_ci: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if IN_CI and report.skipped:
+        _skipped_in_ci.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if IN_CI and _skipped_in_ci:
+        print("\nCI forbids skipped tests; these skipped:\n  " + "\n  ".join(_skipped_in_ci))
+        session.exitstatus = 1
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip locally, fail in CI: a test that needs a real service must run there."""
+    if not condition:
+        if IN_CI:
+            pytest.fail(f"required in CI: {reason}")
+        pytest.skip(reason)
+
+
+# ---------- people and models ----------
+
+ROLE_USERS = {
+    "facilitator": Role.FACILITATOR,
+    "editor": Role.EDITOR,
+    "participant": Role.PARTICIPANT,
+    "viewer": Role.VIEWER,
+}
+
+
+@pytest.fixture
+def make_user(db):
+    counter = {"n": 0}
+
+    def make(username: str | None = None, **extra: Any):
+        counter["n"] += 1
+        name = username or f"user{counter['n']}"
+        return get_user_model().objects.create_user(
+            username=name, password="pw-123456", email=f"{name}@example.com", **extra
+        )
+
+    return make
+
+
+@pytest.fixture
+def people(make_user) -> dict[str, Any]:
+    """One user per role, plus an outsider who belongs to another model only."""
+    return {name: make_user(name) for name in [*ROLE_USERS, "outsider"]}
+
+
+def build_model(actor, *, starter: str | None = "quokka", name: str = "Quokka") -> OperatingModel:
+    document = starter_get(starter).document if starter else None
+    return operating_model_create(
+        actor=actor, name=name, organisation="Quokka Inc", starter=document
+    )
+
+
+@pytest.fixture
+def om(people) -> OperatingModel:
+    """The Quokka demo model with one member per role."""
+    model = build_model(people["facilitator"])
+    for name, role in ROLE_USERS.items():
+        member_add(operating_model=model, actor=people["facilitator"], user=people[name], role=role)
+    return model
+
+
+@pytest.fixture
+def other_om(people) -> OperatingModel:
+    """A second model: the outsider facilitates it, nobody else belongs."""
+    return build_model(people["outsider"], starter=None, name="Elsewhere")
+
+
+@pytest.fixture
+def client_for():
+    def make(user) -> Client:
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make
+
+
+# ---------- live events ----------
+
+
+@pytest.fixture
+def local_broadcaster() -> Iterator[events.Broadcaster]:
+    hub = events.Broadcaster()
+    old = events.set_broadcaster(hub)
+    yield hub
+    events.set_broadcaster(old)
+
+
+@pytest.fixture
+def redis_url() -> str:
+    try:
+        import redis
+
+        redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=1).ping()
+    except Exception as exc:  # noqa: BLE001
+        require(False, f"Redis not reachable at {REDIS_TEST_URL}: {exc}")
+    return REDIS_TEST_URL
+
+
+@pytest.fixture
+def redis_broadcaster(redis_url, settings) -> Iterator[events.RedisBroadcaster]:
+    settings.REDIS_URL = redis_url
+    hub = events.RedisBroadcaster(redis_url)
+    old = events.set_broadcaster(hub)
+    yield hub
+    hub.close()
+    events.set_broadcaster(old)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def asgi_server(transactional_db, settings) -> Iterator[str]:
+    """The real ASGI app under uvicorn, in a thread of this process, on the test database."""
+    import uvicorn
+
+    settings.OPMODEL_SSE_HEARTBEAT_SECONDS = 0.5  # streams notice closed clients quickly
+
+    port = _free_port()
+    config = uvicorn.Config(
+        "opmodel.asgi:application",
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="off",
+        timeout_graceful_shutdown=1,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=5)
+
+
+def session_cookie(user) -> dict[str, str]:
+    client = Client()
+    client.force_login(user)
+    return {"sessionid": client.cookies["sessionid"].value}
