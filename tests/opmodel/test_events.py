@@ -155,12 +155,14 @@ def test_a_disconnected_client_releases_its_subscription(
     stop = threading.Event()
     url = f"{asgi_server}/m/{om.slug}/events/"
     cookies = session_cookie(people["viewer"])
-    with httpx.Client(cookies=cookies, timeout=10) as client:
-        with client.stream("GET", url) as response:
-            for line in response.iter_lines():
-                if line.startswith("event: hello"):
-                    break
-            assert local_broadcaster.subscriber_count(om.channel) == 1
+    with (
+        httpx.Client(cookies=cookies, timeout=10) as client,
+        client.stream("GET", url) as response,
+    ):
+        for line in response.iter_lines():
+            if line.startswith("event: hello"):
+                break
+        assert local_broadcaster.subscriber_count(om.channel) == 1
     deadline = time.monotonic() + 5
     while local_broadcaster.subscriber_count(om.channel) and time.monotonic() < deadline:
         time.sleep(0.05)
