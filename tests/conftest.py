@@ -73,20 +73,45 @@ def people(make_user) -> dict[str, Any]:
     return {name: make_user(name) for name in [*ROLE_USERS, "outsider"]}
 
 
+SMALL_STARTER = {
+    "sections": {
+        "canvas.purpose": {"mission": "Small mission", "vision": "Small vision"},
+        "canvas.stages": [{"name": "Idea"}, {"name": "Build"}, {"name": "Run"}],
+        "canvas.metrics": [{"name": "Lead time", "category": "efficiency"}],
+        "canvas.principles": [{"name": "Lean", "group": "ways_of_working"}],
+        "canvas.technologies": [{"name": "Kafka", "lifecycle": "adopt"}],
+        "canvas.skills": [{"name": "SQL", "target_level": "expert"}],
+    }
+}
+
+
 def build_model(actor, *, starter: str | None = "quokka", name: str = "Quokka") -> OperatingModel:
-    document = starter_get(starter).document if starter else None
+    """A model through the real services; starter "small" is a few rows per section."""
+    if starter == "small":
+        document = SMALL_STARTER
+    else:
+        document = starter_get(starter).document if starter else None
     return operating_model_create(
         actor=actor, name=name, organisation="Quokka Inc", starter=document
     )
 
 
-@pytest.fixture
-def om(people) -> OperatingModel:
-    """The Quokka demo model with one member per role."""
-    model = build_model(people["facilitator"])
+def add_members(model: OperatingModel, people: dict[str, Any]) -> OperatingModel:
     for name, role in ROLE_USERS.items():
         member_add(operating_model=model, actor=people["facilitator"], user=people[name], role=role)
     return model
+
+
+@pytest.fixture
+def om(people) -> OperatingModel:
+    """The Quokka demo model with one member per role."""
+    return add_members(build_model(people["facilitator"]), people)
+
+
+@pytest.fixture
+def small_om(people) -> OperatingModel:
+    """A small model (a few rows per section) with one member per role."""
+    return add_members(build_model(people["facilitator"], starter="small"), people)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ starter is validated exactly like a person typing it in; a bad document changes 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,8 +31,9 @@ class Starter:
     document: dict[str, Any]
 
 
-def starter_documents() -> list[Starter]:
-    """The starters shipped with opmodel, for the "new model" page."""
+@functools.cache
+def starter_documents() -> tuple[Starter, ...]:
+    """The starters shipped with opmodel, for the "new model" page (read once per process)."""
     starters = []
     for path in sorted(STARTERS_DIR.glob("*.yaml")):
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -44,7 +46,7 @@ def starter_documents() -> list[Starter]:
                 document=document,
             )
         )
-    return starters
+    return tuple(starters)
 
 
 def starter_get(key: str) -> Starter:
