@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format clean
 
 $(STAMP): pyproject.toml
 	@python="$$(scripts/find-python)" && [ -x $(PY) ] || "$$python" -m venv $(VENV)
@@ -30,8 +30,6 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-bench: $(STAMP)
-	$(PY) -m bench
 
 clean:
 	rm -rf $(VENV) var .pytest_cache test-artifacts
