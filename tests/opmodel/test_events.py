@@ -159,10 +159,13 @@ def test_a_disconnected_client_releases_its_subscription(
         httpx.Client(cookies=cookies, timeout=10) as client,
         client.stream("GET", url) as response,
     ):
-        for line in response.iter_lines():
+        # Keep a reference to the line iterator: a finalised iterator closes the connection.
+        lines = response.iter_lines()
+        for line in lines:
             if line.startswith("event: hello"):
                 break
         assert local_broadcaster.subscriber_count(om.channel) == 1
+        lines.close()
     deadline = time.monotonic() + 5
     while local_broadcaster.subscriber_count(om.channel) and time.monotonic() < deadline:
         time.sleep(0.05)
