@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django import forms
 
+from opmodel.forms import PartForm
+
 from .models import Metric, Principle, Purpose, SkillSet, Stage, Technology
 
 
@@ -9,42 +11,42 @@ def _area(rows: int = 2) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows})
 
 
-class PurposeForm(forms.ModelForm):
+class PurposeForm(PartForm):
     class Meta:
         model = Purpose
         fields = ["mission", "vision", "overview", "journey_name"]
         widgets = {"mission": _area(2), "vision": _area(2), "overview": _area(3)}
 
 
-class StageForm(forms.ModelForm):
+class StageForm(PartForm):
     class Meta:
         model = Stage
         fields = ["name", "description", "outcome"]
         widgets = {"description": _area(2)}
 
 
-class MetricForm(forms.ModelForm):
+class MetricForm(PartForm):
     class Meta:
         model = Metric
         fields = ["name", "category", "description", "target", "current", "unit", "is_north_star"]
         widgets = {"description": _area(2)}
 
 
-class PrincipleForm(forms.ModelForm):
+class PrincipleForm(PartForm):
     class Meta:
         model = Principle
         fields = ["group", "name", "statement", "implications"]
         widgets = {"implications": _area(2)}
 
 
-class TechnologyForm(forms.ModelForm):
+class TechnologyForm(PartForm):
     class Meta:
         model = Technology
         fields = ["name", "category", "lifecycle", "purpose"]
         widgets = {"purpose": _area(2)}
 
 
-class SkillSetForm(forms.ModelForm):
+class SkillSetForm(PartForm):
     class Meta:
         model = SkillSet
         fields = ["name", "target_level", "description"]

@@ -25,8 +25,6 @@ from django.db import transaction
 
 log = logging.getLogger(__name__)
 
-CHANNEL_PREFIX = "opmodel:model:"
-
 
 @dataclass(eq=False)
 class Subscription:
@@ -152,7 +150,7 @@ class RedisBroadcaster(Broadcaster):
                     self._url, socket_connect_timeout=2, health_check_interval=10
                 )
                 pubsub = client.pubsub()
-                pubsub.psubscribe(CHANNEL_PREFIX + "*")
+                pubsub.psubscribe(f"{settings.OPMODEL_EVENTS_PREFIX}:model:*")
                 backoff = 0.2
                 while not self._stop.is_set():
                     item = pubsub.get_message(timeout=1.0)

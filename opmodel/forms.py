@@ -1,11 +1,34 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
-from opmodel.models import OperatingModel, Role
+from opmodel.models import OperatingModel, Part, Role
 from opmodel.starters import starter_documents
+
+
+class PartForm(forms.ModelForm):
+    """Base of every section's form: choices of other rows are limited to the same model.
+
+    Every ``ModelChoiceField`` whose model is a section row (a ``Part``) offers only the rows of
+    ``operating_model``, so a crafted request cannot point at another model's data.
+    """
+
+    def __init__(
+        self, *args: Any, operating_model: OperatingModel | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.operating_model = operating_model
+        for field in self.fields.values():
+            queryset = getattr(field, "queryset", None)
+            if queryset is not None and issubclass(queryset.model, Part):
+                if operating_model is None:
+                    field.queryset = queryset.none()
+                else:
+                    field.queryset = queryset.filter(operating_model=operating_model)
 
 
 class OperatingModelForm(forms.Form):

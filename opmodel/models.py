@@ -64,7 +64,7 @@ class OperatingModel(models.Model):
     @property
     def channel(self) -> str:
         """The live-event channel of this model."""
-        return f"opmodel:model:{self.pk}"
+        return f"{settings.OPMODEL_EVENTS_PREFIX}:model:{self.pk}"
 
 
 class ModelGroup(models.Model):

@@ -88,11 +88,20 @@ class Section:
         )
 
     def serialise(self, row: Part) -> dict[str, Any]:
-        """The row's content as plain data: the fields users edit, in form order."""
-        data: dict[str, Any] = {}
+        """The row as plain data: its stable ``id`` and the fields users edit, in form order.
+
+        A reference to another section's row is that row's id; many references are a sorted
+        list of ids. The same shape is what a starter document holds.
+        """
+        data: dict[str, Any] = {"id": row.pk}
         for name in self.fields:
-            value = getattr(row, name)
-            data[name] = value
+            model_field = self.model._meta.get_field(name)
+            if model_field.many_to_many:
+                data[name] = sorted(getattr(row, name).values_list("pk", flat=True))
+            elif model_field.is_relation:
+                data[name] = getattr(row, model_field.attname)
+            else:
+                data[name] = getattr(row, name)
         return data
 
     def field_label(self, name: str) -> str:

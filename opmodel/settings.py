@@ -235,3 +235,6 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 # opmodel settings
 OPMODEL_SSE_HEARTBEAT_SECONDS = float(os.environ.get("OPMODEL_SSE_HEARTBEAT_SECONDS", "15"))
+# Live-event channels are "<prefix>:model:<id>": distinct prefixes keep two deployments (or two
+# test runs) that share one Redis apart.
+OPMODEL_EVENTS_PREFIX = os.environ.get("OPMODEL_EVENTS_PREFIX", "opmodel")

@@ -5,3 +5,12 @@ import os
 os.environ.setdefault("OPMODEL_ENV", "test")
 
 from opmodel.settings import *  # noqa: E402, F403
+
+# Concurrent test runs on one machine share Redis: keep their live events apart.
+OPMODEL_EVENTS_PREFIX = f"opmodel-test-{os.getpid()}"
+
+# One SQLite test database file per test process, so two runs on one machine never share it.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(VAR_DIR / f"test-opmodel-{os.getpid()}.sqlite3")  # noqa: F405
+    }

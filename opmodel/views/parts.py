@@ -144,7 +144,7 @@ def part_new(request: HtmxHttpRequest, slug: str, key: str) -> HttpResponse:
         cancel_url=page_url(section, operating_model),
     )
     if request.method == "POST":
-        form = section.form(request.POST)
+        form = section.form(request.POST, operating_model=operating_model)
         if form.is_valid():
             try:
                 services.part_create(
@@ -165,7 +165,7 @@ def part_new(request: HtmxHttpRequest, slug: str, key: str) -> HttpResponse:
     initial = {}
     if section.group_field and request.GET.get("group"):
         initial[section.group_field] = request.GET["group"]
-    ctx["form"] = section.form(initial=initial)
+    ctx["form"] = section.form(initial=initial, operating_model=operating_model)
     ctx["form_id"] = f"new-{section.slug}-{request.GET.get('group', 'all')}"
     return _render_form(request, ctx)
 
@@ -207,7 +207,11 @@ def part_edit(request: HtmxHttpRequest, slug: str, key: str, pk: int) -> HttpRes
         else f"part-{section.slug}-{item.pk}",
     )
     if request.method == "POST":
-        form = form_class(request.POST, instance=section.model(operating_model=operating_model))
+        form = form_class(
+            request.POST,
+            instance=section.model(operating_model=operating_model),
+            operating_model=operating_model,
+        )
         ctx["form"] = form
         try:
             revision = _revision(request)
@@ -234,7 +238,7 @@ def part_edit(request: HtmxHttpRequest, slug: str, key: str, pk: int) -> HttpRes
                 return redirect(page_url(section, operating_model))
         ctx["revision"] = revision
         return _render_form(request, ctx, status=422)
-    ctx["form"] = form_class(instance=item)
+    ctx["form"] = form_class(instance=item, operating_model=operating_model)
     ctx["revision"] = item.revision
     return _render_form(request, ctx)
 
@@ -252,7 +256,7 @@ def _conflict(
     rows = []
     if current is not None:
         for name in conflict.conflicts:
-            bound = form_class(instance=current)
+            bound = form_class(instance=current, operating_model=current.operating_model)
             rows.append(
                 {
                     "label": section.field_label(name),
@@ -264,7 +268,9 @@ def _conflict(
             )
         # Unbound, from the merge: their non-overlapping changes are taken in, and the
         # conflicting fields hold what this user typed.
-        ctx["form"] = form_class(instance=current, initial=conflict.merged)
+        ctx["form"] = form_class(
+            instance=current, initial=conflict.merged, operating_model=current.operating_model
+        )
         ctx["revision"] = current.revision
         last = current.history.order_by("-history_id").select_related("history_user").first()
         ctx["changed_by"] = getattr(last, "history_user", None)

@@ -9,6 +9,7 @@ import time
 
 import httpx
 import pytest
+from django.conf import settings
 
 from canvas.models import Stage
 from opmodel import events, services
@@ -35,18 +36,21 @@ def test_the_in_process_broadcaster_delivers_to_subscribers_of_the_channel_only(
     assert hub.subscriber_count() == 0
 
 
+CHANNEL = f"{settings.OPMODEL_EVENTS_PREFIX}:model:7"
+
+
 @pytest.mark.redis
 def test_the_redis_broadcaster_fans_one_subscription_out_to_many_clients(redis_url):
     hub = events.RedisBroadcaster(redis_url)
     publisher = events.RedisBroadcaster(redis_url)  # as if another process
 
     async def scenario():
-        subs = [hub.subscribe("opmodel:model:7") for _ in range(150)]
+        subs = [hub.subscribe(CHANNEL) for _ in range(150)]
         deadline = time.monotonic() + 5
         while not hub.healthy and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         await asyncio.sleep(0.2)
-        publisher.publish("opmodel:model:7", {"hello": "world"})
+        publisher.publish(CHANNEL, {"hello": "world"})
         got = await asyncio.gather(*(s.get(timeout=3) for s in subs))
         for s in subs:
             hub.unsubscribe(s)

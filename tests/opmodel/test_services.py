@@ -266,3 +266,44 @@ def test_a_member_holds_exactly_one_role(om, people):
 def test_an_outsider_has_no_access(om, people):
     access = access_for(people["outsider"], om)
     assert not access.can_view and access.role is None
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ({"sections": {"canvas.nope": []}}, "Unknown sections: canvas.nope"),
+        ({"sections": {"canvas.stages": [{"name": "A", "colour": "red"}]}}, "unknown fields"),
+        (
+            {"sections": {"canvas.metrics": [{"name": "M", "category": "vibes"}]}},
+            "canvas.metrics[0]: category",
+        ),
+        ({"sections": {"canvas.stages": [{"name": ""}]}}, "canvas.stages[0]: name"),
+        (
+            {"sections": {"canvas.stages": [{"id": 1, "name": "A"}, {"id": 1, "name": "B"}]}},
+            "is used twice",
+        ),
+        ({"sections": {"canvas.stages": {"name": "A"}}}, "expected a list"),
+        ({"sections": {"canvas.stages": ["just text"]}}, "expected a mapping"),
+    ],
+)
+def test_a_bad_starter_document_is_refused_and_writes_nothing(document, message, make_user):
+    from opmodel.models import OperatingModel
+
+    with pytest.raises(ValidationError) as caught:
+        services.operating_model_create(
+            actor=make_user(), name="Bad", organisation="Acme", starter=document
+        )
+    assert message in " ".join(caught.value.messages)
+    assert not OperatingModel.objects.filter(name="Bad").exists()
+    assert not Stage.objects.exists()
+
+
+def test_serialise_gives_the_stable_id_and_the_edited_fields(om):
+    stage = Stage.objects.filter(operating_model=om).first()
+    data = STAGES.serialise(stage)
+    assert data == {
+        "id": stage.pk,
+        "name": stage.name,
+        "description": stage.description,
+        "outcome": stage.outcome,
+    }
