@@ -279,6 +279,10 @@ def _conflict(
     return render(request, template, ctx, status=409)
 
 
+def _many(section: Section, name: str) -> bool:
+    return section.model._meta.get_field(name).many_to_many
+
+
 def _display(row: Model, name: str) -> str:
     getter = getattr(row, f"get_{name}_display", None)
     value = getter() if callable(getter) else getattr(row, name)
@@ -420,6 +424,14 @@ def part_history(request: HtmxHttpRequest, slug: str, key: str, pk: int) -> Http
             }
         )
         previous = record
+    current = {name: getattr(item, name) for name in section.fields if not _many(section, name)}
+    for version in versions:
+        record = version["record"]
+        version["same_as_now"] = all(
+            getattr(record, name) == value for name, value in current.items()
+        )
+        # A move alone changes no content: shown compactly, nothing to revert to.
+        version["minor"] = not version["changes"]
     versions.reverse()
     ctx = _context(
         operating_model,
