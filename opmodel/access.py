@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.db.models import Model
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from guardian.core import ObjectPermissionChecker
@@ -12,7 +13,7 @@ from guardian.core import ObjectPermissionChecker
 from .models import ROLE_ORDER, ModelGroup, OperatingModel, Role
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AnonymousUser, User
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,7 @@ class Access:
     """A user's permissions on one operating model, computed once per request."""
 
     operating_model: OperatingModel
-    user: AbstractBaseUser | AnonymousUser
+    user: User | AnonymousUser
     perms: frozenset[str]
     role: Role | None
     checker: ObjectPermissionChecker | None = None
@@ -41,14 +42,14 @@ class Access:
     def can_manage(self) -> bool:
         return "manage_operatingmodel" in self.perms
 
-    def has_object_perm(self, perm: str, obj: object) -> bool:
+    def has_object_perm(self, perm: str, obj: Model) -> bool:
         """An object permission on a row (e.g. a team lead's ``change_squad``)."""
         if self.checker is None:
             return False
         return self.checker.has_perm(perm, obj)
 
 
-def access_for(user: AbstractBaseUser | AnonymousUser, operating_model: OperatingModel) -> Access:
+def access_for(user: User | AnonymousUser, operating_model: OperatingModel) -> Access:
     if not user.is_authenticated or not user.is_active:
         return Access(operating_model, user, frozenset(), None)
     checker = ObjectPermissionChecker(user)
@@ -67,9 +68,7 @@ def _role_from_perms(perms: frozenset[str]) -> Role | None:
     return best
 
 
-def get_model_for(
-    user: AbstractBaseUser | AnonymousUser, slug: str
-) -> tuple[OperatingModel, Access]:
+def get_model_for(user: User | AnonymousUser, slug: str) -> tuple[OperatingModel, Access]:
     """The model named by ``slug`` if the user may see it; a 404 otherwise.
 
     An unknown model and a forbidden one look the same to an outsider.
@@ -81,7 +80,7 @@ def get_model_for(
     return operating_model, access
 
 
-def role_of(user: AbstractBaseUser, operating_model: OperatingModel) -> Role | None:
+def role_of(user: User, operating_model: OperatingModel) -> Role | None:
     """The role the user holds through membership (ignores superuser powers)."""
     role = (
         ModelGroup.objects.filter(operating_model=operating_model, group__user=user)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -23,7 +23,9 @@ class PartForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.operating_model = operating_model
         for field in self.fields.values():
-            queryset = getattr(field, "queryset", None)
+            if not isinstance(field, forms.ModelChoiceField):
+                continue
+            queryset = field.queryset
             if queryset is not None and issubclass(queryset.model, Part):
                 if operating_model is None:
                     field.queryset = queryset.none()
@@ -46,7 +48,7 @@ class OperatingModelForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.starters = {s.key: s for s in starter_documents()}
         choices = [("", "A blank canvas")] + [(s.key, s.title) for s in self.starters.values()]
-        self.fields["starter"].choices = choices
+        cast(forms.ChoiceField, self.fields["starter"]).choices = choices
 
 
 class MemberAddForm(forms.Form):

@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from django import forms
 from django.db import models
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
+    from .forms import PartForm
     from .models import OperatingModel, Part
 
 
@@ -57,7 +57,7 @@ class Section:
     title: str
     level: int
     model: type[Part]
-    form: type[forms.ModelForm]
+    form: type[PartForm]
     template: str
     item_partial: str
     list_partial: str
@@ -95,7 +95,7 @@ class Section:
         """
         data: dict[str, Any] = {"id": row.pk}
         for name in self.fields:
-            model_field = self.model._meta.get_field(name)
+            model_field = cast("models.Field[Any, Any]", self.model._meta.get_field(name))
             if model_field.many_to_many:
                 data[name] = sorted(getattr(row, name).values_list("pk", flat=True))
             elif model_field.is_relation:
@@ -106,7 +106,8 @@ class Section:
 
     def field_label(self, name: str) -> str:
         try:
-            return str(self.model._meta.get_field(name).verbose_name).capitalize()
+            model_field = cast("models.Field[Any, Any]", self.model._meta.get_field(name))
+            return str(model_field.verbose_name).capitalize()
         except Exception:  # noqa: BLE001 - a computed field has no model field
             return name.replace("_", " ").capitalize()
 

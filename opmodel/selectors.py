@@ -13,7 +13,7 @@ from .models import ModelGroup, OperatingModel, Role
 from .registry import Finding, Severity, registry
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class ModelCard:
     role: Role | None
 
 
-def models_for_user(user: AbstractBaseUser) -> list[ModelCard]:
+def models_for_user(user: User) -> list[ModelCard]:
     """The models the user can see, with the role they hold in each (bulk, never per row)."""
     visible = list(
         get_objects_for_user(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from opmodel.registry import registry
 from opmodel.views import models, parts, stream
@@ -19,7 +19,7 @@ part_patterns = [
     path("<int:pk>/revert/<int:history_id>/", parts.part_revert, name="part-revert"),
 ]
 
-model_patterns = [
+model_patterns: list[URLPattern | URLResolver] = [
     path("", models.model_home, name="model-home"),
     path("members/", models.members, name="members"),
     path("members/<int:user_id>/role/", models.member_role, name="member-role"),

@@ -16,7 +16,7 @@ from opmodel.registry import registry
 from .parts import part_create
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User
 
 
 def _unique_slug(base: str) -> str:
@@ -31,7 +31,7 @@ def _unique_slug(base: str) -> str:
 @transaction.atomic
 def operating_model_create(
     *,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     name: str,
     organisation: str,
     description: str = "",
@@ -93,8 +93,8 @@ def _facilitator_count(operating_model: OperatingModel) -> int:
 def member_add(
     *,
     operating_model: OperatingModel,
-    actor: AbstractBaseUser | None,
-    user: AbstractBaseUser,
+    actor: User | None,
+    user: User,
     role: Role | str,
 ) -> None:
     """Give ``user`` a role in the model (replacing any role they had)."""
@@ -121,8 +121,8 @@ def member_add(
 def member_set_role(
     *,
     operating_model: OperatingModel,
-    actor: AbstractBaseUser | None,
-    user: AbstractBaseUser,
+    actor: User | None,
+    user: User,
     role: Role | str,
 ) -> None:
     """Change a member's role; never leaves the model without a facilitator."""
@@ -132,9 +132,7 @@ def member_set_role(
 
 
 @transaction.atomic
-def member_remove(
-    *, operating_model: OperatingModel, actor: AbstractBaseUser | None, user: AbstractBaseUser
-) -> None:
+def member_remove(*, operating_model: OperatingModel, actor: User | None, user: User) -> None:
     """Take ``user`` out of the model; refuses to remove the last facilitator."""
     _lock(operating_model)
     memberships = list(

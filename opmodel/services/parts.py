@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -208,10 +208,8 @@ def part_update(
         section.before_save(section=section, part=candidate, actor=actor, creating=False)
     candidate.full_clean(exclude=list(many))
     now = timezone.now()
-    columns = {
-        model._meta.get_field(n).attname: getattr(candidate, model._meta.get_field(n).attname)
-        for n in concrete
-    }
+    fields = {n: cast("models.Field[Any, Any]", model._meta.get_field(n)) for n in concrete}
+    columns = {f.attname: getattr(candidate, f.attname) for f in fields.values()}
     changed = model._default_manager.filter(pk=part.pk, revision=revision).update(
         **columns, revision=F("revision") + 1, updated_at=now
     )

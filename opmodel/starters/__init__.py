@@ -9,11 +9,12 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Model
 
 from opmodel.registry import registry
 
@@ -77,7 +78,7 @@ def _resolve(
         model_field = section.model._meta.get_field(name)
         if not _is_ref(model_field) or value in (None, ""):
             continue
-        target = model_field.related_model
+        target = cast("type[Model]", model_field.related_model)
         many = model_field.many_to_many
         values = value if many else [value]
         if many and not isinstance(value, list):

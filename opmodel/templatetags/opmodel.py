@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import template
+from django.db import models
 from django.urls import reverse
 
 from opmodel.registry import Section, registry
@@ -24,11 +25,14 @@ def model_pages(operating_model: Any) -> list[dict[str, str]]:
 @register.filter
 def grouped(rows: Any, section: Section) -> list[tuple[str, str, list[Any]]]:
     """Rows grouped by the section's ``group_field``, every choice listed, in choice order."""
-    field = section.model._meta.get_field(section.group_field)
+    name = section.group_field
+    if name is None:
+        return [("", section.title, list(rows))]
+    field = cast("models.Field[Any, Any]", section.model._meta.get_field(name))
     rows = list(rows)
     return [
-        (value, label, [r for r in rows if getattr(r, section.group_field) == value])
-        for value, label in field.choices
+        (str(value), str(label), [r for r in rows if getattr(r, name) == value])
+        for value, label in field.flatchoices
     ]
 
 

@@ -3,7 +3,7 @@ delete, reorder, history and revert. They speak HTTP only; the services do the w
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -19,6 +19,7 @@ from django_htmx.http import reswap, retarget
 
 from opmodel import services
 from opmodel.access import Access, get_model_for
+from opmodel.forms import PartForm
 from opmodel.models import OperatingModel, Part
 from opmodel.registry import Section, registry
 from opmodel.views.types import HtmxHttpRequest
@@ -76,12 +77,14 @@ def _context(
     }
 
 
-def _form_class(section: Section, field: str | None) -> type[forms.ModelForm]:
+def _form_class(section: Section, field: str | None) -> type[PartForm]:
     if field is None:
         return section.form
     if field not in section.fields:
         raise Http404("No such field")
-    return modelform_factory(section.model, form=section.form, fields=[field])
+    return cast(
+        "type[PartForm]", modelform_factory(section.model, form=section.form, fields=[field])
+    )
 
 
 def _field(request: HtmxHttpRequest) -> str | None:
@@ -247,7 +250,7 @@ def _conflict(
     request: HtmxHttpRequest,
     ctx: dict[str, Any],
     conflict: services.StaleRevision,
-    form_class: type[forms.ModelForm],
+    form_class: type[PartForm],
     data: dict[str, Any],
 ) -> HttpResponse:
     """409: show theirs beside yours; the form keeps what the user typed."""
@@ -280,7 +283,7 @@ def _conflict(
 
 
 def _many(section: Section, name: str) -> bool:
-    return section.model._meta.get_field(name).many_to_many
+    return bool(section.model._meta.get_field(name).many_to_many)
 
 
 def _display(row: Model, name: str) -> str:
@@ -392,10 +395,10 @@ def part_history(request: HtmxHttpRequest, slug: str, key: str, pk: int) -> Http
     records = list(
         item.history.select_related("history_user").order_by("history_date", "history_id")
     )
-    versions = []
+    versions: list[dict[str, Any]] = []
     previous = None
     for record in records:
-        changes = []
+        changes: list[dict[str, Any]] = []
         if previous is not None:
             delta = record.diff_against(previous, included_fields=section.fields)
             changes = [

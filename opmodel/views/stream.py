@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 
 from opmodel import events
 from opmodel.access import get_model_for
@@ -24,7 +25,7 @@ def format_event(name: str, data: dict) -> str:
     return f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
 
 
-async def model_stream(request: HttpRequest, slug: str) -> HttpResponse:
+async def model_stream(request: HttpRequest, slug: str) -> HttpResponseBase:
     """Stream the model's live events; a comment every few seconds keeps proxies open."""
     if request.method != "GET":
         return HttpResponse(status=405, headers={"Allow": "GET"})
