@@ -117,7 +117,7 @@ def test_production_refuses_to_start_without_a_real_secret_key():
     assert "Production needs a real SECRET_KEY" in result.stderr
 
 
-def test_check_deploy_is_clean_in_production():
+def test_check_deploy_is_clean_in_production(tmp_path):
     import secrets
     import subprocess
     import sys
@@ -129,7 +129,7 @@ def test_check_deploy_is_clean_in_production():
             "SECRET_KEY": secrets.token_urlsafe(64),
             "ALLOWED_HOSTS": "opmodel.example.org",
             "PATH": "/usr/bin:/bin",
-            "OPMODEL_VAR_DIR": "/tmp/opmodel-check-deploy",
+            "OPMODEL_VAR_DIR": str(tmp_path),
         },
         capture_output=True,
         text=True,
