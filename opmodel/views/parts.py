@@ -15,7 +15,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
-from django_htmx.http import reswap, retarget
+from django_htmx.http import reswap, retarget, trigger_client_event
 
 from opmodel import services
 from opmodel.access import Access, get_model_for
@@ -91,17 +91,29 @@ def _field(request: HtmxHttpRequest) -> str | None:
     return request.GET.get("field") or None
 
 
-def _render_list(request: HtmxHttpRequest, ctx: dict[str, Any], status: int = 200) -> HttpResponse:
+def _notify(response: HttpResponse, notice: str | None) -> HttpResponse:
+    """Tell the page what happened (a toast); the swap itself shows the result."""
+    if notice:
+        trigger_client_event(response, "opmodel:notice", {"text": notice})
+    return response
+
+
+def _render_list(
+    request: HtmxHttpRequest, ctx: dict[str, Any], status: int = 200, notice: str | None = None
+) -> HttpResponse:
     section: Section = ctx["section"]
     ctx["rows"] = section.rows(ctx["om"])
     response = render(request, f"{section.template}#{section.list_partial}", ctx, status=status)
-    return reswap(retarget(response, f"#section-{section.slug}"), "outerHTML")
+    return _notify(reswap(retarget(response, f"#section-{section.slug}"), "outerHTML"), notice)
 
 
-def _render_item(request: HtmxHttpRequest, ctx: dict[str, Any], status: int = 200) -> HttpResponse:
+def _render_item(
+    request: HtmxHttpRequest, ctx: dict[str, Any], status: int = 200, notice: str | None = None
+) -> HttpResponse:
     section: Section = ctx["section"]
     response = render(request, f"{section.template}#{section.item_partial}", ctx, status=status)
-    return reswap(retarget(response, f"#part-{section.slug}-{ctx['item'].pk}"), "outerHTML")
+    target = f"#part-{section.slug}-{ctx['item'].pk}"
+    return _notify(reswap(retarget(response, target), "outerHTML"), notice)
 
 
 def _render_form(request: HtmxHttpRequest, ctx: dict[str, Any], status: int = 200) -> HttpResponse:
@@ -160,7 +172,7 @@ def part_new(request: HtmxHttpRequest, slug: str, key: str) -> HttpResponse:
                 _attach(form, error)
             else:
                 if request.htmx:
-                    return _render_list(request, ctx)
+                    return _render_list(request, ctx, notice=f"Added the {section.item_noun}.")
                 messages.success(request, f"Added the {section.item_noun}.")
                 return redirect(page_url(section, operating_model))
         ctx["form"] = form
@@ -236,7 +248,7 @@ def part_edit(request: HtmxHttpRequest, slug: str, key: str, pk: int) -> HttpRes
                 if request.htmx:
                     ctx["item"] = saved
                     ctx["saved"] = True
-                    return _render_item(request, ctx)
+                    return _render_item(request, ctx, notice=f"Saved the {section.item_noun}.")
                 messages.success(request, f"Saved the {section.item_noun}.")
                 return redirect(page_url(section, operating_model))
         ctx["revision"] = revision
@@ -339,7 +351,7 @@ def part_delete(request: HtmxHttpRequest, slug: str, key: str, pk: int) -> HttpR
             messages.error(request, " ".join(error.messages))
             return redirect(ctx["cancel_url"])
         if request.htmx:
-            return _render_list(request, ctx)
+            return _render_list(request, ctx, notice=f"Deleted the {section.item_noun}.")
         messages.success(request, f"Deleted the {section.item_noun} “{item}”.")
         return redirect(ctx["cancel_url"])
     template = "opmodel/_part_delete.html" if request.htmx else "opmodel/part_delete_page.html"

@@ -89,6 +89,11 @@
     try { onChange(JSON.parse(msg.data)); } catch (err) { console.error(err); }
   });
 
+  /* The server names what a request did; say it briefly. */
+  document.addEventListener("opmodel:notice", function (e) {
+    if (e.detail && e.detail.text) toast(e.detail.text, "success");
+  });
+
   /* Feedback for refused requests that htmx does not swap. */
   document.addEventListener("htmx:responseError", function (e) {
     var s = e.detail.xhr.status;

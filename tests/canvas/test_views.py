@@ -74,6 +74,7 @@ def test_adding_a_principle_re_renders_its_section(om, people, client_for):
     )
     assert response.status_code == 200
     assert response["HX-Retarget"] == "#section-canvas-principles"
+    assert "Added the principle." in response["HX-Trigger"]  # the page says what happened
     assert "Small batches" in response.content.decode()
     added = Principle.objects.get(operating_model=om, name="Small batches")
     assert (
