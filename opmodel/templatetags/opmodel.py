@@ -54,3 +54,11 @@ def finding_anchor(finding: Any) -> str:
 @register.filter
 def get_item(mapping: dict[str, Any], key: str) -> Any:
     return mapping.get(key)
+
+
+@register.filter(name="markdown")
+def markdown_filter(text: str | None) -> str:
+    """Render user text as Markdown, sanitised (see ``opmodel.richtext``)."""
+    from opmodel.richtext import render_markdown
+
+    return render_markdown(text)
