@@ -1,0 +1,128 @@
+"""The authorization audit: every URL pattern of the project, from the resolver, has an expected
+status for every role, and every HTML page carries the enforced Content Security Policy.
+
+A new view without an entry here fails ``test_every_url_pattern_has_an_expectation``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.canvas.test_permissions import CASES as MODEL_CASES
+from tests.canvas.test_permissions import ROLES, Case
+
+pytestmark = pytest.mark.django_db
+
+ANYONE = dict.fromkeys(ROLES, 200)
+SIGNED_IN = {**ANYONE, "anonymous": 302}
+SIGNED_OUT_ONLY = {**dict.fromkeys(ROLES, 302), "anonymous": 200}
+STREAM = {
+    "anonymous": 404,
+    "outsider": 404,
+    "viewer": 200,
+    "participant": 200,
+    "editor": 200,
+    "facilitator": 200,
+}
+
+CORE_CASES = [
+    Case("dashboard", "get", lambda om: reverse("dashboard"), SIGNED_IN),
+    Case("model-new", "get", lambda om: reverse("model-new"), SIGNED_IN),
+    Case("login", "get", lambda om: reverse("login"), SIGNED_OUT_ONLY),
+    Case("logout", "get", lambda om: reverse("logout"), dict.fromkeys(ROLES, 405)),
+    Case("password_change", "get", lambda om: reverse("password_change"), SIGNED_IN),
+    Case("password_change_done", "get", lambda om: reverse("password_change_done"), SIGNED_IN),
+    Case("password_reset", "get", lambda om: reverse("password_reset"), ANYONE),
+    Case("password_reset_done", "get", lambda om: reverse("password_reset_done"), ANYONE),
+    Case(
+        "password_reset_confirm",
+        "get",
+        lambda om: reverse("password_reset_confirm", args=["MQ", "not-a-token"]),
+        ANYONE,
+    ),
+    Case("password_reset_complete", "get", lambda om: reverse("password_reset_complete"), ANYONE),
+    Case("model-events", "get", lambda om: reverse("model-events", args=[om.slug]), STREAM),
+]
+
+
+# Which URL name each case exercises (the model cases name their URLs by prefix).
+def _url_name(case: Case) -> str:
+    return case.name.split(" ")[0]
+
+
+ALL_CASES = MODEL_CASES + CORE_CASES
+COVERED = {_url_name(c) for c in ALL_CASES} | {
+    "canvas",
+    "picture",
+    "model-health",
+    "members",
+    "member-role",
+    "member-remove",
+}
+
+
+def _walk(patterns, namespace: str = "") -> list[str]:
+    names = []
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                continue  # Django's admin guards itself (staff only), tested separately
+            names += _walk(pattern.url_patterns, pattern.namespace or namespace)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.append(f"{namespace}:{pattern.name}" if namespace else pattern.name)
+        elif isinstance(pattern, URLPattern):
+            names.append(f"<unnamed {pattern.pattern}>")
+    return names
+
+
+def test_every_url_pattern_has_an_expectation():
+    names = set(_walk(get_resolver().url_patterns))
+    aliases = {"health": "model-health", "members add": "members"}
+    covered = COVERED | {aliases.get(n, n) for n in COVERED}
+    missing = sorted(names - covered)
+    assert missing == [], f"URLs with no authorization expectation: {missing}"
+
+
+@pytest.fixture
+def om(small_om):
+    return small_om
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("case", CORE_CASES, ids=lambda c: c.name)
+def test_core_urls_for_every_role(case: Case, role: str, om, other_om, people, client_for):
+    client = client_for(None if role == "anonymous" else people[role])
+    response = getattr(client, case.method)(case.url(om))
+    assert response.status_code == case.expected[role], (case.name, role, response.status_code)
+
+
+def test_the_admin_is_for_staff_only(people, client_for):
+    for role in ["facilitator", "viewer"]:
+        response = client_for(people[role]).get(reverse("admin:index"))
+        assert response.status_code == 302
+        assert "/admin/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("case", [c for c in ALL_CASES if c.method == "get"], ids=lambda c: c.name)
+def test_every_html_page_carries_an_enforced_csp_with_nonces(
+    case: Case, om, other_om, people, client_for
+):
+    client = client_for(people["facilitator"])
+    headers = {"HX-Request": "true"} if case.htmx else {}
+    response = client.get(case.url(om), headers=headers)
+    if response.get("Content-Type", "").startswith("text/html") and response.status_code == 200:
+        policy = response["Content-Security-Policy"]
+        assert "default-src 'self'" in policy
+        assert "object-src 'none'" in policy and "frame-ancestors 'none'" in policy
+        assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+        html = response.content.decode()
+        scripts = re.findall(r"<script\b[^>]*>", html)
+        if scripts:  # full pages: every script carries this response's nonce
+            match = re.search(r"script-src 'self' 'nonce-([^']+)'", policy)
+            assert match, policy
+            for tag in scripts:
+                assert f'nonce="{match.group(1)}"' in tag, tag
+        assert "style=" not in re.sub(r"<svg.*?</svg>", "", html, flags=re.S).split("<main", 1)[-1]
