@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import pytest
+from django.db import OperationalError
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_lost_database_gives_a_friendly_503_not_a_traceback(
+    people, client_for, monkeypatch, small_om
+):
+    client = client_for(people["viewer"])
+    import canvas.views
+
+    def broken(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(canvas.views, "canvas_data", broken)
+    response = client.get(reverse("canvas", args=[small_om.slug]))
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert "Back in a moment" in response.content.decode()
+    assert "Traceback" not in response.content.decode()
+    monkeypatch.undo()
+    assert client.get(reverse("canvas", args=[small_om.slug])).status_code == 200
