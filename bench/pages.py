@@ -60,7 +60,7 @@ def _get(client: Any, url: str, htmx: bool) -> Any:
     return response
 
 
-def _profile(client: Any, url: str, htmx: bool, requests: int = 10) -> dict[str, Any]:
+def _profile(client: Any, url: str, htmx: bool, requests: int = 5) -> dict[str, Any]:
     """Where one slow page spends its time, from cProfile: the share of whole request time
     under a few named functions, and the top functions by own time."""
     profiler = cProfile.Profile()
