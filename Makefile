@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format clean
+.PHONY: run test lint format clean bench
 
 $(STAMP): pyproject.toml
 	@python="$$(scripts/find-python)" && [ -x $(PY) ] || "$$python" -m venv $(VENV)
@@ -31,6 +31,10 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+
+# Benchmarks: ratios to a floor measured in the same run; writes bench/RESULTS.md (QUICK=1: a subset).
+bench: $(STAMP)
+	$(PY) -m bench $(if $(QUICK),--quick) $(if $(ONLY),--only $(ONLY))
 
 clean:
 	rm -rf $(VENV) var .pytest_cache test-artifacts

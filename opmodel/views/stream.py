@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import connections
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 
@@ -15,10 +16,16 @@ from opmodel.access import get_model_for
 
 
 def _check(request: HttpRequest, slug: str):
-    if not request.user.is_authenticated:
-        raise Http404("No such operating model")
-    operating_model, _access = get_model_for(request.user, slug)
-    return operating_model
+    try:
+        if not request.user.is_authenticated:
+            raise Http404("No such operating model")
+        operating_model, _access = get_model_for(request.user, slug)
+        return operating_model
+    finally:
+        # A stream lives for minutes; Django gives the connection back only when the response
+        # closes. Without this every open stream held one: the 5th stream of a process waited
+        # on psycopg's pool (4 connections), or streams used up PostgreSQL's max_connections.
+        connections.close_all()
 
 
 def format_event(name: str, data: dict) -> str:

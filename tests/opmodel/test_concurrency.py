@@ -90,3 +90,31 @@ def test_many_simultaneous_saves_of_different_fields_all_survive(om, people):
     stage.refresh_from_db()
     assert (stage.name, stage.description, stage.outcome) == tuple(fields.values())
     assert stage.revision == 4
+
+
+def _connections_to_this_database() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
+def test_open_event_streams_hold_no_database_connection(asgi_server, local_broadcaster, om, people):
+    import contextlib
+
+    import httpx
+
+    from tests.conftest import session_cookie
+
+    before = _connections_to_this_database()
+    url = f"{asgi_server}/m/{om.slug}/events/"
+    cookies = session_cookie(people["viewer"])
+    with contextlib.ExitStack() as streams:
+        client = streams.enter_context(httpx.Client(cookies=cookies, timeout=10))
+        for _ in range(6):
+            response = streams.enter_context(client.stream("GET", url))
+            lines = response.iter_lines()
+            streams.callback(lines.close)
+            assert next(line for line in lines if line.startswith("event:")) == "event: hello"
+        during = _connections_to_this_database()
+    # Six open streams, and at most one connection more (the server's own, between requests).
+    assert during - before <= 1

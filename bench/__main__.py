@@ -1,0 +1,106 @@
+"""``make bench``: every benchmark step in its own process, then one table in bench/RESULTS.md.
+
+    python -m bench [--quick] [--only prepare,pages,live,load] [--pg URL] [--redis URL]
+
+Steps: prepare both databases (SQLite file, PostgreSQL), pages on each, live and load on
+PostgreSQL + Redis. Every step has a time budget and a hard timeout; results are ratios to a
+floor measured in the same run, because the machine is shared and noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench import report
+from bench.db import setup_django
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+SQLITE_URL = f"sqlite:///{ROOT / 'var' / 'bench' / 'bench.sqlite3'}"
+PG_URL = "postgres://postgres@127.0.0.1:5432/opmodel_bench_run"
+STEPS = ["prepare", "pages", "live", "load"]
+
+
+def _run(name: str, args: list[str], timeout: float) -> None:
+    print(f"== {name}", flush=True)
+    started = time.monotonic()
+    # The child is always ended: subprocess.run kills it when the timeout passes.
+    subprocess.run([sys.executable, "-m", *args], cwd=ROOT, check=True, timeout=timeout)
+    print(f"   {time.monotonic() - started:.0f} s", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--quick", action="store_true", help="fewer rounds, clients and seconds")
+    parser.add_argument("--only", default=",".join(STEPS), help=f"subset of {','.join(STEPS)}")
+    parser.add_argument("--pg", default=os.environ.get("BENCH_POSTGRES_URL", PG_URL))
+    parser.add_argument(
+        "--redis", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+    )
+    parser.add_argument(
+        "--prefix", default=os.environ.get("OPMODEL_EVENTS_PREFIX", "opmodel-bench")
+    )
+    args = parser.parse_args()
+    only = set(args.only.split(","))
+    unknown = only - set(STEPS)
+    if unknown:
+        parser.error(f"unknown steps: {', '.join(sorted(unknown))}")
+    OUT.mkdir(parents=True, exist_ok=True)
+    prefix = f"{args.prefix}-{os.getpid()}"  # Redis is shared: never another run's channels
+    databases = {"sqlite": SQLITE_URL, "postgresql": args.pg}
+    quick = args.quick
+    began = time.monotonic()
+
+    if "prepare" in only:
+        for label, url in databases.items():
+            _run(f"prepare {label}", ["bench.prepare", "--database-url", url], timeout=300)
+    if "pages" in only:
+        for label, url in databases.items():
+            rounds, seconds = ("20", "40") if quick else ("100", "120")
+            _run(
+                f"pages on {label}",
+                ["bench.pages", "--database-url", url, "--out", str(OUT / f"pages-{label}.json")]
+                + ["--rounds", rounds, "--seconds", seconds],
+                timeout=float(seconds) + 240,
+            )
+    if "live" in only:
+        clients, writes = ("10,100", "10") if quick else ("10,100,500", "30")
+        _run(
+            "live on postgresql + redis",
+            ["bench.live", "--database-url", args.pg, "--redis-url", args.redis]
+            + ["--prefix", prefix, "--out", str(OUT / "live.json")]
+            + ["--clients", clients, "--writes", writes, "--seconds", "150"],
+            timeout=300,
+        )
+    if "load" in only:
+        seconds = "10" if quick else "30"
+        _run(
+            "load on postgresql + redis",
+            ["bench.load", "--database-url", args.pg, "--redis-url", args.redis]
+            + ["--prefix", prefix, "--out", str(OUT / "load.json"), "--seconds", seconds],
+            timeout=float(seconds) + 120,
+        )
+
+    results = {}
+    for name in ["pages-sqlite", "pages-postgresql", "live", "load"]:
+        path = OUT / f"{name}.json"
+        if path.exists() and path.stat().st_mtime >= time.time() - (time.monotonic() - began):
+            results[name] = json.loads(path.read_text(encoding="utf-8"))
+    setup_django(SQLITE_URL)  # the report reads the registry (planned measurements)
+    text = report.render(results, quick=quick, elapsed=time.monotonic() - began, args=args)
+    full = not quick and only == set(STEPS)
+    # Only a full run replaces the committed results; a subset goes to bench/out/.
+    target = ROOT / "bench" / ("RESULTS.md" if full else "out/RESULTS-partial.md")
+    target.write_text(text, encoding="utf-8")
+    print(text)
+    print(f"written to {target.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

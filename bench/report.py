@@ -1,0 +1,225 @@
+"""The Markdown report: the machine, the commit, then one table per measurement."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import subprocess
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _git(*args: str) -> str:
+    try:
+        return subprocess.run(
+            ["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+
+
+def _memory() -> str:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    return "?"
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "?"
+
+
+def _redis_version(url: str) -> str:
+    try:
+        import redis
+
+        return str(
+            redis.Redis.from_url(url, socket_connect_timeout=2).info("server")["redis_version"]
+        )
+    except Exception:  # noqa: BLE001 - a report line, not a failure
+        return "?"
+
+
+def _versions() -> str:
+    from importlib.metadata import version
+
+    names = ["django", "uvicorn", "psycopg", "redis", "httpx", "django-simple-history"]
+    return ", ".join(f"{n} {version(n)}" for n in names)
+
+
+def _fmt(value: float, digits: int = 1) -> str:
+    return f"{value:.{digits}f}"
+
+
+def _met(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def _pages(name: str, data: dict[str, Any]) -> list[str]:
+    lines = [
+        f"### Pages on {data['database_version']}",
+        "",
+        f"{data['rounds']} rounds (each round requests every case once, shuffled), "
+        f"{data['warmup']} warm-up requests per case; Django test client, whole middleware "
+        f"stack, user: an editor. Floor: median {_fmt(data['floor_median_ms'], 2)} ms, "
+        f"p95 {_fmt(data['floor_p95_ms'], 2)} ms.",
+        "",
+        "| page | model | queries | median ms | p95 ms | × floor (median) | × floor (p95) "
+        "| queries size-independent | large ≤ 5× floor |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+    ]
+    by_case: dict[str, dict[str, Any]] = {}
+    for row in data["rows"]:
+        by_case.setdefault(row["case"], {})[row["model"]] = row
+    for case, models in by_case.items():
+        for label in ("demo", "large"):
+            row = models.get(label)
+            if row is None:
+                continue
+            same = models["demo"]["queries"] == models["large"]["queries"]
+            size = (_met(same) if label == "large" else "") if not row["floor"] else ""
+            ratio = ""
+            if label == "large" and not row["floor"]:
+                ok = row["ratio_median"] <= data["target_ratio"]
+                ratio = _met(ok) + (
+                    "" if ok else f" ({_fmt(row['ratio_median'] / data['target_ratio'])}× over)"
+                )
+            lines.append(
+                f"| {case} | {label} | {row['queries']} | {_fmt(row['median_ms'], 2)} "
+                f"| {_fmt(row['p95_ms'], 2)} | {_fmt(row['ratio_median'])} "
+                f"| {_fmt(row['ratio_p95'])} | {size} | {ratio} |"
+            )
+    for profile in data.get("profiles", []):
+        lines += [
+            "",
+            f"**Profile of a miss — {profile['case']}, large model** (cProfile, "
+            f"{profile['requests']} requests, {_fmt(profile['per_request_ms'])} ms each under "
+            "the profiler). Share of request time under:",
+            "",
+        ]
+        lines += [f"- {what}: {share:.0%}" for what, share in profile["shares"].items()]
+        lines += ["", "Top functions by own time:", "", "```", *profile["top_tottime"], "```"]
+    return [*lines, ""]
+
+
+def _live(data: dict[str, Any]) -> list[str]:
+    lines = [
+        "### Live: commit → SSE client, 2 uvicorn processes, Redis, PostgreSQL",
+        "",
+        "A third process changes a row through `part_update`; latency is from just after its "
+        "COMMIT to the event's arrival at each client (raw asyncio sockets, half the clients on "
+        "each web process). Floor: a bare Redis PUBLISH from that process to a SUBSCRIBE in the "
+        "clients' process, three per write, in the same run.",
+        "",
+        "| clients | writes | samples | missing | p50 ms | p95 ms | p99 ms | floor p50 ms "
+        "| floor p95 ms | × floor (p50) | × floor (p95) | connect all s | p95 < 250 ms |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+        "| --- |",
+    ]
+    for r in data["results"]:
+        if "skipped" in r:
+            lines.append(f"| {r['clients']} | skipped: {r['skipped']} |" + " |" * 11)
+            continue
+        live, floor = r["live"], r["floor"]
+        ok = live["p95_ms"] < r["target_p95_ms"] and r["missing"] == 0
+        lines.append(
+            f"| {r['clients']} | {r['writes']} | {live['n']} | {r['missing']} "
+            f"| {_fmt(live['p50_ms'])} | {_fmt(live['p95_ms'])} | {_fmt(live['p99_ms'])} "
+            f"| {_fmt(floor['p50_ms'], 2)} | {_fmt(floor['p95_ms'], 2)} "
+            f"| {_fmt(r['ratio_p50'])} | {_fmt(r['ratio_p95'])} | {_fmt(r['connect_s'])} "
+            f"| {_met(ok) if r['clients'] >= 500 else ('ok' if ok else 'over')} |"
+        )
+    return [*lines, ""]
+
+
+def _load(data: dict[str, Any]) -> list[str]:
+    a, g, p = data["all"], data["get_form"], data["post_save"]
+    return [
+        f"### Load: {data['editors']} editors editing canvas items, 2 uvicorn processes, "
+        "PostgreSQL + Redis",
+        "",
+        f"{_fmt(data['seconds'])} s; each editor: htmx GET of an inline edit form, think "
+        f"{data['think_s'][0]}–{data['think_s'][1]} s, POST of one field with the form's "
+        f"revision, think; {data['items']} items of the demo model. The driver shares the 2 "
+        f"cores: it used {_fmt(data['cpu_s_driver'])} CPU-s, the two web processes "
+        f"{_fmt(data['cpu_s_servers'])} CPU-s.",
+        "",
+        "| requests | req/s | saves | 409 conflicts | errors | p50 ms | p95 ms | p99 ms "
+        "| form GET p95 ms | save POST p95 ms | errors = 0 |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        f"| {data['requests']} | {_fmt(data['requests_per_s'])} | {data['saves']} "
+        f"| {data['conflicts_409']} | {data['errors']} | {_fmt(a['p50_ms'])} "
+        f"| {_fmt(a['p95_ms'])} | {_fmt(a['p99_ms'])} | {_fmt(g['p95_ms'])} "
+        f"| {_fmt(p['p95_ms'])} | {_met(data['errors'] == 0)} |",
+        *(["", f"Errors seen: {', '.join(data['error_kinds'])}"] if data["error_kinds"] else []),
+        "",
+    ]
+
+
+def _pending() -> list[str]:
+    from bench.cases import pending  # needs Django set up (the registry fills in ready())
+
+    lines = ["### Not measured yet (planned)", ""]
+    for planned, landed in pending():
+        state = "feature landed; its case is still to add" if landed else "not available yet"
+        lines.append(f"- {planned.what}: {state} (needs: {planned.needs})")
+    return [*lines, ""]
+
+
+def render(results: dict[str, Any], *, quick: bool, elapsed: float, args: Any) -> str:
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    dirty = (
+        " (with uncommitted changes)"
+        if _git("status", "--porcelain", "--untracked-files=no")
+        else ""
+    )
+    load1, load5, _ = os.getloadavg()
+    lines = [
+        "# opmodel benchmarks",
+        "",
+        "Made by `make bench`"
+        + (" QUICK=1 (a subset: fewer rounds and clients)" if quick else "")
+        + ". Times are noisy on a shared machine: compare the ratios to the floor, measured in "
+        "the same run, more than the milliseconds.",
+        "",
+        f"- date: {now}; run took {elapsed / 60:.1f} min",
+        f"- commit: `{_git('rev-parse', '--short', 'HEAD')}` on "
+        f"`{_git('rev-parse', '--abbrev-ref', 'HEAD')}`{dirty}",
+        f"- machine: {os.cpu_count()} cores ({_cpu_model()}), {_memory()} memory, "
+        f"load average {load1:.1f} / {load5:.1f} (1 / 5 min) at the end of the run",
+        f"- Python {platform.python_version()} on {platform.system()} {platform.release()}; "
+        + _versions(),
+        "- databases: "
+        + ", ".join(r["database_version"] for k, r in results.items() if k.startswith("pages-"))
+        + f"; Redis {_redis_version(args.redis)}",
+        "- large model: Level 1 with 60 stages, 200 metrics, 100 principles, 80 technologies, "
+        "60 skill sets and 5,000 history rows (`bench/largemodel.py`); demo: Quokka Inc",
+        "",
+        "## Pages",
+        "",
+        "Targets: a page's query count does not depend on the model's size; on the large "
+        "model a page takes at most 5× the floor (median).",
+        "",
+    ]
+    for name in ("pages-sqlite", "pages-postgresql"):
+        if name in results:
+            lines += _pages(name, results[name])
+    lines += ["## Live and load", ""]
+    if "live" in results:
+        lines += _live(results["live"])
+    if "load" in results:
+        lines += _load(results["load"])
+    lines += _pending()
+    return "\n".join(lines)
