@@ -7,6 +7,9 @@ attributes, no SVG, and links only to http(s) and mailto. The result is safe to 
 
 from __future__ import annotations
 
+import functools
+import threading
+
 import markdown as md
 import nh3
 from django.utils.safestring import SafeString, mark_safe
@@ -34,12 +37,28 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 
 
+_local = threading.local()
+
+
+def _converter() -> md.Markdown:
+    # Building a Markdown instance is most of the cost of a short text: one per thread, reset.
+    converter = getattr(_local, "converter", None)
+    if converter is None:
+        converter = _local.converter = md.Markdown(extensions=["sane_lists"], output_format="html")
+    return converter
+
+
 def render_markdown(text: str | None) -> SafeString:
     """Markdown to sanitised HTML (an empty string for empty input)."""
     if not text:
         return mark_safe("")  # noqa: S308 - constant
-    html = md.markdown(text, extensions=["sane_lists"], output_format="html")
-    cleaned = nh3.clean(
+    return mark_safe(_render(text))  # noqa: S308 - sanitised by nh3 in _render
+
+
+@functools.lru_cache(maxsize=4096)
+def _render(text: str) -> str:
+    html = _converter().reset().convert(text)
+    return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
@@ -47,4 +66,3 @@ def render_markdown(text: str | None) -> SafeString:
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     )
-    return mark_safe(cleaned)  # noqa: S308 - sanitised by nh3 just above

@@ -7,6 +7,8 @@ from typing import Any, cast
 from django import template
 from django.db import models
 from django.urls import reverse
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 
 from opmodel.registry import Section, registry
 
@@ -62,3 +64,96 @@ def markdown_filter(text: str | None) -> str:
     from opmodel.richtext import render_markdown
 
     return render_markdown(text)
+
+
+# ---- rows: attributes and edit controls, built in Python (a canvas can hold hundreds of rows;
+# a template include and several reverse() calls per row made large pages slow) ----
+
+
+def _base(context: template.Context, operating_model: Any, section: Section) -> str:
+    """The section's URL prefix (``/m/<slug>/s/<section>/``), reversed once per request."""
+    request = context.get("request")
+    cache: dict[tuple[str, str], str] = (
+        request.__dict__.setdefault("_opmodel_part_bases", {}) if request is not None else {}
+    )
+    key = (operating_model.slug, section.slug)
+    if key not in cache:
+        cache[key] = reverse(
+            "section-list", kwargs={"slug": operating_model.slug, "key": section.slug}
+        )
+    return cache[key]
+
+
+@register.simple_tag(takes_context=True)
+def part_attrs(context: template.Context, item: Any) -> str:
+    """The attributes every row's root element carries: its DOM id, id, revision and URL."""
+    section: Section = context["section"]
+    base = _base(context, context["om"], section)
+    return format_html(
+        'id="part-{}-{}" data-id="{}" data-part="{}:{}" data-revision="{}" data-url="{}{}/"',
+        section.slug,
+        item.pk,
+        item.pk,
+        section.key,
+        item.pk,
+        item.revision,
+        base,
+        item.pk,
+    )
+
+
+_ICONS = {
+    name: f'<svg class="icon"><use href="#i-{name}"/></svg>'
+    for name in ("edit", "up", "down", "left", "right", "history", "trash", "grip")
+}
+
+
+@register.simple_tag(takes_context=True)
+def part_controls(
+    context: template.Context, item: Any, horizontal: bool = False, sortable: bool = True
+) -> str:
+    """Edit, move, history and delete controls of a row, for people who may change it.
+
+    Every control is a link or a form that works without JavaScript; htmx swaps in place.
+    Built as one string with each value escaped once: a page can hold hundreds of rows.
+    """
+    if not context.get("can_edit"):
+        return ""
+    section: Section = context["section"]
+    url = escape(f"{_base(context, context['om'], section)}{item.pk}/")
+    label = escape(str(item))
+    back, forth = ("left", "right") if horizontal else ("up", "down")
+    html = [
+        f'<div class="controls" role="group" aria-label="Actions for {label}">'
+        f'<a class="icon-btn" href="{url}edit/" hx-get="{url}edit/" hx-target="closest .part" '
+        f'hx-swap="outerHTML" title="Edit" aria-label="Edit {label}">{_ICONS["edit"]}</a>'
+    ]
+    if not section.singleton:
+        csrf = escape(str(context.get("csrf_token", "")))
+        dom = f"{escape(section.slug)}-{int(item.pk)}"
+        html.append(
+            f'<form method="post" action="{url}move/" hx-post="{url}move/" class="inline-form">'
+            f'<input type="hidden" name="csrfmiddlewaretoken" value="{csrf}">'
+            f'<button type="submit" name="offset" value="-1" class="icon-btn" id="move-up-{dom}" '
+            f'title="Move {back}" aria-label="Move {label} {back}">{_ICONS[back]}</button>'
+            f'<button type="submit" name="offset" value="1" class="icon-btn" '
+            f'id="move-down-{dom}" title="Move {forth}" aria-label="Move {label} {forth}">'
+            f"{_ICONS[forth]}</button></form>"
+        )
+    html.append(
+        f'<a class="icon-btn" href="{url}history/" title="History" '
+        f'aria-label="History of {label}">{_ICONS["history"]}</a>'
+    )
+    if not section.singleton:
+        html.append(
+            f'<a class="icon-btn danger" href="{url}delete/" hx-get="{url}delete/" '
+            f'hx-target="closest .part" hx-swap="outerHTML" title="Delete" '
+            f'aria-label="Delete {label}">{_ICONS["trash"]}</a>'
+        )
+        if sortable:
+            html.append(
+                '<span class="drag-handle" title="Drag to reorder" aria-hidden="true">'
+                f"{_ICONS['grip']}</span>"
+            )
+    html.append("</div>")
+    return mark_safe("".join(html))  # noqa: S308 - every value above is escaped
