@@ -380,6 +380,13 @@ def part_restore(
     )
     if section.model._default_manager.filter(pk=historical.id).exists():
         raise ValidationError(f"The {section.item_noun} still exists: revert it instead.")
+    mark = f"(version {history_id})"
+    if section.model.history.filter(  # type: ignore[attr-defined]
+        operating_model_id=operating_model.pk,
+        history_type="+",
+        history_change_reason__endswith=mark,
+    ).exists():
+        raise ValidationError(f"The {section.item_noun} was restored already.")
     data = {}
     for name in section.fields:
         model_field = section.model._meta.get_field(name)
@@ -402,5 +409,5 @@ def part_restore(
         operating_model=operating_model,
         actor=actor,
         data=data,
-        reason=f"Restored the {section.item_noun} deleted on {when}",
+        reason=f"Restored the {section.item_noun} deleted on {when} {mark}",
     )
