@@ -216,9 +216,9 @@ MALFORMED = [
 
 @pytest.mark.parametrize(("name", "document", "message"), MALFORMED, ids=[m[0] for m in MALFORMED])
 def test_a_malformed_document_is_refused_with_its_path_and_writes_nothing(
-    name, document, message, om, people
+    name, document, message, small_om, people
 ):
-    for target in (None, om):
+    for target in (None, small_om):
         before = _counts()
         with pytest.raises(ValidationError) as caught:
             document_import(document=document, actor=people["editor"], operating_model=target)
