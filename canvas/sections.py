@@ -120,5 +120,13 @@ def register() -> None:
     for section in SECTIONS:
         registry.register(section)
     registry.register_page(Page(level=1, title="Canvas", url_name="canvas", order=0))
-    registry.register_page(Page(level=1, title="Picture on a page", url_name="picture", order=1))
+    registry.register_page(
+        Page(
+            level=1,
+            title="Picture on a page",
+            url_name="picture",
+            order=1,
+            release_url_name="picture-release",
+        )
+    )
     registry.register_urls("canvas/", "canvas.urls")

@@ -7,6 +7,7 @@ from typing import Any
 
 from opmodel.models import OperatingModel
 from opmodel.registry import Section, registry
+from opmodel.versions import document_rows
 
 from .models import Lifecycle, MetricCategory, PrincipleGroup
 
@@ -44,9 +45,17 @@ class CanvasData:
         ]
 
 
-def canvas_data(operating_model: OperatingModel) -> CanvasData:
+def canvas_data(
+    operating_model: OperatingModel, document: dict[str, Any] | None = None
+) -> CanvasData:
+    """Level 1 of the live draft, or of ``document`` (a release's snapshot): then the rows are
+    built from the document alone, without a query, and draw exactly like the draft's."""
     sections = {s.key.split(".", 1)[1]: s for s in registry.sections(level=1)}
-    rows = {name: list(section.rows(operating_model)) for name, section in sections.items()}
+    if document is not None:
+        built = document_rows(document)
+        rows = {name: built.get(section.key, []) for name, section in sections.items()}
+    else:
+        rows = {name: list(section.rows(operating_model)) for name, section in sections.items()}
     return CanvasData(
         sections=sections,
         purpose=rows["purpose"][0] if rows["purpose"] else None,

@@ -5,4 +5,5 @@ from . import views
 urlpatterns = [
     path("", views.canvas, name="canvas"),
     path("picture/", views.picture, name="picture"),
+    path("picture/v<int:number>/", views.picture_release, name="picture-release"),
 ]

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
@@ -45,5 +45,27 @@ def picture(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             "access": access,
             "canvas": canvas_data(operating_model),
             "findings": model_health(operating_model, level=1),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET"])
+def picture_release(request: HtmxHttpRequest, slug: str, number: int) -> HttpResponse:
+    """The picture on a page of a release, drawn from its snapshot: it never changes."""
+    operating_model, access = get_model_for(request.user, slug)
+    release = operating_model.releases.select_related("published_by").filter(number=number)
+    release = release.first()
+    if release is None:
+        raise Http404("No such release")
+    return render(
+        request,
+        "canvas/picture.html",
+        {
+            "om": operating_model,
+            "access": access,
+            "canvas": canvas_data(operating_model, document=release.snapshot),
+            "release": release,
+            "meta": release.snapshot.get("model", {}),
         },
     )

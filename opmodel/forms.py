@@ -76,3 +76,61 @@ class MemberAddForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
+
+
+class ReleaseForm(forms.Form):
+    title = forms.CharField(max_length=120, help_text="e.g. After the March workshop")
+    notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text="What changed and why, for the people who read it.",
+    )
+
+
+class TimelineFilterForm(forms.Form):
+    """The timeline's filters (all optional), from the query string."""
+
+    section = forms.ChoiceField(required=False, label="Section")
+    person = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Person")
+    since = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, sections: list[Any], people: list[Any], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["section"].choices = [("", "All sections")] + [
+            (s.slug, s.title) for s in sections
+        ]
+        self.fields["person"].choices = [("", "Everyone")] + [
+            (p.pk, p.get_full_name() or p.get_username()) for p in people
+        ]
+
+
+class AsOfForm(forms.Form):
+    at = forms.DateTimeField(
+        label="Date and time",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+    )
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="Model file (YAML or JSON)",
+        help_text="A file exported from opmodel, or written by hand in the same format.",
+    )
+
+    def clean_file(self):
+        from opmodel.versions.documents import import_max_bytes
+
+        upload = self.cleaned_data["file"]
+        limit = import_max_bytes()
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is "
+                f"{limit / 1024 / 1024:.0f} MB."
+            )
+        return upload

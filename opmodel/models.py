@@ -105,3 +105,44 @@ class Part(models.Model):
     class Meta:
         abstract = True
         ordering = ["position", "pk"]
+
+
+class Release(models.Model):
+    """A numbered, immutable snapshot of a whole model: what is socialised and printed.
+
+    ``snapshot`` is the model as a document in the export format (``opmodel.versions``), built
+    from the section registry when the release is published. Nothing ever changes it: the only
+    write is ``release_publish``.
+    """
+
+    operating_model = models.ForeignKey(
+        OperatingModel, on_delete=models.CASCADE, related_name="releases"
+    )
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=120)
+    notes = models.TextField(blank=True, help_text="What changed and why, for the readers.")
+    snapshot = models.JSONField()
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    published_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["operating_model", "number"], name="one_release_per_number"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} · {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "release-detail", kwargs={"slug": self.operating_model.slug, "number": self.number}
+        )
+
+    @property
+    def label(self) -> str:
+        return f"v{self.number}"

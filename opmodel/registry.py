@@ -87,6 +87,15 @@ class Section:
             *([self.group_field] if self.group_field else []), "position", "pk"
         )
 
+    @property
+    def many_fields(self) -> list[str]:
+        """The edited fields that hold many references (many-to-many)."""
+        return [n for n in self.fields if self.model._meta.get_field(n).many_to_many]
+
+    def serialisable_rows(self, operating_model: OperatingModel) -> models.QuerySet[Any]:
+        """``rows`` with many references prefetched: ``serialise`` then costs no query per row."""
+        return self.rows(operating_model).prefetch_related(*self.many_fields)
+
     def serialise(self, row: Part) -> dict[str, Any]:
         """The row as plain data: its stable ``id`` and the fields users edit, in form order.
 
@@ -97,7 +106,8 @@ class Section:
         for name in self.fields:
             model_field = cast("models.Field[Any, Any]", self.model._meta.get_field(name))
             if model_field.many_to_many:
-                data[name] = sorted(getattr(row, name).values_list("pk", flat=True))
+                # .all() uses the prefetched rows (serialisable_rows) instead of a query per row.
+                data[name] = sorted(other.pk for other in getattr(row, name).all())
             elif model_field.is_relation:
                 data[name] = getattr(row, model_field.attname)
             else:
@@ -120,6 +130,9 @@ class Page:
     title: str
     url_name: str
     order: int = 0
+    # URL name of the same page drawn from a release (takes the slug and the release number),
+    # when the level can render it from a snapshot; empty if it cannot.
+    release_url_name: str = ""
 
 
 class Registry:

@@ -6,7 +6,7 @@ from django.urls import URLPattern, URLResolver, include, path
 
 from opmodel.auth import ThrottledAuthenticationForm
 from opmodel.registry import registry
-from opmodel.views import models, parts, stream
+from opmodel.views import documents, models, parts, stream, versions
 
 part_patterns = [
     path("", parts.section_list, name="section-list"),
@@ -18,6 +18,7 @@ part_patterns = [
     path("<int:pk>/move/", parts.part_move, name="part-move"),
     path("<int:pk>/history/", parts.part_history, name="part-history"),
     path("<int:pk>/revert/<int:history_id>/", parts.part_revert, name="part-revert"),
+    path("restore/<int:history_id>/", versions.part_restore, name="part-restore"),
 ]
 
 model_patterns: list[URLPattern | URLResolver] = [
@@ -27,6 +28,14 @@ model_patterns: list[URLPattern | URLResolver] = [
     path("members/<int:user_id>/remove/", models.member_remove, name="member-remove"),
     path("health/", models.model_health, name="model-health"),
     path("events/", stream.model_stream, name="model-events"),
+    path("releases/", versions.releases, name="releases"),
+    path("releases/new/", versions.release_new, name="release-new"),
+    path("releases/v<int:number>/", versions.release_detail, name="release-detail"),
+    path("compare/", versions.compare, name="compare"),
+    path("history/", versions.timeline, name="timeline"),
+    path("as-of/", versions.as_of, name="as-of"),
+    path("export/", documents.model_export, name="model-export"),
+    path("import/", documents.model_import, name="model-import"),
     path("s/<str:key>/", include(part_patterns)),
 ]
 # Level apps mount their pages through the registry: the core never imports them.
@@ -35,6 +44,7 @@ model_patterns += [path(prefix, include(module)) for prefix, module in registry.
 urlpatterns = [
     path("", models.dashboard, name="dashboard"),
     path("models/new/", models.model_new, name="model-new"),
+    path("models/import/", documents.model_import_new, name="model-import-new"),
     path("m/<slug:slug>/", include(model_patterns)),
     path(
         "accounts/login/",

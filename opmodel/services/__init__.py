@@ -1,5 +1,11 @@
 """Every write in the core goes through these services."""
 
+from .documents import (
+    document_import,
+    document_import_preview,
+    document_load,
+    operating_model_update,
+)
 from .models import (
     member_add,
     member_remove,
@@ -12,13 +18,21 @@ from .parts import (
     part_delete,
     part_move,
     part_reorder,
+    part_restore,
     part_revert,
     part_set_fields,
     part_update,
 )
+from .releases import release_publish
 
 __all__ = [
     "StaleRevision",
+    "document_import",
+    "document_import_preview",
+    "document_load",
+    "operating_model_update",
+    "release_publish",
+    "part_restore",
     "member_add",
     "member_remove",
     "member_set_role",

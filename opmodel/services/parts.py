@@ -362,3 +362,50 @@ def part_revert(
         data=data,
         reason=f"Reverted to the version of {when}",
     )
+
+
+@transaction.atomic
+def part_restore(
+    *, section: Section, operating_model: OperatingModel, history_id: int, actor: Any
+) -> Part:
+    """Bring back a deleted row, as it was when it was deleted, as a new row at the end of its
+    section (or group). Its history stays with the old row; the restore is a new change.
+
+    Many-to-many links are not recorded in history and come back empty.
+    """
+    historical = section.model.history.get(  # type: ignore[attr-defined]
+        history_id=history_id, operating_model_id=operating_model.pk
+    )
+    if section.model._default_manager.filter(pk=historical.id).exists():
+        raise ValidationError(f"The {section.item_noun} still exists: revert it instead.")
+    mark = f"(version {history_id})"
+    if section.model.history.filter(  # type: ignore[attr-defined]
+        operating_model_id=operating_model.pk,
+        history_type="+",
+        history_change_reason__endswith=mark,
+    ).exists():
+        raise ValidationError(f"The {section.item_noun} was restored already.")
+    data = {}
+    for name in section.fields:
+        model_field = section.model._meta.get_field(name)
+        if model_field.many_to_many:
+            continue
+        data[name] = getattr(historical, model_field.attname)
+        if model_field.is_relation:
+            target = model_field.related_model._default_manager.filter(
+                pk=data[name], operating_model=operating_model
+            ).first()
+            if data[name] is not None and target is None:
+                raise ValidationError(
+                    f"It pointed at a {model_field.related_model._meta.verbose_name} that was "
+                    "deleted too: restore that first."
+                )
+            data[name] = target
+    when = timezone.localtime(historical.history_date).strftime("%d %b %Y %H:%M")
+    return part_create(
+        section=section,
+        operating_model=operating_model,
+        actor=actor,
+        data=data,
+        reason=f"Restored the {section.item_noun} deleted on {when} {mark}",
+    )

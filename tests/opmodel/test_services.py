@@ -271,13 +271,13 @@ def test_an_outsider_has_no_access(om, people):
 @pytest.mark.parametrize(
     ("document", "message"),
     [
-        ({"sections": {"canvas.nope": []}}, "Unknown sections: canvas.nope"),
-        ({"sections": {"canvas.stages": [{"name": "A", "colour": "red"}]}}, "unknown fields"),
+        ({"sections": {"canvas.nope": []}}, "sections.canvas.nope: unknown section"),
+        ({"sections": {"canvas.stages": [{"name": "A", "colour": "red"}]}}, "unknown field"),
         (
             {"sections": {"canvas.metrics": [{"name": "M", "category": "vibes"}]}},
-            "canvas.metrics[0]: category",
+            "canvas.metrics[0].category: 'vibes' is not one of",
         ),
-        ({"sections": {"canvas.stages": [{"name": ""}]}}, "canvas.stages[0]: name"),
+        ({"sections": {"canvas.stages": [{"name": ""}]}}, "canvas.stages[0].name"),
         (
             {"sections": {"canvas.stages": [{"id": 1, "name": "A"}, {"id": 1, "name": "B"}]}},
             "is used twice",

@@ -1,0 +1,384 @@
+"""Writing documents into models: the one loader behind starters, the demo and import.
+
+A document names sections by registry key; every row goes through its section's own form, so a
+file is validated exactly like a person typing it in. The whole load is one transaction: a bad
+document raises ``ValidationError`` with the path of the bad value and changes nothing.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from opmodel.models import OperatingModel, Part
+from opmodel.registry import Section, registry
+from opmodel.versions.diffs import ModelDiff, diff_documents, document_empty
+from opmodel.versions.documents import document_check
+from opmodel.versions.snapshots import MODEL_FIELDS, snapshot_build
+
+from .parts import _comparable, _current_values, part_create, part_delete, part_reorder, part_update
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+Ids = dict[tuple[type, Any], int]
+
+
+def _is_ref(model_field: Any) -> bool:
+    """A field that points at another section's row (resolved through document ids)."""
+    related = getattr(model_field, "related_model", None)
+    return bool(model_field.is_relation and related is not None and issubclass(related, Part))
+
+
+def _where(section: Section, index: int | None) -> str:
+    return section.key if index is None else f"{section.key}[{index}]"
+
+
+def _resolve(section: Section, index: int | None, row: dict[str, Any], ids: Ids) -> dict:
+    """Replace document ids in reference fields by the primary keys of the rows they name."""
+    where = _where(section, index)
+    resolved = dict(row)
+    for name, value in row.items():
+        if name == "id" or name not in section.fields:
+            continue
+        model_field = section.model._meta.get_field(name)
+        if not _is_ref(model_field) or value in (None, ""):
+            continue
+        target = model_field.related_model
+        many = model_field.many_to_many
+        if many and not isinstance(value, list):
+            raise ValidationError(f"{where}.{name}: expected a list of ids")
+        pks = []
+        for ref in value if many else [value]:
+            if (target, ref) not in ids:
+                raise ValidationError(
+                    f"{where}.{name}: no {target._meta.verbose_name} with id {ref!r} "
+                    "(a reference names the id of a row in this document)"
+                )
+            pks.append(ids[(target, ref)])
+        resolved[name] = pks if many else pks[0]
+    return resolved
+
+
+def _message(form: Any, name: str, error: ValidationError, row: dict[str, Any]) -> str:
+    if error.code == "invalid_choice" and name in form.fields:
+        choices = [
+            str(value)
+            for value, _label in getattr(form.fields[name], "choices", [])
+            if value not in ("", None)
+        ]
+        if choices and len(choices) <= 20:
+            return f"{row.get(name)!r} is not one of {', '.join(choices)}"
+    return " ".join(error.messages)
+
+
+def _clean(
+    section: Section,
+    index: int | None,
+    row: dict[str, Any],
+    original: dict[str, Any],
+    *,
+    operating_model: OperatingModel,
+    instance: Any = None,
+) -> dict:
+    """The row's values through the section's form; only the fields the row names."""
+    where = _where(section, index)
+    if not isinstance(row, dict):
+        raise ValidationError(f"{where}: expected a mapping, got {type(row).__name__}")
+    unknown = set(row) - set(section.fields) - {"id"}
+    if unknown:
+        raise ValidationError(f"{where}: unknown fields {sorted(unknown)}")
+    data = {k: v for k, v in row.items() if k != "id"}
+    if instance is not None:
+        # Updating: the fields the row leaves out keep their current values.
+        current = section.form(instance=instance, operating_model=operating_model).initial
+        current = {
+            k: [getattr(x, "pk", x) for x in v] if isinstance(v, list) else v
+            for k, v in current.items()
+            if k in section.fields
+        }
+        data = {**current, **data}
+    data = {k: ("" if v is None else v) for k, v in data.items()}
+    # The form writes the cleaned values onto its instance: give it a copy, so the caller can
+    # still compare them with the row as it is.
+    form = section.form(
+        data=data,
+        instance=copy.copy(instance) if instance is not None else None,
+        operating_model=operating_model,
+    )
+    if not form.is_valid():
+        problems = [
+            f"{where}.{name}: {_message(form, name, error, original)}"
+            if name != "__all__"
+            else f"{where}: {' '.join(error.messages)}"
+            for name, errors in form.errors.as_data().items()
+            for error in errors
+        ]
+        raise ValidationError(problems)
+    return {k: v for k, v in form.cleaned_data.items() if k in row}
+
+
+def _unchanged(section: Section, row: Part, data: dict[str, Any]) -> bool:
+    current = _current_values(section, row, list(data))
+    return all(_comparable(current[n]) == _comparable(v) for n, v in data.items())
+
+
+@dataclass
+class _Loaded:
+    keep: dict[str, set[int]]
+    order: dict[str, list[int]]
+
+
+@transaction.atomic
+def document_load(
+    *,
+    operating_model: OperatingModel,
+    document: dict[str, Any],
+    actor: Any,
+    reason: str = "Loaded from a document",
+    replace: bool = False,
+) -> Ids:
+    """Fill or update ``operating_model`` from ``document``; a bad document raises and changes
+    nothing.
+
+    Rows may carry an ``id`` (a number or text, unique per section); reference fields name the
+    ``id`` of the row they point at, in a section registered before theirs. A row whose ``id`` is
+    one of this model's rows of that section updates that row (only the fields it names, and
+    only if they differ); any other row is added. With ``replace`` (import), the document is the
+    whole truth: rows it leaves out are deleted and each section takes the document's order.
+    Returns the map of document ids to primary keys.
+    """
+    sections = document.get("sections") or {}
+    unknown = set(sections) - {s.key for s in registry.sections()}
+    if unknown:
+        raise ValidationError(f"Unknown sections: {', '.join(sorted(unknown))}")
+    ids: Ids = {}
+    kept: dict[str, set[int]] = {}
+    orders: dict[str, list[int]] = {}
+
+    def remember(section: Section, index: int | None, item: Any, pk: int) -> None:
+        if not isinstance(item, dict) or "id" not in item:
+            return
+        key = (section.model, item["id"])
+        if key in ids:
+            raise ValidationError(f"{_where(section, index)}.id: {item['id']!r} is used twice")
+        ids[key] = pk
+
+    for section in registry.sections():
+        if section.key not in sections:
+            continue
+        content = sections[section.key]
+        existing = {row.pk: row for row in section.rows(operating_model)}
+        if section.singleton:
+            content = content or {}
+            if not isinstance(content, dict):
+                raise ValidationError(f"{section.key}: expected a mapping")
+            row = next(iter(existing.values()), None)
+            item = _resolve(section, None, content, ids)
+            data = _clean(
+                section, None, item, content, operating_model=operating_model, instance=row
+            )
+            if row is None:
+                row = part_create(
+                    section=section,
+                    operating_model=operating_model,
+                    actor=actor,
+                    data=data,
+                    reason=reason,
+                )
+            elif data and not _unchanged(section, row, data):
+                row = part_update(
+                    section=section,
+                    part=row,
+                    revision=row.revision,
+                    actor=actor,
+                    data=data,
+                    reason=reason,
+                )
+            remember(section, None, content, row.pk)
+            continue
+        if content is None:
+            content = []
+        if not isinstance(content, list):
+            raise ValidationError(f"{section.key}: expected a list of rows")
+        kept[section.key] = set()
+        orders[section.key] = []
+        for index, item in enumerate(content):
+            resolved = _resolve(section, index, item, ids) if isinstance(item, dict) else item
+            match = existing.get(item.get("id")) if isinstance(item, dict) else None
+            if match is not None and match.pk in kept[section.key]:
+                match = None
+            data = _clean(
+                section, index, resolved, item, operating_model=operating_model, instance=match
+            )
+            if match is None:
+                row = part_create(
+                    section=section,
+                    operating_model=operating_model,
+                    actor=actor,
+                    data=data,
+                    reason=reason,
+                )
+            else:
+                row = match
+                if not _unchanged(section, match, data):
+                    fresh = section.model._default_manager.get(pk=match.pk)
+                    row = part_update(
+                        section=section,
+                        part=fresh,
+                        revision=fresh.revision,
+                        actor=actor,
+                        data=data,
+                        reason=reason,
+                    )
+            kept[section.key].add(row.pk)
+            orders[section.key].append(row.pk)
+            remember(section, index, item, row.pk)
+    if replace:
+        _replace_rest(operating_model, _Loaded(kept, orders), actor, reason)
+    return ids
+
+
+def _replace_rest(operating_model: OperatingModel, loaded: _Loaded, actor: Any, reason: str):
+    """Delete what the document left out (dependants first) and take the document's order."""
+    for section in reversed(registry.sections()):
+        if section.key not in loaded.keep:
+            continue
+        for row in section.rows(operating_model).exclude(pk__in=loaded.keep[section.key]):
+            part_delete(
+                section=section, part=row, revision=row.revision, actor=actor, reason=reason
+            )
+    for section in registry.sections():
+        order = loaded.order.get(section.key)
+        if not order:
+            continue
+        if section.group_field:
+            groups: dict[Any, list[int]] = {}
+            values = dict(section.rows(operating_model).values_list("pk", section.group_field))
+            for pk in order:
+                groups.setdefault(values.get(pk), []).append(pk)
+            for group, pks in groups.items():
+                part_reorder(
+                    section=section,
+                    operating_model=operating_model,
+                    ordered_ids=pks,
+                    actor=actor,
+                    group=group,
+                )
+        else:
+            part_reorder(
+                section=section, operating_model=operating_model, ordered_ids=order, actor=actor
+            )
+
+
+@transaction.atomic
+def operating_model_update(
+    *, operating_model: OperatingModel, actor: Any, **values: Any
+) -> OperatingModel:
+    """Change a model's name, organisation or description (never its slug)."""
+    for name, value in values.items():
+        if name not in MODEL_FIELDS:
+            raise ValueError(f"{name} cannot be changed here")
+        setattr(operating_model, name, value if value is not None else "")
+    operating_model.full_clean()
+    operating_model._history_user = actor  # type: ignore[attr-defined]
+    operating_model.save()
+    return operating_model
+
+
+def _meta(document: dict[str, Any]) -> dict[str, str]:
+    meta = document.get("model") or {}
+    return {n: meta[n] or "" for n in MODEL_FIELDS if n in meta}
+
+
+@transaction.atomic
+def document_import(
+    *,
+    document: dict[str, Any],
+    actor: AbstractBaseUser | None,
+    operating_model: OperatingModel | None = None,
+) -> OperatingModel:
+    """Import a checked or unchecked document, in one transaction.
+
+    Without ``operating_model`` a new model is created (the actor becomes its facilitator);
+    with one, that model becomes what the document says: rows matched by id are updated, new
+    rows added, rows the document leaves out deleted, the model's name and description taken.
+    A bad document raises ``ValidationError`` (with the path of the bad value) and nothing is
+    written. Benchmarks time this.
+    """
+    from .models import operating_model_create
+
+    document_check(document)
+    meta = _meta(document)
+    reason = "Imported from a file"
+    try:
+        if operating_model is None:
+            if not meta.get("name"):
+                raise ValidationError("model.name: a new model needs a name")
+            operating_model = operating_model_create(
+                actor=actor,
+                name=meta["name"],
+                organisation=meta.get("organisation") or meta["name"],
+                description=meta.get("description", ""),
+            )
+        else:
+            changed = {
+                k: v
+                for k, v in meta.items()
+                if v != getattr(operating_model, k) and (v or k != "name")
+            }
+            if changed:
+                operating_model_update(operating_model=operating_model, actor=actor, **changed)
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            raise ValidationError(
+                [
+                    f"model.{k}: {' '.join(m.messages)}"
+                    for k, v in error.error_dict.items()
+                    for m in v
+                ]
+            ) from error
+        raise
+    document_load(
+        operating_model=operating_model, document=document, actor=actor, reason=reason, replace=True
+    )
+    return operating_model
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    """What an import would do: the diff from the model as it is to the model as it would be."""
+
+    diff: ModelDiff
+    before: dict[str, Any]
+    after: dict[str, Any]
+
+
+class _Rollback(Exception):  # noqa: N818 - control flow, never escapes
+    pass
+
+
+def document_import_preview(
+    *,
+    document: dict[str, Any],
+    actor: AbstractBaseUser | None,
+    operating_model: OperatingModel | None = None,
+) -> ImportPreview:
+    """Run the import and roll it back: the exact diff it would make, and every error it would
+    raise, with nothing written (live events of the rolled-back writes are never sent)."""
+    before = snapshot_build(operating_model) if operating_model is not None else document_empty()
+    after: dict[str, Any] = {}
+    try:
+        with transaction.atomic():
+            imported = document_import(
+                document=document, actor=actor, operating_model=operating_model
+            )
+            after = snapshot_build(imported)
+            raise _Rollback
+    except _Rollback:
+        pass
+    return ImportPreview(diff=diff_documents(before, after), before=before, after=after)

@@ -1,0 +1,38 @@
+"""Publishing releases: numbered, immutable snapshots of a whole model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from opmodel.models import OperatingModel, Release
+from opmodel.versions.snapshots import snapshot_build
+
+
+@transaction.atomic
+def release_publish(
+    *, operating_model: OperatingModel, actor: Any, title: str, notes: str = ""
+) -> Release:
+    """Publish the live draft as the next release (v1, v2, ...).
+
+    The snapshot is built from the registry inside the transaction that numbers it, with the
+    model's row locked, so two facilitators publishing at once get two numbers and each release
+    holds exactly the draft it was published from. A release is never changed afterwards.
+    """
+    OperatingModel.objects.select_for_update().filter(pk=operating_model.pk).first()
+    top = Release.objects.filter(operating_model=operating_model).aggregate(top=Max("number"))
+    release = Release(
+        operating_model=operating_model,
+        number=(top["top"] or 0) + 1,
+        title=title.strip(),
+        notes=notes.strip(),
+        snapshot=snapshot_build(operating_model),
+        published_by=actor,
+        published_at=timezone.now(),
+    )
+    release.full_clean()
+    release.save(force_insert=True)
+    return release

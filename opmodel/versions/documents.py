@@ -1,0 +1,242 @@
+"""Operating model as code: documents to and from YAML/JSON text, and their structural checks.
+
+Writing a document into the database is a service (``opmodel.services.documents``); this module
+only turns text into a checked document and documents into text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import TYPE_CHECKING, Any
+
+import yaml
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from opmodel.registry import registry
+
+from .snapshots import MODEL_FIELDS, SCHEMA_VERSION, plain, snapshot_build
+
+if TYPE_CHECKING:
+    from opmodel.models import OperatingModel, Release
+
+FORMATS = ("yaml", "json")
+# Top-level keys a document may hold. ``release`` and ``starter`` describe the document and are
+# ignored when it is loaded.
+TOP_LEVEL = ("schema_version", "model", "release", "starter", "sections")
+YAML_HEADER = (
+    "# An opmodel operating model. Format: docs/model-schema.md (schema_version {v}).\n"
+    "# Rows keep their ids: edit values, add rows without an id, delete rows you no longer want.\n"
+)
+
+
+def import_max_bytes() -> int:
+    return int(getattr(settings, "OPMODEL_IMPORT_MAX_BYTES", 2 * 1024 * 1024))
+
+
+def release_block(release: Release) -> dict[str, Any]:
+    by = release.published_by
+    return {
+        "number": release.number,
+        "title": release.title,
+        "notes": release.notes,
+        "published_at": release.published_at.isoformat(),
+        "published_by": by.get_username() if by is not None else None,
+    }
+
+
+def document_export(
+    operating_model: OperatingModel, *, release: Release | None = None
+) -> dict[str, Any]:
+    """The document of the live draft, or of ``release`` (its snapshot, with a ``release``
+    block saying which one). Benchmarks time this for the draft."""
+    if release is None:
+        return snapshot_build(operating_model)
+    snapshot = release.snapshot
+    return {
+        "schema_version": snapshot.get("schema_version", SCHEMA_VERSION),
+        "model": snapshot.get("model", {}),
+        "release": release_block(release),
+        "sections": snapshot.get("sections", {}),
+    }
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style, multi-line text as literal blocks: a document that diffs cleanly in git."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if "\n" in value:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+_Dumper.add_representer(str, _str)
+
+
+def document_dump(document: dict[str, Any], fmt: str = "yaml") -> str:
+    """A document as text. Key order is the document's own (registry and form order), so the
+    same model always gives the same text."""
+    if fmt == "json":
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if fmt != "yaml":
+        raise ValueError(f"unknown format {fmt!r}")
+    body = yaml.dump(
+        document,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=1_000_000,  # one line per value: an edit changes one line of a git diff
+    )
+    return YAML_HEADER.format(v=document.get("schema_version", SCHEMA_VERSION)) + body
+
+
+def _dates_to_text(value: Any) -> Any:
+    # YAML reads 2027-01-31 as a date: documents hold text, as the forms expect.
+    if isinstance(value, dict):
+        return {k: _dates_to_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_dates_to_text(v) for v in value]
+    if isinstance(value, dt.date | dt.datetime):
+        return plain(value)
+    return value
+
+
+def document_parse(content: bytes | str, *, max_bytes: int | None = None) -> dict[str, Any]:
+    """Text (YAML or JSON) to a document, refusing what is too big, not text, or not a
+    mapping. Only ``yaml.safe_load``: a document can never construct Python objects."""
+    limit = import_max_bytes() if max_bytes is None else max_bytes
+    size = len(content)
+    if size > limit:
+        raise ValidationError(
+            f"The file is {size / 1024 / 1024:.1f} MB; the limit is {limit / 1024 / 1024:.0f} MB."
+        )
+    if isinstance(content, bytes):
+        try:
+            content = content.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ValidationError(
+                "The file is not UTF-8 text: export a model as YAML or JSON."
+            ) from exc
+    if not content.strip():
+        raise ValidationError("The file is empty.")
+    try:
+        if content.lstrip().startswith("{"):
+            document = json.loads(content)
+        else:
+            document = yaml.safe_load(content)
+    except json.JSONDecodeError as exc:
+        raise ValidationError(
+            f"Not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}."
+        ) from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ValidationError(f"Not valid YAML: {where}{problem}.") from exc
+    if not isinstance(document, dict):
+        raise ValidationError(
+            "Not an operating model: the file must be a mapping with schema_version, model "
+            f"and sections (it is {type(document).__name__})."
+        )
+    return _dates_to_text(document)
+
+
+def _scalar(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+def _row_problems(section: Any, where: str, row: Any) -> list[str]:
+    if not isinstance(row, dict):
+        return [f"{where}: expected a mapping, got {type(row).__name__}"]
+    problems = []
+    row_id = row.get("id")
+    if "id" in row and (not isinstance(row_id, str | int) or isinstance(row_id, bool)):
+        problems.append(f"{where}.id: expected a number or text")
+    for name, value in row.items():
+        if name == "id":
+            continue
+        if name not in section.fields:
+            problems.append(f"{where}.{name}: unknown field (fields: {', '.join(section.fields)})")
+        elif name in section.many_fields:
+            if not isinstance(value, list) or not all(_scalar(v) for v in value):
+                problems.append(f"{where}.{name}: expected a list of ids")
+        elif not _scalar(value):
+            problems.append(f"{where}.{name}: expected one value, got a {type(value).__name__}")
+    return problems
+
+
+def _section_problems(section: Any, content: Any) -> list[str]:
+    key = section.key
+    if content is None:
+        return []
+    if section.singleton:
+        return _row_problems(section, key, content)
+    if not isinstance(content, list):
+        return [f"{key}: expected a list of rows, got {type(content).__name__}"]
+    problems: list[str] = []
+    seen: set[Any] = set()
+    for index, row in enumerate(content):
+        where = f"{key}[{index}]"
+        problems += _row_problems(section, where, row)
+        if isinstance(row, dict) and isinstance(row.get("id"), str | int):
+            if row["id"] in seen:
+                problems.append(f"{where}.id: {row['id']!r} is used twice")
+            seen.add(row["id"])
+        if len(problems) > 50:
+            break
+    return problems
+
+
+def _meta_problems(meta: Any) -> list[str]:
+    if not isinstance(meta, dict):
+        return [f"model: expected a mapping, got {type(meta).__name__}"]
+    problems = [
+        f"model.{name}: unknown field (fields: {', '.join(MODEL_FIELDS)})"
+        for name in sorted(str(k) for k in set(meta) - set(MODEL_FIELDS))
+    ]
+    problems += [
+        f"model.{name}: expected text, got {type(meta[name]).__name__}"
+        for name in MODEL_FIELDS
+        if name in meta and not isinstance(meta[name], str | type(None))
+    ]
+    return problems
+
+
+def document_check(document: Any, *, require_version: bool = True) -> None:
+    """The structure of a document, before any row is loaded: schema version, top-level keys,
+    the model block, known sections, rows as mappings of plain values, ids unique per section.
+    Reports every problem found (up to twenty), each with its path."""
+    if not isinstance(document, dict):
+        raise ValidationError("Not an operating model: expected a mapping.")
+    problems: list[str] = []
+    version = document.get("schema_version")
+    if version is None and require_version:
+        problems.append(f"schema_version: missing (this opmodel reads {SCHEMA_VERSION})")
+    elif version is not None and version != SCHEMA_VERSION:
+        problems.append(
+            f"schema_version: {version!r} is not supported (this opmodel reads {SCHEMA_VERSION})"
+        )
+    unknown = sorted(str(k) for k in set(document) - set(TOP_LEVEL))
+    if unknown:
+        problems.append(f"unknown top-level keys: {', '.join(unknown)}")
+    problems += _meta_problems(document.get("model") or {})
+    sections = document.get("sections") or {}
+    if not isinstance(sections, dict):
+        problems.append(f"sections: expected a mapping, got {type(sections).__name__}")
+        sections = {}
+    known = {s.key: s for s in registry.sections()}
+    problems += [
+        f"sections.{key}: unknown section (known: {', '.join(known)})"
+        for key in sorted(str(k) for k in set(sections) - set(known))
+    ]
+    for key, content in sections.items():
+        if key in known:
+            problems += _section_problems(known[key], content)
+    if problems:
+        shown = problems[:20]
+        if len(problems) > 20:
+            shown.append(f"… and {len(problems) - 20} more problems")
+        raise ValidationError(shown)

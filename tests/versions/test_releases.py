@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import copy
+
+import pytest
+from django.urls import reverse
+
+from canvas.models import Metric, Principle
+from opmodel.models import Release
+from opmodel.registry import registry
+from opmodel.services import part_delete, part_update
+from opmodel.versions import snapshot_build
+
+pytestmark = pytest.mark.django_db
+
+
+def _main(html: bytes) -> bytes:
+    """The page's content, without the per-request nonce and CSRF token around it."""
+    return html.split(b"<main", 1)[-1].split(b"</main>", 1)[0]
+
+
+def test_releases_are_numbered_and_hold_the_whole_model(om, publish, people):
+    first = publish(om, "First")
+    second = publish(om, "Second")
+    assert (first.number, second.number) == (1, 2)
+    assert first.label == "v1"
+    assert first.published_by == people["facilitator"]
+    assert first.snapshot == snapshot_build(om)
+    # every registered section, every row with its id
+    assert list(first.snapshot["sections"]) == [s.key for s in registry.sections()]
+    metrics = first.snapshot["sections"]["canvas.metrics"]
+    assert sorted(m["id"] for m in metrics) == sorted(
+        Metric.objects.filter(operating_model=om).values_list("pk", flat=True)
+    )
+
+
+def test_a_later_edit_changes_neither_the_release_nor_its_pages(om, publish, people, client_for):
+    release = publish(om, "Before the workshop")
+    frozen = copy.deepcopy(release.snapshot)
+    client = client_for(people["viewer"])
+    pages = [
+        release.get_absolute_url(),
+        reverse("picture-release", args=[om.slug, release.number]),
+        reverse("model-export", args=[om.slug]) + "?release=1",
+    ]
+    before = [_main(client.get(url).content) for url in pages]
+    metric = Metric.objects.filter(operating_model=om).first()
+    part_update(
+        section=registry.get("canvas.metrics"),
+        part=metric,
+        revision=metric.revision,
+        actor=people["editor"],
+        data={"name": "Renamed after the release"},
+    )
+    principle = Principle.objects.filter(operating_model=om).first()
+    part_delete(
+        section=registry.get("canvas.principles"),
+        part=principle,
+        revision=principle.revision,
+        actor=people["editor"],
+    )
+    release.refresh_from_db()
+    assert release.snapshot == frozen
+    after = [_main(client.get(url).content) for url in pages]
+    assert after == before
+    assert b"Renamed after the release" not in after[0] + after[1]
+    assert b"Renamed after the release" in client.get(reverse("picture", args=[om.slug])).content
+
+
+def test_the_release_picture_is_drawn_from_the_snapshot(om, publish, people, client_for):
+    release = publish(om, "Socialised")
+    html = client_for(people["viewer"]).get(
+        reverse("picture-release", args=[om.slug, release.number])
+    )
+    text = html.content.decode()
+    assert "Release v1 · Socialised" in text
+    assert "To bring the glory of Quokkas to the entire world" in text
+    assert "Decisions made with trusted data products" in text  # the north star
+    assert "Live draft" not in text
+
+
+def test_the_releases_page_says_whether_the_draft_moved_on(om, publish, people, client_for):
+    client = client_for(people["viewer"])
+    url = reverse("releases", args=[om.slug])
+    assert "Nothing is released yet" in client.get(url).content.decode()
+    publish(om, "First")
+    assert "nothing is unreleased" in client.get(url).content.decode()
+    metric = Metric.objects.filter(operating_model=om).first()
+    part_update(
+        section=registry.get("canvas.metrics"),
+        part=metric,
+        revision=metric.revision,
+        actor=people["editor"],
+        data={"target": "99"},
+    )
+    html = client.get(url).content.decode()
+    assert "1 unreleased change" in html
+    assert "1 metric changed" in html
+
+
+def test_publishing_through_the_page(om, people, client_for):
+    client = client_for(people["facilitator"])
+    response = client.post(
+        reverse("release-new", args=[om.slug]), {"title": "After March", "notes": "Why"}
+    )
+    release = Release.objects.get(operating_model=om)
+    assert response.status_code == 302
+    assert response["Location"] == release.get_absolute_url()
+    assert (release.title, release.notes) == ("After March", "Why")
+    refused = client.post(reverse("release-new", args=[om.slug]), {"title": ""})
+    assert refused.status_code == 422
+    assert Release.objects.filter(operating_model=om).count() == 1
