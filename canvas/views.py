@@ -54,8 +54,7 @@ def picture(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 def picture_release(request: HtmxHttpRequest, slug: str, number: int) -> HttpResponse:
     """The picture on a page of a release, drawn from its snapshot: it never changes."""
     operating_model, access = get_model_for(request.user, slug)
-    release = operating_model.releases.select_related("published_by").filter(number=number)
-    release = release.first()
+    release = operating_model.releases.select_related("published_by").filter(number=number).first()
     if release is None:
         raise Http404("No such release")
     return render(

@@ -101,10 +101,10 @@ class TimelineFilterForm(forms.Form):
 
     def __init__(self, *args, sections: list[Any], people: list[Any], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["section"].choices = [("", "All sections")] + [
+        cast(forms.ChoiceField, self.fields["section"]).choices = [("", "All sections")] + [
             (s.slug, s.title) for s in sections
         ]
-        self.fields["person"].choices = [("", "Everyone")] + [
+        cast(forms.ChoiceField, self.fields["person"]).choices = [("", "Everyone")] + [
             (p.pk, p.get_full_name() or p.get_username()) for p in people
         ]
 

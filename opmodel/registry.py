@@ -78,6 +78,10 @@ class Section:
         """The key as it appears in URLs and DOM ids."""
         return self.key.replace(".", "-")
 
+    def model_field(self, name: str) -> models.Field[Any, Any]:
+        """The model field behind a form field (every edited field is a concrete one)."""
+        return cast("models.Field[Any, Any]", self.model._meta.get_field(name))
+
     @property
     def fields(self) -> list[str]:
         return list(self.form._meta.fields or [])
@@ -194,3 +198,8 @@ def user_label(user: AbstractBaseUser | AnonymousUser | None) -> str:
         return "someone"
     full = getattr(user, "get_full_name", lambda: "")()
     return full or str(getattr(user, "username", "someone"))
+
+
+def related_model(field: Any) -> type[models.Model]:
+    """The model a relation points at (typed: Django's stubs allow None)."""
+    return cast("type[models.Model]", field.related_model)

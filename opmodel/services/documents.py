@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from opmodel.models import OperatingModel, Part
-from opmodel.registry import Section, registry
+from opmodel.registry import Section, registry, related_model
 from opmodel.versions.diffs import ModelDiff, diff_documents, document_empty
 from opmodel.versions.documents import document_check
 from opmodel.versions.snapshots import MODEL_FIELDS, snapshot_build
@@ -23,7 +23,7 @@ from opmodel.versions.snapshots import MODEL_FIELDS, snapshot_build
 from .parts import _comparable, _current_values, part_create, part_delete, part_reorder, part_update
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User
 
 Ids = dict[tuple[type, Any], int]
 
@@ -45,10 +45,10 @@ def _resolve(section: Section, index: int | None, row: dict[str, Any], ids: Ids)
     for name, value in row.items():
         if name == "id" or name not in section.fields:
             continue
-        model_field = section.model._meta.get_field(name)
+        model_field = section.model_field(name)
         if not _is_ref(model_field) or value in (None, ""):
             continue
-        target = model_field.related_model
+        target = related_model(model_field)
         many = model_field.many_to_many
         if many and not isinstance(value, list):
             raise ValidationError(f"{where}.{name}: expected a list of ids")
@@ -299,7 +299,7 @@ def _meta(document: dict[str, Any]) -> dict[str, str]:
 def document_import(
     *,
     document: dict[str, Any],
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     operating_model: OperatingModel | None = None,
 ) -> OperatingModel:
     """Import a checked or unchecked document, in one transaction.
@@ -365,7 +365,7 @@ class _Rollback(Exception):  # noqa: N818 - control flow, never escapes
 def document_import_preview(
     *,
     document: dict[str, Any],
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     operating_model: OperatingModel | None = None,
 ) -> ImportPreview:
     """Run the import and roll it back: the exact diff it would make, and every error it would

@@ -17,7 +17,7 @@ from opmodel import events
 
 if TYPE_CHECKING:
     from opmodel.models import OperatingModel, Part
-    from opmodel.registry import Section
+    from opmodel.registry import Section, related_model
 
 
 @dataclass
@@ -44,7 +44,7 @@ def _split(section: Section, data: dict[str, Any]) -> tuple[dict[str, Any], dict
     concrete: dict[str, Any] = {}
     many: dict[str, Any] = {}
     for name, value in data.items():
-        model_field = section.model._meta.get_field(name)
+        model_field = section.model_field(name)
         if isinstance(model_field, models.ManyToManyField):
             many[name] = value
         else:
@@ -63,7 +63,7 @@ def _comparable(value: Any) -> Any:
 def _current_values(section: Section, row: Part, names: list[str]) -> dict[str, Any]:
     values = {}
     for name in names:
-        model_field = section.model._meta.get_field(name)
+        model_field = section.model_field(name)
         if isinstance(model_field, models.ManyToManyField):
             values[name] = list(getattr(row, name).all())
         else:
@@ -137,7 +137,7 @@ def _base_values(section: Section, row: Part, revision: int, names: list[str]) -
 
 
 def _is_many(section: Section, name: str) -> bool:
-    return isinstance(section.model._meta.get_field(name), models.ManyToManyField)
+    return isinstance(section.model_field(name), models.ManyToManyField)
 
 
 def _merge(
@@ -387,17 +387,19 @@ def part_restore(
         raise ValidationError(f"The {section.item_noun} was restored already.")
     data = {}
     for name in section.fields:
-        model_field = section.model._meta.get_field(name)
+        model_field = section.model_field(name)
         if model_field.many_to_many:
             continue
         data[name] = getattr(historical, model_field.attname)
         if model_field.is_relation:
-            target = model_field.related_model._default_manager.filter(
-                pk=data[name], operating_model=operating_model
-            ).first()
+            target = (
+                related_model(model_field)
+                ._default_manager.filter(pk=data[name], operating_model=operating_model)
+                .first()
+            )
             if data[name] is not None and target is None:
                 raise ValidationError(
-                    f"It pointed at a {model_field.related_model._meta.verbose_name} that was "
+                    f"It pointed at a {related_model(model_field)._meta.verbose_name} that was "
                     "deleted too: restore that first."
                 )
             data[name] = target

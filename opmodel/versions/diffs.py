@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from opmodel.registry import Section, registry
+from opmodel.registry import Section, registry, related_model
 
 from .snapshots import MODEL_FIELDS, document_index, document_rows
 
@@ -129,11 +129,11 @@ class Reader:
 
     def value(self, section: Section, name: str, value: Any) -> str:
         try:
-            model_field = section.model._meta.get_field(name)
+            model_field = section.model_field(name)
         except Exception:  # noqa: BLE001 - not a model field
             return display(value)
         if model_field.is_relation:
-            target = registry.for_model(model_field.related_model)
+            target = registry.for_model(related_model(model_field))
             values = value if isinstance(value, list) else [value]
             names = [
                 self.name(target, v) if target else f"#{v}" for v in values if v not in (None, "")

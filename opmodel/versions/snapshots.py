@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import models
 
 from opmodel.models import OperatingModel
-from opmodel.registry import Section, registry
+from opmodel.registry import Section, registry, related_model
 
 if TYPE_CHECKING:
     from opmodel.models import Part
@@ -77,7 +77,7 @@ def snapshot_build(operating_model: OperatingModel) -> dict[str, Any]:
 def _serialise_without_many(section: Section, row: Part) -> dict[str, Any]:
     data: dict[str, Any] = {"id": row.pk}
     for name in section.fields:
-        model_field = section.model._meta.get_field(name)
+        model_field = section.model_field(name)
         if model_field.many_to_many:
             continue
         data[name] = plain(getattr(row, model_field.attname))
@@ -133,11 +133,12 @@ def document_rows(document: dict[str, Any]) -> dict[str, list[Any]]:
         items = ([content] if content else []) if section.singleton else (content or [])
         objects = []
         for position, item in enumerate(items):
-            obj = section.model(pk=item.get("id"), position=position)
+            obj = section.model(position=position)
+            obj.pk = item.get("id")
             for name in section.fields:
                 if name not in item:
                     continue
-                model_field = section.model._meta.get_field(name)
+                model_field = section.model_field(name)
                 if model_field.is_relation:
                     pending.append((obj, model_field, item[name]))
                 else:
@@ -146,7 +147,7 @@ def document_rows(document: dict[str, Any]) -> dict[str, list[Any]]:
             by_model_id[(section.model, item.get("id"))] = obj
         built[section.key] = objects
     for obj, model_field, value in pending:
-        target = model_field.related_model
+        target = related_model(model_field)
         if model_field.many_to_many:
             related = [by_model_id[(target, v)] for v in value or [] if (target, v) in by_model_id]
             queryset = target._default_manager.none()
@@ -159,7 +160,7 @@ def document_rows(document: dict[str, Any]) -> dict[str, list[Any]]:
         else:
             setattr(obj, model_field.attname, value)
             if (target, value) in by_model_id:
-                model_field.set_cached_value(obj, by_model_id[(target, value)])
+                model_field.set_cached_value(obj, by_model_id[(target, value)])  # type: ignore[attr-defined]
     return built
 
 

@@ -16,7 +16,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import CharField, OuterRef, QuerySet, Subquery, Value
 from django.utils import timezone
 
-from opmodel.registry import Section, registry, user_label
+from opmodel.registry import Section, registry, related_model, user_label
 
 from .diffs import FieldChange, ModelDiff, display
 
@@ -101,21 +101,21 @@ def _references(section: Section, records: list[Any]) -> dict[tuple[str, Any], s
     """Names of the rows the records' reference fields point at, as those rows are now."""
     names: dict[tuple[str, Any], str] = {}
     for name in section.fields:
-        model_field = section.model._meta.get_field(name)
+        model_field = section.model_field(name)
         if not model_field.is_relation or model_field.many_to_many:
             continue
         ids = {getattr(r, model_field.attname) for r in records} - {None}
         if not ids:
             continue
-        target = registry.for_model(model_field.related_model)
+        target = registry.for_model(related_model(model_field))
         describe = target.describe if target else str
-        for row in model_field.related_model._default_manager.filter(pk__in=ids):
+        for row in related_model(model_field)._default_manager.filter(pk__in=ids):
             names[(name, row.pk)] = str(describe(row))
     return names
 
 
 def _value(section: Section, name: str, record: Any, refs: dict) -> str:
-    model_field = section.model._meta.get_field(name)
+    model_field = section.model_field(name)
     value = getattr(record, model_field.attname)
     if model_field.is_relation:
         return refs.get((name, value), f"#{value}") if value is not None else display(None)
@@ -164,7 +164,7 @@ def _entries(section: Section, history_ids: list[int]) -> dict[int, TimelineEntr
                 FieldChange(n, section.field_label(n), "", _value(section, n, record, refs))
                 for n in names
                 if record.history_type == "+"
-                and getattr(record, section.model._meta.get_field(n).attname) not in ("", None)
+                and getattr(record, section.model_field(n).attname) not in ("", None)
             ]
             action = ACTIONS[record.history_type]
         try:

@@ -41,8 +41,9 @@ def model_export(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             number = int(request.GET["release"])
         except ValueError as exc:
             raise Http404("No such release") from exc
-        release = operating_model.releases.select_related("published_by").filter(number=number)
-        release = release.first()
+        release = (
+            operating_model.releases.select_related("published_by").filter(number=number).first()
+        )
         if release is None:
             raise Http404("No such release")
     text = document_dump(document_export(operating_model, release=release), fmt)
