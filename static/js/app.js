@@ -93,6 +93,10 @@
   document.addEventListener("opmodel:notice", function (e) {
     if (e.detail && e.detail.text) toast(e.detail.text, "success");
   });
+  document.addEventListener("opmodel:error", function (e) {
+    if (e.detail && e.detail.text) toast(e.detail.text, "error");
+  });
+  window.opmodelToast = toast;  // for page scripts (e.g. the workshop room)
 
   /* Feedback for refused requests that htmx does not swap. */
   document.addEventListener("htmx:responseError", function (e) {
