@@ -181,7 +181,7 @@ class DecisionForm(forms.Form):
 class VoteForm(forms.Form):
     note = forms.IntegerField(required=False)
     proposal = forms.IntegerField(required=False)
-    action = forms.ChoiceField(choices=[("add", "add"), ("remove", "remove")], initial="add")
+    action = forms.ChoiceField(choices=[("add", "add"), ("remove", "remove")], required=False)
 
 
 class CommentForm(forms.Form):

@@ -6,6 +6,7 @@ with the room partial it changed. Other browsers hear of it through the room's l
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -281,7 +282,7 @@ def proposal_new(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     if kind == ProposalKind.CHANGE:
         field_form = section.form(
             request.POST if request.method == "POST" else None,
-            instance=item,
+            instance=copy.copy(item),  # validating writes into the instance: keep the row as is
             operating_model=workshop.operating_model,
             prefix="f",
         )
