@@ -238,3 +238,5 @@ OPMODEL_SSE_HEARTBEAT_SECONDS = float(os.environ.get("OPMODEL_SSE_HEARTBEAT_SECO
 # Live-event channels are "<prefix>:model:<id>": distinct prefixes keep two deployments (or two
 # test runs) that share one Redis apart.
 OPMODEL_EVENTS_PREFIX = os.environ.get("OPMODEL_EVENTS_PREFIX", "opmodel")
+# How long a workshop invitation link works.
+OPMODEL_INVITATION_DAYS = int(os.environ.get("OPMODEL_INVITATION_DAYS", "7"))

@@ -124,7 +124,9 @@ class RsvpForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    kind = forms.ChoiceField(choices=NoteKind.choices, initial=NoteKind.IDEA)
+    kind = forms.ChoiceField(
+        choices=NoteKind.choices, initial=NoteKind.IDEA, widget=forms.RadioSelect
+    )
     text = forms.CharField(
         max_length=2000, widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Your note"})
     )

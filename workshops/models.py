@@ -337,6 +337,9 @@ class Vote(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"Dot by {self.voter_id} on {'note' if self.note_id else 'proposal'}"
+
 
 class ShareLink(models.Model):
     """A revocable read-and-comment link to the draft, for people without an account."""
@@ -351,6 +354,9 @@ class ShareLink(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Share link to {self.workshop}"
 
 
 class CommentStatus(models.TextChoices):

@@ -22,7 +22,9 @@
 
   function refresh(el) {
     if (!el || !el.dataset.url) return;
-    htmx.ajax("GET", el.dataset.url, { target: el, swap: "outerHTML" });
+    // The element itself is the request's source: htmx queues requests per source element
+    // (keeping only the last), so several refreshes issued at once must not share one.
+    htmx.ajax("GET", el.dataset.url, { source: el, target: el, swap: "outerHTML" });
   }
 
   function refreshSection(section) {

@@ -16,7 +16,7 @@
     if (!el || !el.dataset.url) return;
     if (isBusy(el)) { el.dataset.stale = "1"; return; }  // never under someone's hands
     delete el.dataset.stale;
-    htmx.ajax("GET", el.dataset.url, { target: el, swap: "outerHTML" });
+    htmx.ajax("GET", el.dataset.url, { source: el, target: el, swap: "outerHTML" });
   }
 
   function refreshPart(name) {

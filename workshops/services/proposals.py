@@ -100,8 +100,7 @@ def proposal_create(
             raise ValidationError("Choose the item the proposal is about.")
         if kind == ProposalKind.DELETE and sec.singleton:
             raise ValidationError(f"The {sec.item_noun} cannot be deleted, only changed.")
-    if kind == ProposalKind.CHANGE:
-        assert part is not None
+    if kind == ProposalKind.CHANGE and part is not None:
         for name in sec.fields:
             if name not in data:
                 continue
@@ -148,7 +147,8 @@ def proposal_create(
 
 
 def decision_reason(proposal: Proposal, actor: Any, verb: str = "accepted") -> str:
-    return f"Workshop {proposal.workshop.title}: proposal #{proposal.number} {verb} by {user_label(actor)}"
+    workshop = proposal.workshop.title
+    return f"Workshop {workshop}: proposal #{proposal.number} {verb} by {user_label(actor)}"
 
 
 def _bound(section: Section, proposal: Proposal) -> dict[str, Any]:
@@ -162,7 +162,9 @@ def _bound(section: Section, proposal: Proposal) -> dict[str, Any]:
     if not form.is_valid():
         raise ValidationError(
             [
-                f"{section.field_label(n)}: {' '.join(e)}" if n != "__all__" else " ".join(e)
+                f"{section.field_label(n)}: {' '.join(str(m) for m in e)}"
+                if n != "__all__"
+                else " ".join(str(m) for m in e)
                 for n, e in form.errors.items()
             ]
         )

@@ -40,7 +40,7 @@ def context(workshop: Workshop, wa: WorkshopAccess, **extra: Any) -> dict[str, A
     }
 
 
-def done(request: HtmxHttpRequest, to: str, text: str = "", *, error: bool = False) -> HttpResponse:
+def done(request: HttpRequest, to: str, text: str = "", *, error: bool = False) -> HttpResponse:
     """Post/redirect/get for a form posted without JavaScript."""
     if text:
         (messages.error if error else messages.success)(request, text)

@@ -161,7 +161,7 @@ def note_add(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     return done(
         request,
         _room(slug, pk),
-        " ".join(e for errors in form.errors.values() for e in errors),
+        " ".join(str(e) for errors in form.errors.values() for e in errors),
         error=True,
     )
 
