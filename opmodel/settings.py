@@ -266,3 +266,5 @@ OPMODEL_SSE_HEARTBEAT_SECONDS = float(os.environ.get("OPMODEL_SSE_HEARTBEAT_SECO
 OPMODEL_EVENTS_PREFIX = os.environ.get("OPMODEL_EVENTS_PREFIX", "opmodel")
 # Largest model file an import accepts (bytes). A 200-metric model exports to about 100 kB.
 OPMODEL_IMPORT_MAX_BYTES = int(os.environ.get("OPMODEL_IMPORT_MAX_BYTES", str(2 * 1024 * 1024)))
+# How long a workshop invitation link works.
+OPMODEL_INVITATION_DAYS = int(os.environ.get("OPMODEL_INVITATION_DAYS", "7"))

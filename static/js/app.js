@@ -22,7 +22,9 @@
 
   function refresh(el) {
     if (!el || !el.dataset.url) return;
-    htmx.ajax("GET", el.dataset.url, { target: el, swap: "outerHTML" });
+    // The element itself is the request's source: htmx queues requests per source element
+    // (keeping only the last), so several refreshes issued at once must not share one.
+    htmx.ajax("GET", el.dataset.url, { source: el, target: el, swap: "outerHTML" });
   }
 
   function refreshSection(section) {
@@ -93,6 +95,10 @@
   document.addEventListener("opmodel:notice", function (e) {
     if (e.detail && e.detail.text) toast(e.detail.text, "success");
   });
+  document.addEventListener("opmodel:error", function (e) {
+    if (e.detail && e.detail.text) toast(e.detail.text, "error");
+  });
+  window.opmodelToast = toast;  // for page scripts (e.g. the workshop room)
 
   /* Feedback for refused requests that htmx does not swap. */
   document.addEventListener("htmx:responseError", function (e) {

@@ -1,0 +1,122 @@
+/* The workshop room: live partials, the countdown, focus and presence.
+   The room works without JavaScript (every form posts and comes back); this makes it live. */
+(function () {
+  "use strict";
+
+  function toast(text, kind) { if (window.opmodelToast) window.opmodelToast(text, kind); }
+
+  function parts() { return document.querySelectorAll("[data-room-part]"); }
+
+  function isBusy(el) {
+    var a = document.activeElement;
+    return !!(a && el.contains(a) && a.matches("input[type=text], textarea, select"));
+  }
+
+  function refresh(el) {
+    if (!el || !el.dataset.url) return;
+    if (isBusy(el)) { el.dataset.stale = "1"; return; }  // never under someone's hands
+    delete el.dataset.stale;
+    htmx.ajax("GET", el.dataset.url, { source: el, target: el, swap: "outerHTML" });
+  }
+
+  function refreshPart(name) {
+    refresh(document.querySelector('[data-room-part="' + name + '"]'));
+  }
+
+  function resyncRoom() { parts().forEach(refresh); }
+
+  /* ---- the countdown: the server sends the end time, every browser counts locally ---- */
+  var offset = 0;  // server clock minus this browser's clock, in ms
+  function tick() {
+    var el = document.querySelector(".timer[data-ends-at]");
+    if (!el) return;
+    var value = el.querySelector(".timer-value");
+    if (el.dataset.serverNow && !el.dataset.synced) {
+      offset = Date.parse(el.dataset.serverNow) - Date.now();
+      el.dataset.synced = "1";
+    }
+    var left = Math.round((Date.parse(el.dataset.endsAt) - (Date.now() + offset)) / 1000);
+    var bar = el.closest(".room-timer");
+    if (left <= 0) {
+      value.textContent = "Time’s up";
+      bar.classList.add("is-over");
+      bar.classList.remove("is-ending");
+      return;
+    }
+    var m = Math.floor(left / 60), s = left % 60;
+    value.textContent = m + ":" + (s < 10 ? "0" : "") + s;
+    bar.classList.toggle("is-ending", left <= 60);
+    bar.classList.remove("is-over");
+  }
+  setInterval(tick, 250);
+
+  /* ---- focus: "bring everyone to me" ---- */
+  var lastFocus = null;
+  function applyFocus(key, scroll) {
+    document.querySelectorAll(".room-section").forEach(function (el) {
+      el.classList.toggle("is-focus", !!key && el.dataset.section === key);
+    });
+    if (key && scroll && key !== lastFocus) {
+      var target = document.querySelector('.room-section[data-section="' + key + '"]');
+      if (target) {
+        target.scrollIntoView({ behavior: "smooth", block: "start" });
+        target.classList.add("flash");
+        setTimeout(function () { target.classList.remove("flash"); }, 1600);
+      }
+    }
+    lastFocus = key || null;
+  }
+
+  /* ---- live events ---- */
+  document.addEventListener("htmx:sseMessage", function (e) {
+    var msg = e.detail;
+    if (!msg || msg.type !== "room") return;
+    var data;
+    try { data = JSON.parse(msg.data); } catch (err) { return; }
+    if (data.reload) { resyncRoom(); }
+    else { (data.parts || []).forEach(refreshPart); }
+    if (Object.prototype.hasOwnProperty.call(data, "focus")) applyFocus(data.focus, true);
+  });
+
+  var opened = false, poll = null;
+  document.addEventListener("htmx:sseOpen", function () {
+    if (poll) { clearInterval(poll); poll = null; }
+    if (opened) resyncRoom();  // back after a blip: what did we miss?
+    opened = true;
+  });
+  document.addEventListener("htmx:sseError", function () {
+    if (!poll) poll = setInterval(resyncRoom, 5000);  // the stream is down: poll
+  });
+
+  /* A stale partial is refreshed once the person leaves the field they were typing in. */
+  document.addEventListener("focusout", function () {
+    setTimeout(function () {
+      document.querySelectorAll("[data-room-part][data-stale]").forEach(refresh);
+    }, 50);
+  });
+
+  document.addEventListener("htmx:afterSettle", function (e) {
+    var bar = e.detail.elt && e.detail.elt.closest && e.detail.elt.closest("#room-bar");
+    if (bar || (e.detail.elt && e.detail.elt.id === "room-bar")) {
+      var el = document.getElementById("room-bar");
+      applyFocus(el && el.dataset.focus, false);
+      tick();
+    }
+  });
+
+  /* A note that was saved clears its form; one that was not keeps every word. */
+  document.addEventListener("htmx:afterRequest", function (e) {
+    var form = e.detail.elt;
+    if (form && form.matches && form.matches("form[data-reset-on-success]") && e.detail.successful) {
+      form.reset();
+      var text = form.querySelector("textarea");
+      if (text) text.focus();
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var bar = document.getElementById("room-bar");
+    if (bar) applyFocus(bar.dataset.focus, false);
+    tick();
+  });
+})();

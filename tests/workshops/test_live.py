@@ -1,0 +1,149 @@
+"""The room live: two browsers' streams hear each other, in one process and through Redis;
+presence follows the streams; a stream that reconnects resyncs from the partials."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import queue
+import threading
+import time
+
+import httpx
+import pytest
+
+from tests.conftest import session_cookie
+from workshops import services
+from workshops.models import Attendee
+
+
+def _listen(url: str, cookies: dict[str, str], out: queue.Queue, stop: threading.Event) -> None:
+    with (
+        contextlib.suppress(httpx.HTTPError),
+        httpx.Client(cookies=cookies, timeout=httpx.Timeout(10, read=30)) as client,
+        client.stream("GET", url) as response,
+    ):
+        out.put(("status", response.status_code))
+        name = None
+        for line in response.iter_lines():
+            if stop.is_set():
+                return
+            if line.startswith("event: "):
+                name = line[7:]
+            elif line.startswith("data: "):
+                out.put((name, json.loads(line[6:])))
+
+
+def _wait_for(out: queue.Queue, name: str, test=lambda d: True, timeout: float = 10):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            item = out.get(timeout=0.2)
+        except queue.Empty:
+            continue
+        if item[0] == name and test(item[1] if len(item) > 1 else None):
+            return item
+    raise AssertionError(f"no {name!r} event within {timeout}s")
+
+
+class Browser:
+    """An SSE client in a thread, as a browser in the room."""
+
+    def __init__(self, server: str, workshop, user) -> None:
+        self.out: queue.Queue = queue.Queue()
+        self.stop = threading.Event()
+        url = f"{server}/m/{workshop.operating_model.slug}/workshops/{workshop.pk}/events/"
+        self.thread = threading.Thread(
+            target=_listen, args=(url, session_cookie(user), self.out, self.stop), daemon=True
+        )
+        self.thread.start()
+        assert _wait_for(self.out, "status")[1] == 200
+        _wait_for(self.out, "hello")
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(timeout=5)
+
+
+def _two_browsers_hear_each_other(server, workshop, people):
+    facilitator = Browser(server, workshop, people["facilitator"])
+    participant = Browser(server, workshop, people["participant"])
+    try:
+        started = time.monotonic()
+        services.note_add(workshop=workshop, actor=people["participant"], text="Live note")
+        got = _wait_for(facilitator.out, "room", lambda d: "notes" in d["parts"])[1]
+        assert got["workshop"] == workshop.pk and got["actor"] == "participant"
+        assert time.monotonic() - started < 1.0  # within a second
+        services.focus_set(workshop=workshop, actor=people["facilitator"], section="canvas.stages")
+        got = _wait_for(participant.out, "room", lambda d: "bar" in d["parts"])[1]
+        assert got["focus"] == "canvas.stages"
+    finally:
+        facilitator.close()
+        participant.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_browsers_in_a_room_hear_each_other_in_process(
+    asgi_server, local_broadcaster, workshop, people
+):
+    _two_browsers_hear_each_other(asgi_server, workshop, people)
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_two_browsers_in_a_room_hear_each_other_through_redis(
+    asgi_server, redis_broadcaster, workshop, people
+):
+    _two_browsers_hear_each_other(asgi_server, workshop, people)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_presence_follows_the_streams(asgi_server, local_broadcaster, workshop, people):
+    watcher = Browser(asgi_server, workshop, people["facilitator"])
+    try:
+        participant = Browser(asgi_server, workshop, people["participant"])
+        _wait_for(
+            watcher.out,
+            "room",
+            lambda d: "presence" in d["parts"] and d["actor_id"] == people["participant"].pk,
+        )
+        assert Attendee.objects.get(workshop=workshop, user=people["participant"]).connections == 1
+        participant.close()
+        _wait_for(watcher.out, "room", lambda d: "presence" in d["parts"])
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            if Attendee.objects.get(workshop=workshop, user=people["participant"]).connections == 0:
+                break
+            time.sleep(0.05)
+        assert Attendee.objects.get(workshop=workshop, user=people["participant"]).connections == 0
+    finally:
+        watcher.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reconnecting_browser_resyncs_what_it_missed(
+    asgi_server, local_broadcaster, workshop, people
+):
+    cookies = session_cookie(people["participant"])
+    notes_url = (
+        f"{asgi_server}/m/{workshop.operating_model.slug}/workshops/{workshop.pk}/room/notes/"
+    )
+    first = Browser(asgi_server, workshop, people["participant"])
+    before = httpx.get(notes_url, cookies=cookies).text
+    first.close()  # the laptop lid closes
+    services.note_add(workshop=workshop, actor=people["facilitator"], text="Missed while away")
+    assert "Missed while away" not in before
+    again = Browser(asgi_server, workshop, people["participant"])  # the lid opens
+    try:
+        # room.js re-fetches every room partial on a reconnect: the partial is current
+        after = httpx.get(notes_url, cookies=cookies, headers={"HX-Request": "true"}).text
+        assert "Missed while away" in after
+    finally:
+        again.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_room_stream_is_closed_to_outsiders(asgi_server, local_broadcaster, workshop, people):
+    url = f"{asgi_server}/m/{workshop.operating_model.slug}/workshops/{workshop.pk}/events/"
+    assert httpx.get(url, cookies=session_cookie(people["outsider"]), timeout=5).status_code == 404
+    assert httpx.get(url, timeout=5).status_code == 404

@@ -1,0 +1,200 @@
+"""The permission matrix: every workshop URL x every kind of person -> the expected status."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from opmodel.models import Role
+from opmodel.services import member_add
+from workshops import services
+from workshops.models import ProposalKind
+
+pytestmark = pytest.mark.django_db
+
+PEOPLE = [
+    "anonymous",
+    "outsider",
+    "other_model_participant",
+    "viewer",
+    "editor",
+    "participant",
+    "facilitator",
+]
+READ = {
+    "anonymous": 302,
+    "outsider": 404,
+    "other_model_participant": 404,
+    "viewer": 200,
+    "editor": 200,
+    "participant": 200,
+    "facilitator": 200,
+}
+FACILITATE_GET = {**READ, "viewer": 403, "editor": 403, "participant": 403}
+FACILITATE_POST = {**FACILITATE_GET, "facilitator": 302}
+TAKE_PART_GET = {**READ, "viewer": 403, "editor": 403}  # the editor is not in this workshop
+TAKE_PART_POST = {**TAKE_PART_GET, "participant": 302, "facilitator": 302}
+MANAGE_MODEL = {**READ, "viewer": 403, "editor": 403, "participant": 403}
+
+
+@dataclass
+class Case:
+    name: str
+    method: str
+    url: Callable[[Any], str]
+    expected: dict[str, int]
+    data: Callable[[Any], dict] | None = None
+
+
+def w(name: str, *extra: Callable[[Any], Any]) -> Callable[[Any], str]:
+    def build(ctx) -> str:
+        workshop = ctx["workshop"]
+        args = [workshop.operating_model.slug, workshop.pk, *(e(ctx) for e in extra)]
+        return reverse(name, args=args)
+
+    return build
+
+
+def note(ctx):
+    return ctx["note"].pk
+
+
+def proposal(ctx):
+    return ctx["proposal"].pk
+
+
+CASES = [
+    Case(
+        "list",
+        "get",
+        lambda c: reverse("workshop-list", args=[c["workshop"].operating_model.slug]),
+        READ,
+    ),
+    Case(
+        "new",
+        "get",
+        lambda c: reverse("workshop-new", args=[c["workshop"].operating_model.slug]),
+        MANAGE_MODEL,
+    ),
+    Case("detail", "get", w("workshop-detail"), READ),
+    Case("edit", "get", w("workshop-edit"), FACILITATE_GET),
+    Case("invite", "get", w("workshop-invite"), FACILITATE_GET),
+    Case("room", "get", w("workshop-room"), READ),
+    Case("room-bar", "get", w("room-bar"), READ),
+    Case("room-presence", "get", w("room-presence"), READ),
+    Case("room-notes", "get", w("room-notes"), READ),
+    Case("room-proposals", "get", w("room-proposals"), READ),
+    Case("refine", "get", w("workshop-refine"), READ),
+    Case("socialise", "get", w("workshop-socialise"), READ),
+    Case("share", "get", w("workshop-share"), READ),
+    Case("summary", "get", w("workshop-summary"), READ),
+    Case("proposal-new", "get", w("proposal-new"), TAKE_PART_GET),
+    Case(
+        "note-add", "post", w("note-add"), TAKE_PART_POST, lambda c: {"kind": "idea", "text": "Hi"}
+    ),
+    Case("vote", "post", w("vote"), TAKE_PART_POST, lambda c: {"note": c["note"].pk}),
+    Case(
+        "proposal-new-post",
+        "post",
+        w("proposal-new"),
+        TAKE_PART_POST,
+        lambda c: {"section": "canvas.stages", "kind": "idea", "rationale": "Rename it"},
+    ),
+    Case(
+        "share-comment",
+        "post",
+        w("workshop-share"),
+        {**READ, **{k: 302 for k in ("viewer", "editor", "participant", "facilitator")}},
+        lambda c: {"text": "Typo"},
+    ),
+    Case("phase", "post", w("workshop-phase"), FACILITATE_POST, lambda c: {"to_phase": "refine"}),
+    Case(
+        "timer",
+        "post",
+        w("control-timer"),
+        FACILITATE_POST,
+        lambda c: {"action": "start", "minutes": 5},
+    ),
+    Case(
+        "focus", "post", w("control-focus"), FACILITATE_POST, lambda c: {"section": "canvas.stages"}
+    ),
+    Case("reveal", "post", w("control-reveal"), FACILITATE_POST, lambda c: {"revealed": "on"}),
+    Case("note-group", "post", w("note-group", note), FACILITATE_POST, lambda c: {"title": "Flow"}),
+    Case(
+        "decide",
+        "post",
+        w("proposal-decide", proposal),
+        FACILITATE_POST,
+        lambda c: {"decision": "park"},
+    ),
+    Case(
+        "owner",
+        "post",
+        w("proposal-owner", proposal),
+        FACILITATE_POST,
+        lambda c: {"user": c["people"]["participant"].pk},
+    ),
+    Case("share-link", "post", w("share-link-new"), FACILITATE_POST),
+    Case("next", "post", w("workshop-next"), FACILITATE_POST),
+    Case(
+        "attendee-add",
+        "post",
+        w("attendee-add"),
+        FACILITATE_POST,
+        lambda c: {"user": c["people"]["editor"].pk},
+    ),
+    Case(
+        "invite-post",
+        "post",
+        w("workshop-invite"),
+        FACILITATE_POST,
+        lambda c: {"emails": "x@example.com", "role": "participant"},
+    ),
+]
+
+
+@pytest.fixture
+def ctx(workshop, people, other_om, make_user):
+    other = make_user("other_model_participant")
+    member_add(operating_model=other_om, actor=None, user=other, role=Role.PARTICIPANT)
+    people = {**people, "other_model_participant": other}
+    the_note = services.note_add(workshop=workshop, actor=people["participant"], text="Idea")
+    the_proposal = services.proposal_create(
+        workshop=workshop,
+        actor=people["participant"],
+        section="canvas.stages",
+        kind=ProposalKind.IDEA,
+        rationale="Merge stages",
+    )
+    return {"workshop": workshop, "people": people, "note": the_note, "proposal": the_proposal}
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_permission_matrix(ctx, client_for, case):
+    # One model per URL, every person in turn (the facilitator last: their POST may move on).
+    got = {}
+    for who in PEOPLE:
+        user = None if who == "anonymous" else ctx["people"][who]
+        url = case.url(ctx)
+        data = case.data(ctx) if case.data else {}
+        client = client_for(user)
+        response = client.get(url) if case.method == "get" else client.post(url, data)
+        got[who] = response.status_code
+    assert got == case.expected
+
+
+def test_the_facilitator_role_cannot_be_taken_by_a_model_facilitator(ctx, client_for, make_user):
+    # another facilitator of the model is not the workshop's facilitator
+    other = make_user("cofacilitator")
+    workshop = ctx["workshop"]
+    member_add(
+        operating_model=workshop.operating_model, actor=None, user=other, role=Role.FACILITATOR
+    )
+    url = reverse("control-handover", args=[workshop.operating_model.slug, workshop.pk])
+    assert client_for(other).post(url, {"user": other.pk}).status_code == 403
+    workshop.refresh_from_db()
+    assert workshop.facilitator == ctx["people"]["facilitator"]

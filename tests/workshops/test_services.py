@@ -1,0 +1,348 @@
+"""The workshop loop's services: phases, proposals applied through the core, notes, votes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from canvas.models import Stage
+from opmodel import services as core
+from opmodel.registry import registry
+from tests.workshops.conftest import make_workshop
+from workshops import services
+from workshops.models import (
+    Comment,
+    Note,
+    Phase,
+    PhaseChange,
+    Proposal,
+    ProposalKind,
+    ProposalStatus,
+    Vote,
+)
+
+pytestmark = pytest.mark.django_db
+
+ORDER = [Phase.INVITE, Phase.WORKSHOP, Phase.REFINE, Phase.SOCIALISE, Phase.DONE]
+
+
+@pytest.mark.parametrize("start", ORDER)
+@pytest.mark.parametrize("target", ORDER)
+def test_every_transition_is_allowed_one_step_forward_or_back_with_a_reason(
+    small_om, people, start, target
+):
+    workshop = make_workshop(small_om, people["facilitator"], phase=start)
+    i, j = ORDER.index(start), ORDER.index(target)
+    before = PhaseChange.objects.filter(workshop=workshop).count()
+    if j == i + 1:
+        services.workshop_transition(
+            workshop=workshop, actor=people["facilitator"], to_phase=target
+        )
+    elif j == i - 1:
+        with pytest.raises(ValidationError, match="Say why"):
+            services.workshop_transition(
+                workshop=workshop, actor=people["facilitator"], to_phase=target
+            )
+        services.workshop_transition(
+            workshop=workshop, actor=people["facilitator"], to_phase=target, reason="Not ready"
+        )
+    else:
+        with pytest.raises(ValidationError):
+            services.workshop_transition(
+                workshop=workshop, actor=people["facilitator"], to_phase=target, reason="Skip"
+            )
+        workshop.refresh_from_db()
+        assert workshop.phase == start
+        assert PhaseChange.objects.filter(workshop=workshop).count() == before
+        return
+    workshop.refresh_from_db()
+    assert workshop.phase == target
+    change = PhaseChange.objects.filter(workshop=workshop).last()
+    assert (change.from_phase, change.to_phase, change.actor) == (
+        start,
+        target,
+        people["facilitator"],
+    )
+
+
+def test_only_the_facilitator_moves_the_workshop_and_unknown_phases_are_refused(workshop, people):
+    with pytest.raises(ValidationError, match="facilitator"):
+        services.workshop_transition(
+            workshop=workshop, actor=people["editor"], to_phase=Phase.REFINE
+        )
+    with pytest.raises(ValidationError, match="no phase"):
+        services.workshop_transition(
+            workshop=workshop, actor=people["facilitator"], to_phase="party"
+        )
+
+
+def test_starting_the_workshop_stamps_its_start_once(small_om, people):
+    workshop = make_workshop(small_om, people["facilitator"], phase=Phase.WORKSHOP)
+    started = workshop.started_at
+    assert started is not None
+    services.workshop_transition(
+        workshop=workshop, actor=people["facilitator"], to_phase=Phase.INVITE, reason="Redo"
+    )
+    again = services.workshop_transition(
+        workshop=workshop, actor=people["facilitator"], to_phase=Phase.WORKSHOP
+    )
+    assert again.started_at == started
+
+
+def stage(om, name="Build") -> Stage:
+    return Stage.objects.get(operating_model=om, name=name)
+
+
+def propose_rename(workshop, people, new_name="Construct", who="participant"):
+    row = stage(workshop.operating_model)
+    return services.proposal_create(
+        workshop=workshop,
+        actor=people[who],
+        section="canvas.stages",
+        kind=ProposalKind.CHANGE,
+        part=row,
+        data={"name": new_name, "description": row.description, "outcome": row.outcome},
+        rationale="Clearer",
+    )
+
+
+def test_a_change_proposal_keeps_only_the_changed_fields(workshop, people):
+    proposal = propose_rename(workshop, people)
+    assert proposal.changes == {"name": "Construct"}
+    assert proposal.display["name"]["old"] == "Build" and proposal.number == 1
+    assert proposal.base_revision == stage(workshop.operating_model).revision
+    with pytest.raises(ValidationError, match="at least one field"):
+        propose_rename(workshop, people, new_name="Build")
+
+
+def test_accepting_applies_through_the_services_with_the_decision_in_history(workshop, people):
+    proposal = propose_rename(workshop, people)
+    accepted = services.proposal_accept(proposal=proposal, actor=people["facilitator"])
+    assert accepted.status == ProposalStatus.ACCEPTED and accepted.applied_at
+    assert accepted.finished_at and not accepted.conflict
+    row = Stage.objects.get(pk=proposal.part_id)
+    assert row.name == "Construct" and row.revision == 2
+    latest = row.history.first()
+    assert latest.history_user == people["facilitator"]
+    assert latest.history_change_reason == (
+        f"Workshop {workshop.title}: proposal #1 accepted by facilitator"
+    )
+
+
+def test_a_stale_proposal_is_a_conflict_and_is_not_applied(workshop, people):
+    proposal = propose_rename(workshop, people)
+    row = stage(workshop.operating_model)
+    core.part_update(
+        section=registry.get("canvas.stages"),
+        part=row,
+        revision=row.revision,
+        actor=people["editor"],
+        data={"name": "Make"},
+    )
+    result = services.proposal_accept(proposal=proposal, actor=people["facilitator"])
+    assert result.status == ProposalStatus.OPEN
+    assert result.conflict["fields"] == ["name"]
+    assert result.conflict["theirs"]["name"]["value"] == "Make"
+    row.refresh_from_db()
+    assert row.name == "Make" and row.revision == 2  # not overwritten
+    # the facilitator, having seen both, applies it on top of the current version
+    applied = services.proposal_accept(
+        proposal=proposal, actor=people["facilitator"], on_current=True
+    )
+    row.refresh_from_db()
+    assert applied.status == ProposalStatus.ACCEPTED and row.name == "Construct"
+
+
+def test_a_change_to_other_fields_since_merges_with_the_proposal(workshop, people):
+    proposal = propose_rename(workshop, people)
+    row = stage(workshop.operating_model)
+    core.part_update(
+        section=registry.get("canvas.stages"),
+        part=row,
+        revision=row.revision,
+        actor=people["editor"],
+        data={"outcome": "Working software"},
+    )
+    services.proposal_accept(proposal=proposal, actor=people["facilitator"])
+    row.refresh_from_db()
+    assert (row.name, row.outcome) == ("Construct", "Working software")
+
+
+def test_a_proposal_on_a_deleted_row_is_a_conflict(workshop, people):
+    proposal = propose_rename(workshop, people)
+    row = stage(workshop.operating_model)
+    core.part_delete(
+        section=registry.get("canvas.stages"),
+        part=row,
+        revision=row.revision,
+        actor=people["editor"],
+    )
+    result = services.proposal_accept(proposal=proposal, actor=people["facilitator"])
+    assert result.conflict["deleted"] is True and result.status == ProposalStatus.OPEN
+
+
+def test_add_and_delete_proposals_apply_and_words_wait_for_their_owner(workshop, people):
+    om = workshop.operating_model
+    add = services.proposal_create(
+        workshop=workshop,
+        actor=people["participant"],
+        section="canvas.stages",
+        kind=ProposalKind.ADD,
+        data={"name": "Retire", "description": "", "outcome": ""},
+    )
+    delete = services.proposal_create(
+        workshop=workshop,
+        actor=people["participant"],
+        section="canvas.stages",
+        kind=ProposalKind.DELETE,
+        part=stage(om, "Run"),
+    )
+    words = services.proposal_create(
+        workshop=workshop,
+        actor=people["participant"],
+        section="canvas.metrics",
+        kind=ProposalKind.IDEA,
+        rationale="Move the Kafka platform accountability to the platform squad",
+    )
+    for p in (add, delete, words):
+        services.proposal_accept(proposal=p, actor=people["facilitator"])
+    assert Stage.objects.filter(operating_model=om, name="Retire").exists()
+    assert not Stage.objects.filter(operating_model=om, name="Run").exists()
+    words.refresh_from_db()
+    assert words.status == ProposalStatus.ACCEPTED and words.finished_at is None
+    assert words.owner == people["participant"]
+    services.proposal_finish(proposal=words, actor=people["participant"])
+    words.refresh_from_db()
+    assert words.finished_at is not None
+    created = Stage.objects.get(operating_model=om, name="Retire")
+    assert "proposal #1 accepted" in created.history.first().history_change_reason
+
+
+def test_only_the_workshop_facilitator_decides(workshop, people):
+    proposal = propose_rename(workshop, people)
+    with pytest.raises(ValidationError):
+        services.proposal_accept(proposal=proposal, actor=people["editor"])
+    services.proposal_decide(proposal=proposal, actor=people["facilitator"], status="parked")
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.PARKED
+
+
+def test_anonymous_notes_only_when_allowed_and_then_without_author(small_om, people):
+    closed = make_workshop(small_om, people["facilitator"])
+    with pytest.raises(ValidationError, match="anonymous"):
+        services.note_add(workshop=closed, actor=people["facilitator"], text="Hm", anonymous=True)
+    open_ = make_workshop(small_om, people["facilitator"], allow_anonymous_notes=True)
+    note = services.note_add(workshop=open_, actor=people["facilitator"], text="Hm", anonymous=True)
+    assert note.author is None
+
+
+def test_notes_name_an_existing_item_of_a_focused_section(workshop, people):
+    row = stage(workshop.operating_model)
+    note = services.note_add(
+        workshop=workshop,
+        actor=people["participant"],
+        text="Too vague",
+        kind="concern",
+        section="canvas.stages",
+        part_id=row.pk,
+    )
+    assert note.part_label == "Build"
+    with pytest.raises(ValidationError):
+        services.note_add(
+            workshop=workshop, actor=people["participant"], text="x", section="canvas.skills"
+        )
+    with pytest.raises(ValidationError):
+        services.note_add(
+            workshop=workshop,
+            actor=people["participant"],
+            text="x",
+            section="canvas.stages",
+            part_id=999999,
+        )
+
+
+def test_the_vote_budget_is_enforced_and_dots_can_be_taken_back(workshop, people):
+    note = services.note_add(workshop=workshop, actor=people["participant"], text="Idea")
+    for _ in range(workshop.vote_budget):
+        services.vote_add(workshop=workshop, actor=people["participant"], note=note)
+    with pytest.raises(services.VoteBudgetExceeded):
+        services.vote_add(workshop=workshop, actor=people["participant"], note=note)
+    assert services.vote_remove(workshop=workshop, actor=people["participant"], note=note)
+    services.vote_add(workshop=workshop, actor=people["participant"], note=note)
+    assert Vote.objects.filter(voter=people["participant"]).count() == workshop.vote_budget
+
+
+def test_people_outside_the_workshop_cannot_vote(workshop, people):
+    note = services.note_add(workshop=workshop, actor=people["participant"], text="Idea")
+    with pytest.raises(ValidationError, match="in the workshop"):
+        services.vote_add(workshop=workshop, actor=people["viewer"], note=note)
+
+
+def test_the_room_closes_after_the_workshop_phase(small_om, people):
+    workshop = make_workshop(small_om, people["facilitator"], phase=Phase.REFINE)
+    with pytest.raises(ValidationError, match="closed"):
+        services.note_add(workshop=workshop, actor=people["facilitator"], text="Late")
+
+
+def test_facilitation_is_handed_over_never_taken(workshop, people):
+    services.attendee_add(workshop=workshop, actor=people["facilitator"], user=people["editor"])
+    with pytest.raises(ValidationError):  # nobody takes it
+        services.facilitation_handover(
+            workshop=workshop, actor=people["editor"], to_user=people["editor"]
+        )
+    with pytest.raises(ValidationError, match="editor or facilitator"):
+        services.facilitation_handover(
+            workshop=workshop, actor=people["facilitator"], to_user=people["participant"]
+        )
+    services.facilitation_handover(
+        workshop=workshop, actor=people["facilitator"], to_user=people["editor"]
+    )
+    workshop.refresh_from_db()
+    assert workshop.facilitator == people["editor"]
+    with pytest.raises(ValidationError):  # the old facilitator cannot take it back
+        services.timer_stop(workshop=workshop, actor=people["facilitator"])
+
+
+def test_timer_focus_and_reveal(workshop, people):
+    block = workshop.agenda.last()
+    w = services.timer_start(workshop=workshop, actor=people["facilitator"], block=block)
+    assert w.current_block == block
+    assert w.timer_ends_at > timezone.now() + timedelta(minutes=29)
+    w = services.focus_set(workshop=w, actor=people["facilitator"], section="canvas.metrics")
+    assert w.focus_section == "canvas.metrics"
+    with pytest.raises(ValidationError):
+        services.focus_set(workshop=w, actor=people["facilitator"], section="canvas.skills")
+    w = services.votes_reveal(workshop=w, actor=people["facilitator"], revealed=True)
+    assert w.votes_revealed
+
+
+def test_the_next_workshop_starts_from_open_comments_and_parked_proposals(workshop, people):
+    parked = propose_rename(workshop, people)
+    services.proposal_decide(proposal=parked, actor=people["facilitator"], status="parked")
+    rejected = propose_rename(workshop, people, new_name="Craft")
+    services.proposal_decide(proposal=rejected, actor=people["facilitator"], status="rejected")
+    link = services.share_link_create(workshop=workshop, actor=people["facilitator"])
+    services.comment_add(
+        workshop=workshop,
+        share_link=link,
+        author_name="Ann",
+        text="Typo in Build",
+        section="canvas.stages",
+        part_id=stage(workshop.operating_model).pk,
+    )
+    resolved = services.comment_add(workshop=workshop, actor=people["viewer"], text="Done")
+    services.comment_resolve(comment=resolved, actor=people["facilitator"])
+    follow_up = services.workshop_plan_next(workshop=workshop, actor=people["facilitator"])
+    assert follow_up.previous == workshop and follow_up.phase == Phase.INVITE
+    assert follow_up.sections == workshop.sections
+    notes = list(Note.objects.filter(workshop=follow_up))
+    assert [n.text for n in notes] == ["Comment from Ann: Typo in Build"]
+    assert notes[0].section == "canvas.stages"
+    carried = list(Proposal.objects.filter(workshop=follow_up))
+    assert [(p.carried_from, p.status, p.number) for p in carried] == [
+        (parked, ProposalStatus.OPEN, 1)
+    ]
+    assert Comment.objects.filter(carried_to=follow_up).count() == 1

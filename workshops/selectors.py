@@ -1,0 +1,341 @@
+"""Reads of the workshop loop. Each owns its queries: a page costs a fixed number of them,
+however many notes, votes, proposals or rows there are."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from opmodel.models import OperatingModel
+from opmodel.registry import Section, registry, user_label
+
+from .models import (
+    Attendee,
+    Comment,
+    Invitation,
+    Note,
+    PhaseChange,
+    Proposal,
+    ProposalStatus,
+    ShareLink,
+    Vote,
+    Workshop,
+)
+from .services.proposals import display_value
+
+
+def workshops_of(operating_model: OperatingModel) -> QuerySet[Workshop]:
+    return (
+        Workshop.objects.filter(operating_model=operating_model)
+        .select_related("facilitator")
+        .annotate(
+            n_attendees=Count("attendees", distinct=True),
+            n_proposals=Count("proposals", distinct=True),
+        )
+    )
+
+
+def focused_sections(workshop: Workshop) -> list[Section]:
+    """The workshop's sections that are registered (a section removed since is skipped)."""
+    sections = []
+    for key in workshop.sections:
+        section = registry.find(key)
+        if section is not None:
+            sections.append(section)
+    return sections
+
+
+def _presence_window() -> timedelta:
+    return timedelta(seconds=max(60.0, 3 * settings.OPMODEL_SSE_HEARTBEAT_SECONDS))
+
+
+@dataclass
+class Person:
+    user: Any
+    name: str
+    initials: str
+    present: bool
+    is_facilitator: bool
+    rsvp: str
+
+
+def _initials(name: str) -> str:
+    parts = [p for p in name.replace(".", " ").replace("_", " ").split() if p]
+    return "".join(p[0] for p in parts[:2]).upper() or "?"
+
+
+def presence(workshop: Workshop) -> list[Person]:
+    """Everyone in the workshop, those present in the room first."""
+    since = timezone.now() - _presence_window()
+    people = []
+    for attendee in Attendee.objects.filter(workshop=workshop).select_related("user"):
+        name = user_label(attendee.user)
+        present = attendee.connections > 0 and bool(
+            attendee.last_seen and attendee.last_seen >= since
+        )
+        people.append(
+            Person(
+                attendee.user,
+                name,
+                _initials(name),
+                present,
+                attendee.user_id == workshop.facilitator_id,
+                attendee.rsvp,
+            )
+        )
+    return sorted(people, key=lambda p: (not p.present, not p.is_facilitator, p.name.lower()))
+
+
+def notes_for(workshop: Workshop, user: Any) -> list[Note]:
+    """Notes with their dot counts (``total``) and the user's own dots (``mine``)."""
+    return list(
+        Note.objects.filter(workshop=workshop)
+        .select_related("author", "group")
+        .annotate(
+            total=Count("votes"),
+            mine=Count("votes", filter=Q(votes__voter_id=getattr(user, "pk", None))),
+        )
+        .order_by("group__title", "created_at", "pk")
+    )
+
+
+def proposals_for(workshop: Workshop, user: Any) -> list[Proposal]:
+    return list(
+        Proposal.objects.filter(workshop=workshop)
+        .select_related("author", "owner", "decided_by")
+        .annotate(
+            total=Count("votes"),
+            mine=Count("votes", filter=Q(votes__voter_id=getattr(user, "pk", None))),
+        )
+        .order_by("number", "pk")
+    )
+
+
+def dots_used(workshop: Workshop, user: Any) -> int:
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return Vote.objects.filter(workshop=workshop, voter=user).count()
+
+
+@dataclass
+class SectionView:
+    section: Section
+    rows: list[Any]
+    partial: str  # "template#partial" of the section's own list
+
+    @property
+    def items(self) -> list[tuple[int, str]]:
+        return [(row.pk, str(self.section.describe(row))) for row in self.rows]
+
+
+def section_views(workshop: Workshop, sections: list[Section] | None = None) -> list[SectionView]:
+    operating_model = workshop.operating_model
+    return [
+        SectionView(s, list(s.rows(operating_model)), f"{s.template}#{s.list_partial}")
+        for s in (sections if sections is not None else focused_sections(workshop))
+    ]
+
+
+def section_titles() -> dict[str, str]:
+    return {s.key: s.title for s in registry.sections()}
+
+
+# ---------- refine ----------
+
+
+@dataclass
+class Change:
+    section: Section
+    when: datetime
+    who: str
+    action: str
+    item: str
+    reason: str
+
+
+def draft_changes(workshop: Workshop, limit: int = 200) -> list[tuple[Section, list[Change]]]:
+    """Rows changed in the draft since the workshop started, per section, newest first (one
+    query per registered section, from django-simple-history)."""
+    if workshop.started_at is None:
+        return []
+    actions = {"+": "added", "~": "changed", "-": "deleted"}
+    result = []
+    for section in registry.sections():
+        history = section.model.history  # type: ignore[attr-defined]
+        records = (
+            history.filter(
+                operating_model_id=workshop.operating_model_id,
+                history_date__gte=workshop.started_at,
+            )
+            .select_related("history_user")
+            .order_by("-history_date", "-history_id")[:limit]
+        )
+        changes = [
+            Change(
+                section=section,
+                when=h.history_date,
+                who=user_label(h.history_user),
+                action=actions.get(h.history_type, h.history_type),
+                item=str(section.describe(h.instance)),
+                reason=h.history_change_reason or "",
+            )
+            for h in records
+        ]
+        if changes:
+            result.append((section, changes))
+    return result
+
+
+@dataclass
+class RefineBoard:
+    to_finish: list[Proposal]
+    open: list[Proposal]
+    parked: list[Proposal]
+    finished: list[Proposal]
+
+
+def refine_board(workshop: Workshop) -> RefineBoard:
+    proposals = proposals_for(workshop, None)
+    return RefineBoard(
+        to_finish=[
+            p for p in proposals if p.status == ProposalStatus.ACCEPTED and not p.finished_at
+        ],
+        open=[p for p in proposals if p.status == ProposalStatus.OPEN],
+        parked=[p for p in proposals if p.status == ProposalStatus.PARKED],
+        finished=[p for p in proposals if p.status == ProposalStatus.ACCEPTED and p.finished_at],
+    )
+
+
+# ---------- invitations, sharing ----------
+
+
+def invitations_of(workshop: Workshop) -> list[Invitation]:
+    return list(
+        Invitation.objects.filter(workshop=workshop).select_related("accepted_by", "invited_by")
+    )
+
+
+def share_links_of(workshop: Workshop) -> list[ShareLink]:
+    return list(ShareLink.objects.filter(workshop=workshop).annotate(n_comments=Count("comments")))
+
+
+def comments_of(workshop: Workshop) -> list[Comment]:
+    return list(Comment.objects.filter(workshop=workshop).select_related("author"))
+
+
+@dataclass
+class DraftRow:
+    pk: int
+    title: str
+    fields: list[tuple[str, str]]
+    comments: list[Comment] = field(default_factory=list)
+
+
+@dataclass
+class DraftSection:
+    section: Section
+    rows: list[DraftRow]
+    comments: list[Comment] = field(default_factory=list)
+
+
+def shared_draft(workshop: Workshop) -> list[DraftSection]:
+    """The whole draft as a read-only document, with the comments on each section and item."""
+    comments = comments_of(workshop)
+    result = []
+    for section in registry.sections():
+        many = [n for n in section.fields if section.model._meta.get_field(n).many_to_many]
+        rows = section.rows(workshop.operating_model).prefetch_related(*many)
+        draft_rows = []
+        for row in rows:
+            values = []
+            for name in section.fields:
+                value = getattr(row, name)
+                if name in many:
+                    value = list(value.all())
+                shown = display_value(section, name, value)
+                if shown != "—":
+                    values.append((section.field_label(name), shown))
+            draft_rows.append(
+                DraftRow(
+                    row.pk,
+                    str(section.describe(row)),
+                    values,
+                    [c for c in comments if c.section == section.key and c.part_id == row.pk],
+                )
+            )
+        result.append(
+            DraftSection(
+                section,
+                draft_rows,
+                [c for c in comments if c.section == section.key and not c.part_id],
+            )
+        )
+    return result
+
+
+# ---------- summary ----------
+
+
+@dataclass
+class WorkshopSummary:
+    """Everything the summary page (and, later, its PDF) shows."""
+
+    workshop: Workshop
+    attendees: list[Attendee]
+    invitations: list[Invitation]
+    phase_changes: list[PhaseChange]
+    accepted: list[Proposal]
+    rejected: list[Proposal]
+    parked: list[Proposal]
+    open: list[Proposal]
+    notes: list[Note]
+    changes: list[tuple[Section, list[Change]]]
+    comments: list[Comment]
+    votes_cast: int
+    section_titles: dict[str, str]
+
+    @property
+    def applied(self) -> list[Proposal]:
+        return [p for p in self.accepted if p.applied_at]
+
+    @property
+    def top_notes(self) -> list[Note]:
+        return sorted(self.notes, key=lambda n: -n.total)[:10]  # type: ignore[attr-defined]
+
+
+def workshop_summary(workshop: Workshop) -> WorkshopSummary:
+    proposals = proposals_for(workshop, None)
+    by_status: dict[str, list[Proposal]] = {s: [] for s in ProposalStatus.values}
+    for p in proposals:
+        by_status[p.status].append(p)
+    notes = notes_for(workshop, None)
+    return WorkshopSummary(
+        workshop=workshop,
+        attendees=list(
+            Attendee.objects.filter(workshop=workshop)
+            .select_related("user")
+            .order_by("user__first_name", "user__username")
+        ),
+        invitations=invitations_of(workshop),
+        phase_changes=list(PhaseChange.objects.filter(workshop=workshop).select_related("actor")),
+        accepted=by_status[ProposalStatus.ACCEPTED],
+        rejected=by_status[ProposalStatus.REJECTED],
+        parked=by_status[ProposalStatus.PARKED],
+        open=by_status[ProposalStatus.OPEN],
+        notes=notes,
+        changes=draft_changes(workshop),
+        comments=comments_of(workshop),
+        votes_cast=Vote.objects.filter(workshop=workshop).count(),
+        section_titles=section_titles(),
+    )
+
+
+def prefetch_agenda(queryset: QuerySet[Workshop]) -> QuerySet[Workshop]:
+    from .models import AgendaBlock
+
+    return queryset.prefetch_related(Prefetch("agenda", queryset=AgendaBlock.objects.all()))

@@ -1,0 +1,311 @@
+"""Change proposals: captured with the section's own form, applied through the core services.
+
+An accepted proposal becomes a change to the draft through ``part_update`` / ``part_create`` /
+``part_delete``, with the revision it was made against and the decision as the history's change
+reason. A row changed since is merged three-way by the core (different fields both survive);
+overlapping changes or a deleted row are recorded as a conflict and shown, never overwritten.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+from collections.abc import Iterable
+from typing import Any, cast
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Max
+from django.forms import modelform_factory
+from django.utils import timezone
+
+from opmodel.forms import PartForm
+from opmodel.models import Part
+from opmodel.registry import Section, registry, user_label
+from opmodel.services import StaleRevision, part_create, part_delete, part_update
+
+from ..live import room_event
+from ..models import Proposal, ProposalKind, ProposalStatus, Workshop
+from .room import require_room_open
+
+
+def form_value(value: Any) -> Any:
+    """A cleaned form value in the shape a bound form accepts again (and JSON can hold)."""
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, models.QuerySet | list | tuple | set):
+        return sorted(form_value(v) for v in value)
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    return value
+
+
+def display_value(section: Section, name: str, value: Any) -> str:
+    """A value as people read it: choice labels, the names of referenced rows, yes/no."""
+    field = cast("models.Field[Any, Any]", section.model._meta.get_field(name))
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, models.Model):
+        return str(value)
+    if isinstance(value, models.QuerySet | list | tuple | set):
+        return ", ".join(str(v) for v in value) or "—"
+    if value in (None, ""):
+        return "—"
+    return str(value)
+
+
+def _current(section: Section, part: Part, name: str) -> Any:
+    field = section.model._meta.get_field(name)
+    if field.many_to_many:
+        return list(getattr(part, name).all())
+    return getattr(part, name)
+
+
+def section_form(section: Section, fields: Iterable[str]) -> type[PartForm]:
+    return cast(
+        "type[PartForm]",
+        modelform_factory(section.model, form=section.form, fields=list(fields)),
+    )
+
+
+@transaction.atomic
+def proposal_create(
+    *,
+    workshop: Workshop,
+    actor: Any,
+    section: str,
+    kind: ProposalKind | str,
+    part: Part | None = None,
+    data: dict[str, Any] | None = None,
+    rationale: str = "",
+    base_revision: int | None = None,
+) -> Proposal:
+    """Record a proposal. ``data`` is the section form's cleaned data: for a change only the
+    fields that differ from the row are kept; for a new row all of them. ``base_revision`` is
+    the revision the author saw (the row's current one if not given)."""
+    require_room_open(workshop)
+    kind = ProposalKind(kind)
+    if section not in workshop.sections:
+        raise ValidationError("Propose changes to the workshop's sections.")
+    sec = registry.get(section)
+    data = data or {}
+    changes: dict[str, Any] = {}
+    display: dict[str, Any] = {}
+    if kind in (ProposalKind.CHANGE, ProposalKind.DELETE):
+        if part is None or part.operating_model_id != workshop.operating_model_id:
+            raise ValidationError("Choose the item the proposal is about.")
+        if kind == ProposalKind.DELETE and sec.singleton:
+            raise ValidationError(f"The {sec.item_noun} cannot be deleted, only changed.")
+    if kind == ProposalKind.CHANGE and part is not None:
+        for name in sec.fields:
+            if name not in data:
+                continue
+            old = _current(sec, part, name)
+            if form_value(old) != form_value(data[name]):
+                changes[name] = form_value(data[name])
+                display[name] = {
+                    "label": sec.field_label(name),
+                    "old": display_value(sec, name, old),
+                    "new": display_value(sec, name, data[name]),
+                }
+        if not changes:
+            raise ValidationError("Change at least one field.")
+    elif kind == ProposalKind.ADD:
+        for name in sec.fields:
+            if name in data:
+                changes[name] = form_value(data[name])
+                display[name] = {
+                    "label": sec.field_label(name),
+                    "old": "",
+                    "new": display_value(sec, name, data[name]),
+                }
+    elif kind == ProposalKind.IDEA and not rationale.strip():
+        raise ValidationError("Describe the change.")
+    locked = Workshop.objects.select_for_update().get(pk=workshop.pk)  # numbers stay unique
+    top = Proposal.objects.filter(workshop=locked).aggregate(n=Max("number"))["n"] or 0
+    proposal = Proposal(
+        workshop=workshop,
+        author=actor,
+        section=section,
+        part_id=part.pk if part is not None else None,
+        part_label=str(sec.describe(part))[:200] if part is not None else "",
+        kind=kind,
+        changes=changes,
+        display=display,
+        base_revision=(base_revision or part.revision) if part is not None else None,
+        rationale=rationale.strip(),
+        number=top + 1,
+    )
+    proposal.full_clean()
+    proposal.save()
+    room_event(workshop, ["proposals"], actor)
+    return proposal
+
+
+def decision_reason(proposal: Proposal, actor: Any, verb: str = "accepted") -> str:
+    workshop = proposal.workshop.title
+    return f"Workshop {workshop}: proposal #{proposal.number} {verb} by {user_label(actor)}"
+
+
+def _bound(section: Section, proposal: Proposal) -> dict[str, Any]:
+    """The proposal's values validated again by the section's form, against today's model."""
+    operating_model = proposal.workshop.operating_model
+    form = section_form(section, proposal.changes)(
+        data=proposal.changes,
+        instance=section.model(operating_model=operating_model),
+        operating_model=operating_model,
+    )
+    if not form.is_valid():
+        raise ValidationError(
+            [
+                f"{section.field_label(n)}: {' '.join(str(m) for m in e)}"
+                if n != "__all__"
+                else " ".join(str(m) for m in e)
+                for n, e in form.errors.items()
+            ]
+        )
+    return {name: form.cleaned_data[name] for name in proposal.changes}
+
+
+def _apply(proposal: Proposal, actor: Any, reason: str, on_current: bool) -> int | None:
+    section = registry.get(proposal.section)
+    operating_model = proposal.workshop.operating_model
+    if proposal.kind == ProposalKind.ADD:
+        row = part_create(
+            section=section,
+            operating_model=operating_model,
+            actor=actor,
+            data=_bound(section, proposal),
+            reason=reason,
+        )
+        return row.pk
+    part = section.model._default_manager.filter(
+        operating_model=operating_model, pk=proposal.part_id
+    ).first()
+    if part is None:
+        raise StaleRevision(None)
+    revision = part.revision if on_current else (proposal.base_revision or part.revision)
+    if proposal.kind == ProposalKind.DELETE:
+        part_delete(section=section, part=part, revision=revision, actor=actor, reason=reason)
+        return None
+    part_update(
+        section=section,
+        part=part,
+        revision=revision,
+        actor=actor,
+        data=_bound(section, proposal),
+        reason=reason,
+    )
+    return part.pk
+
+
+def _conflict_info(proposal: Proposal, stale: StaleRevision) -> dict[str, Any]:
+    section = registry.get(proposal.section)
+    if stale.current is None:
+        return {"deleted": True, "fields": [], "theirs": {}}
+    fields = stale.conflicts or list(proposal.changes)
+    theirs = {}
+    for name in fields:
+        if name in section.fields:
+            theirs[name] = {
+                "label": section.field_label(name),
+                "value": display_value(section, name, _current(section, stale.current, name)),
+            }
+    return {
+        "deleted": False,
+        "fields": fields,
+        "theirs": theirs,
+        "revision": stale.current.revision,
+    }
+
+
+@transaction.atomic
+def proposal_accept(
+    *, proposal: Proposal, actor: Any, note: str = "", on_current: bool = False
+) -> Proposal:
+    """Accept a proposal and apply it to the draft.
+
+    Returns the proposal: accepted (and finished, for a concrete change that applied), or still
+    open with ``conflict`` filled when the row changed in the same fields or was deleted since.
+    ``on_current=True`` is the facilitator's explicit choice, after seeing the conflict, to
+    apply the proposal on top of the row as it is now. A proposal in words is accepted
+    unfinished: its owner makes the change in the refine phase.
+    """
+    proposal = (
+        Proposal.objects.select_for_update()
+        .select_related("workshop__operating_model")
+        .get(pk=proposal.pk)
+    )
+    workshop = proposal.workshop
+    if workshop.facilitator_id != actor.pk:
+        raise ValidationError("Only the workshop's facilitator decides on proposals.")
+    if proposal.status not in (ProposalStatus.OPEN, ProposalStatus.PARKED):
+        raise ValidationError(f"Proposal #{proposal.number} is already {proposal.status}.")
+    now = timezone.now()
+    if proposal.is_concrete:
+        try:
+            with transaction.atomic():
+                proposal.applied_part_id = _apply(
+                    proposal, actor, decision_reason(proposal, actor), on_current
+                )
+        except StaleRevision as stale:
+            proposal.conflict = _conflict_info(proposal, stale)
+            proposal.save(update_fields=["conflict"])
+            room_event(workshop, ["proposals"], actor)
+            return proposal
+        proposal.applied_at = proposal.finished_at = now
+    proposal.status = ProposalStatus.ACCEPTED
+    proposal.decided_by, proposal.decided_at, proposal.decision_note = actor, now, note
+    proposal.conflict = {}
+    if proposal.owner_id is None:
+        proposal.owner_id = proposal.author_id
+    proposal.save()
+    room_event(workshop, ["proposals"], actor)
+    return proposal
+
+
+@transaction.atomic
+def proposal_decide(
+    *, proposal: Proposal, actor: Any, status: ProposalStatus | str, note: str = ""
+) -> Proposal:
+    """Reject or park a proposal (parked ones come back in the next workshop)."""
+    status = ProposalStatus(status)
+    if status not in (ProposalStatus.REJECTED, ProposalStatus.PARKED, ProposalStatus.OPEN):
+        raise ValidationError("Reject, park or reopen: accepting applies the change.")
+    proposal = Proposal.objects.select_for_update().select_related("workshop").get(pk=proposal.pk)
+    if proposal.workshop.facilitator_id != actor.pk:
+        raise ValidationError("Only the workshop's facilitator decides on proposals.")
+    if proposal.status == ProposalStatus.ACCEPTED:
+        raise ValidationError(f"Proposal #{proposal.number} was accepted and applied.")
+    proposal.status = status
+    proposal.decided_by, proposal.decided_at, proposal.decision_note = actor, timezone.now(), note
+    proposal.save()
+    room_event(proposal.workshop, ["proposals"], actor)
+    return proposal
+
+
+@transaction.atomic
+def proposal_set_owner(*, proposal: Proposal, actor: Any, owner: Any) -> Proposal:
+    if proposal.workshop.facilitator_id != actor.pk:
+        raise ValidationError("Only the workshop's facilitator names owners.")
+    proposal.owner = owner
+    proposal.save(update_fields=["owner"])
+    room_event(proposal.workshop, ["proposals"], actor)
+    return proposal
+
+
+@transaction.atomic
+def proposal_finish(*, proposal: Proposal, actor: Any) -> Proposal:
+    """The owner (or the facilitator) says an accepted change is done."""
+    if actor.pk not in (proposal.owner_id, proposal.workshop.facilitator_id):
+        raise ValidationError("Only the owner or the facilitator finishes a change.")
+    if proposal.status != ProposalStatus.ACCEPTED:
+        raise ValidationError("Only accepted changes are finished.")
+    proposal.finished_at = timezone.now()
+    proposal.save(update_fields=["finished_at"])
+    room_event(proposal.workshop, ["proposals"], actor)
+    return proposal

@@ -1,0 +1,170 @@
+"""Writes in the live room: notes, groups, dot votes and presence."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from ..live import room_event
+from ..models import Attendee, Note, NoteGroup, NoteKind, Phase, Proposal, Vote, Workshop
+
+OPEN_PHASES = (Phase.INVITE, Phase.WORKSHOP)
+
+
+def require_room_open(workshop: Workshop) -> None:
+    """Notes, proposals and votes are taken before and during the workshop."""
+    if workshop.phase not in OPEN_PHASES:
+        raise ValidationError(
+            f"The room is closed: the workshop is in {workshop.get_phase_display()}."
+        )
+
+
+def item_label(
+    workshop: Workshop, section: str, part_id: int | None, *, focused: bool = True
+) -> str:
+    """Check that a section (one of the workshop's, if ``focused``) and an item of it exist in
+    the workshop's model; the item's name as people read it ("" for no item)."""
+    from opmodel.registry import registry
+
+    if section and ((focused and section not in workshop.sections) or not registry.find(section)):
+        raise ValidationError({"section": "Choose one of the workshop's sections."})
+    if not part_id:
+        return ""
+    if not section:
+        raise ValidationError({"section": "An item belongs to a section."})
+    sec = registry.get(section)
+    row = sec.model._default_manager.filter(
+        operating_model_id=workshop.operating_model_id, pk=part_id
+    ).first()
+    if row is None:
+        raise ValidationError("That item no longer exists.")
+    return str(sec.describe(row))[:200]
+
+
+@transaction.atomic
+def note_add(
+    *,
+    workshop: Workshop,
+    actor: Any,
+    text: str,
+    kind: NoteKind | str = NoteKind.IDEA,
+    section: str = "",
+    part_id: int | None = None,
+    anonymous: bool = False,
+) -> Note:
+    """A note on the workshop, a section or an item; anonymous only if the facilitator allows."""
+    require_room_open(workshop)
+    label = item_label(workshop, section, part_id)
+    if anonymous and not workshop.allow_anonymous_notes:
+        raise ValidationError("The facilitator has not allowed anonymous notes.")
+    note = Note(
+        workshop=workshop,
+        author=None if anonymous else actor,
+        kind=NoteKind(kind),
+        text=text.strip(),
+        section=section,
+        part_id=part_id or None,
+        part_label=label,
+    )
+    note.full_clean()
+    note.save()
+    room_event(workshop, ["notes"], None if anonymous else actor)
+    return note
+
+
+@transaction.atomic
+def note_delete(*, note: Note, actor: Any) -> None:
+    workshop = note.workshop
+    if note.author_id != actor.pk and workshop.facilitator_id != actor.pk:
+        raise ValidationError("Only its author or the facilitator removes a note.")
+    note.delete()
+    room_event(workshop, ["notes"], actor)
+
+
+@transaction.atomic
+def note_group(*, note: Note, actor: Any, title: str) -> Note:
+    """Gather a note into a named group (created on first use); an empty title ungroups it."""
+    workshop = note.workshop
+    if workshop.facilitator_id != actor.pk:
+        raise ValidationError("Only the facilitator groups notes.")
+    title = title.strip()[:80]
+    note.group = (
+        NoteGroup.objects.get_or_create(workshop=workshop, title=title)[0] if title else None
+    )
+    note.save(update_fields=["group"])
+    NoteGroup.objects.filter(workshop=workshop, notes__isnull=True).delete()
+    room_event(workshop, ["notes"], actor)
+    return note
+
+
+class VoteBudgetExceeded(ValidationError):
+    pass
+
+
+@transaction.atomic
+def vote_add(
+    *, workshop: Workshop, actor: Any, note: Note | None = None, proposal: Proposal | None = None
+) -> Vote:
+    """Put one dot on a note or a proposal, within the person's budget.
+
+    The voter's attendee row is locked first (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite
+    serialises writers itself), so simultaneous requests cannot overspend the budget.
+    """
+    require_room_open(workshop)
+    if (note is None) == (proposal is None):
+        raise ValidationError("Vote on one note or one proposal.")
+    target = note or proposal
+    if target is not None and target.workshop_id != workshop.pk:
+        raise ValidationError("That belongs to another workshop.")
+    locked = Attendee.objects.select_for_update().filter(workshop=workshop, user=actor).first()
+    if locked is None:
+        raise ValidationError("Only the people in the workshop vote.")
+    used = Vote.objects.filter(workshop=workshop, voter=actor).count()
+    if used >= workshop.vote_budget:
+        raise VoteBudgetExceeded(f"You have used all {workshop.vote_budget} of your dots.")
+    vote = Vote.objects.create(workshop=workshop, voter=actor, note=note, proposal=proposal)
+    room_event(workshop, ["notes" if note else "proposals"], actor)
+    return vote
+
+
+@transaction.atomic
+def vote_remove(
+    *, workshop: Workshop, actor: Any, note: Note | None = None, proposal: Proposal | None = None
+) -> bool:
+    """Take back one of one's dots from a note or a proposal."""
+    require_room_open(workshop)
+    vote = (
+        Vote.objects.filter(workshop=workshop, voter=actor, note=note, proposal=proposal)
+        .order_by("-pk")
+        .first()
+    )
+    if vote is None:
+        return False
+    vote.delete()
+    room_event(workshop, ["notes" if note else "proposals"], actor)
+    return True
+
+
+def presence_join(*, workshop: Workshop, user: Any) -> None:
+    """A room stream opened: the person is present (several tabs count once)."""
+    updated = Attendee.objects.filter(workshop=workshop, user=user).update(
+        connections=F("connections") + 1, last_seen=timezone.now()
+    )
+    if updated:
+        room_event(workshop, ["presence"], user)
+
+
+def presence_touch(*, workshop: Workshop, user: Any) -> None:
+    Attendee.objects.filter(workshop=workshop, user=user).update(last_seen=timezone.now())
+
+
+def presence_leave(*, workshop: Workshop, user: Any) -> None:
+    updated = Attendee.objects.filter(workshop=workshop, user=user, connections__gt=0).update(
+        connections=F("connections") - 1
+    )
+    if updated:
+        room_event(workshop, ["presence"], user)

@@ -1,0 +1,1 @@
+"""Workshop views: HTTP only. Permission checks here, writes in ``workshops.services``."""

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django_htmx.http import trigger_client_event
+
+from opmodel.views.types import HtmxHttpRequest
+
+from ..access import WorkshopAccess, get_workshop_for
+from ..models import PHASE_ORDER, Workshop
+from ..services import allowed_transitions
+
+
+def load(request: HtmxHttpRequest, slug: str, pk: int) -> tuple[Workshop, WorkshopAccess]:
+    return get_workshop_for(request.user, slug, pk)
+
+
+def base_url(request: HttpRequest) -> str:
+    """The site's root as the browser reached it: links in emails point there."""
+    return request.build_absolute_uri("/")
+
+
+def error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+def context(workshop: Workshop, wa: WorkshopAccess, **extra: Any) -> dict[str, Any]:
+    return {
+        "om": workshop.operating_model,
+        "access": wa.access,
+        "workshop": workshop,
+        "wa": wa,
+        "phases": PHASE_ORDER,
+        "steps": allowed_transitions(workshop),
+        **extra,
+    }
+
+
+def done(request: HttpRequest, to: str, text: str = "", *, error: bool = False) -> HttpResponse:
+    """Post/redirect/get for a form posted without JavaScript."""
+    if text:
+        (messages.error if error else messages.success)(request, text)
+    return redirect(to)
+
+
+def notify(response: HttpResponse, text: str, *, error: bool = False) -> HttpResponse:
+    if text:
+        trigger_client_event(
+            response, "opmodel:error" if error else "opmodel:notice", {"text": text}
+        )
+    return response

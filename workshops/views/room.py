@@ -1,0 +1,459 @@
+"""The live room: what everyone sees, notes, votes, proposals and the facilitator's controls.
+
+Every POST works without JavaScript (post/redirect/get back to the room); with htmx it answers
+with the room partial it changed. Other browsers hear of it through the room's live events.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
+
+from opmodel.registry import registry
+from opmodel.views.types import HtmxHttpRequest
+
+from .. import selectors, services
+from ..access import WorkshopAccess
+from ..forms import (
+    DecisionForm,
+    FocusForm,
+    NoteForm,
+    ProposalForm,
+    RevealForm,
+    TimerForm,
+    UserChoiceForm,
+    VoteForm,
+)
+from ..models import AgendaBlock, Note, Proposal, ProposalKind, Workshop
+from ..services.proposals import section_form
+from ..services.room import OPEN_PHASES
+from .common import context, done, error_text, load, notify
+
+TEMPLATE = "workshops/room.html"
+
+
+def room_context(
+    request: HtmxHttpRequest, workshop: Workshop, wa: WorkshopAccess, parts: tuple[str, ...]
+) -> dict[str, Any]:
+    """What the room's partials need; only the named parts are loaded (fixed queries each)."""
+    user = request.user
+    ctx = context(
+        workshop,
+        wa,
+        titles=selectors.section_titles(),
+        room_open=workshop.phase in OPEN_PHASES,
+        server_now=timezone.now(),
+    )
+    if "bar" in parts:
+        ctx["agenda"] = list(workshop.agenda.all())
+        if wa.is_facilitator:
+            ctx["handover_to"] = [p for p in selectors.presence(workshop) if not p.is_facilitator]
+    if "presence" in parts:
+        ctx["people"] = selectors.presence(workshop)
+        ctx["present_count"] = sum(1 for p in ctx["people"] if p.present)
+    if "notes" in parts or "proposals" in parts:
+        ctx["dots_used"] = selectors.dots_used(workshop, user)
+        ctx["dots_left"] = max(0, workshop.vote_budget - ctx["dots_used"])
+    if "notes" in parts:
+        notes = selectors.notes_for(workshop, user)
+        ctx["notes"] = notes
+        ctx["groups"] = _grouped(notes)
+    if "proposals" in parts:
+        ctx["proposals"] = selectors.proposals_for(workshop, user)
+    if "sections" in parts:
+        ctx["section_views"] = selectors.section_views(workshop)
+        ctx["can_edit"] = wa.access.can_edit
+    return ctx
+
+
+def _grouped(notes: list[Note]) -> list[tuple[str, list[Note]]]:
+    groups: dict[str, list[Note]] = {}
+    for note in notes:
+        groups.setdefault(note.group.title if note.group else "", []).append(note)
+    return sorted(groups.items(), key=lambda kv: (kv[0] == "", kv[0].lower()))
+
+
+ALL_PARTS = ("bar", "presence", "notes", "proposals", "sections")
+
+
+@login_required
+@require_http_methods(["GET"])
+def workshop_room(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    workshop, wa = load(request, slug, pk)
+    ctx = room_context(request, workshop, wa, ALL_PARTS)
+    ctx["note_form"] = NoteForm(workshop=workshop)
+    ctx["live"] = True
+    ctx["live_url"] = reverse("workshop-events", args=[slug, pk])
+    return render(request, TEMPLATE, ctx)
+
+
+@login_required
+@require_http_methods(["GET"])
+def room_part(request: HtmxHttpRequest, slug: str, pk: int, part: str) -> HttpResponse:
+    """One partial of the room, re-fetched after a live event (``part`` is fixed per URL)."""
+    workshop, wa = load(request, slug, pk)
+    ctx = room_context(request, workshop, wa, (part,))
+    return render(request, f"{TEMPLATE}#room-{part}", ctx)
+
+
+def _partial(
+    request: HtmxHttpRequest,
+    workshop: Workshop,
+    wa: WorkshopAccess,
+    part: str,
+    notice: str = "",
+    *,
+    error: bool = False,
+    status: int = 200,
+    with_dots: bool = False,
+) -> HttpResponse:
+    ctx = room_context(request, workshop, wa, (part,))
+    html = render_to_string(f"{TEMPLATE}#room-{part}", ctx, request=request)
+    if with_dots:
+        html += render_to_string(f"{TEMPLATE}#room-dots", {**ctx, "oob": True}, request=request)
+    response = HttpResponse(html, status=status)
+    return notify(reswap(retarget(response, f"#room-{part}"), "outerHTML"), notice, error=error)
+
+
+def _room(slug: str, pk: int, anchor: str = "") -> str:
+    return reverse("workshop-room", args=[slug, pk]) + (f"#{anchor}" if anchor else "")
+
+
+@login_required
+@require_POST
+def note_add(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    workshop, wa = load(request, slug, pk)
+    wa.require_take_part()
+    form = NoteForm(request.POST, workshop=workshop)
+    if form.is_valid():
+        try:
+            services.note_add(
+                workshop=workshop,
+                actor=request.user,
+                kind=form.cleaned_data["kind"],
+                text=form.cleaned_data["text"],
+                section=form.cleaned_data["section"],
+                part_id=form.cleaned_data["part_id"],
+                anonymous=form.cleaned_data.get("anonymous", False),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if request.htmx:
+                return _partial(request, workshop, wa, "notes", "Added your note.")
+            return done(request, _room(slug, pk, "room-notes"), "Added your note.")
+    if request.htmx:
+        ctx = room_context(request, workshop, wa, ())
+        ctx["note_form"] = form
+        response = render(request, f"{TEMPLATE}#room-note-form", ctx, status=422)
+        return reswap(retarget(response, "#room-note-form"), "outerHTML")
+    return done(
+        request,
+        _room(slug, pk),
+        " ".join(str(e) for errors in form.errors.values() for e in errors),
+        error=True,
+    )
+
+
+def _note(workshop: Workshop, note_id: int) -> Note:
+    note = Note.objects.select_related("workshop").filter(workshop=workshop, pk=note_id).first()
+    if note is None:
+        raise Http404("No such note")
+    return note
+
+
+@login_required
+@require_POST
+def note_delete(request: HtmxHttpRequest, slug: str, pk: int, note_id: int) -> HttpResponse:
+    workshop, wa = load(request, slug, pk)
+    wa.require_take_part()
+    note = _note(workshop, note_id)
+    try:
+        services.note_delete(note=note, actor=request.user)
+    except ValidationError as error:
+        if request.htmx:
+            return _partial(request, workshop, wa, "notes", error_text(error), error=True)
+        return done(request, _room(slug, pk), error_text(error), error=True)
+    if request.htmx:
+        return _partial(request, workshop, wa, "notes", "Removed the note.", with_dots=True)
+    return done(request, _room(slug, pk, "room-notes"), "Removed the note.")
+
+
+@login_required
+@require_POST
+def note_group(request: HtmxHttpRequest, slug: str, pk: int, note_id: int) -> HttpResponse:
+    workshop, wa = load(request, slug, pk)
+    wa.require_facilitator()
+    note = _note(workshop, note_id)
+    services.note_group(note=note, actor=request.user, title=request.POST.get("title", ""))
+    if request.htmx:
+        return _partial(request, workshop, wa, "notes")
+    return done(request, _room(slug, pk, "room-notes"))
+
+
+@login_required
+@require_POST
+def vote(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    workshop, wa = load(request, slug, pk)
+    wa.require_take_part()
+    form = VoteForm(request.POST)
+    if not form.is_valid() or bool(form.cleaned_data["note"]) == bool(
+        form.cleaned_data["proposal"]
+    ):
+        raise Http404("Vote on one note or one proposal")
+    note = _note(workshop, form.cleaned_data["note"]) if form.cleaned_data["note"] else None
+    proposal = (
+        _proposal(workshop, form.cleaned_data["proposal"])
+        if form.cleaned_data["proposal"]
+        else None
+    )
+    part = "notes" if note else "proposals"
+    message, failed = "", False
+    try:
+        if form.cleaned_data["action"] == "remove":
+            services.vote_remove(
+                workshop=workshop, actor=request.user, note=note, proposal=proposal
+            )
+        else:
+            services.vote_add(workshop=workshop, actor=request.user, note=note, proposal=proposal)
+    except ValidationError as error:
+        message, failed = error_text(error), True
+    if request.htmx:
+        status = 409 if failed else 200
+        return _partial(
+            request, workshop, wa, part, message, error=failed, status=status, with_dots=True
+        )
+    return done(request, _room(slug, pk, f"room-{part}"), message, error=failed)
+
+
+def _proposal(workshop: Workshop, proposal_id: int) -> Proposal:
+    proposal = (
+        Proposal.objects.select_related("workshop__operating_model")
+        .filter(workshop=workshop, pk=proposal_id)
+        .first()
+    )
+    if proposal is None:
+        raise Http404("No such proposal")
+    return proposal
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def proposal_new(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Propose a change: pick a section and an item, then edit its fields in the section's own
+    form (or describe a new item, a deletion, or a change in words)."""
+    workshop, wa = load(request, slug, pk)
+    wa.require_take_part()
+    params = request.POST if request.method == "POST" else request.GET
+    key = params.get("section", "")
+    section = registry.find(key) if key else None
+    if key and (section is None or section.key not in workshop.sections):
+        raise Http404("No such section in this workshop")
+    try:
+        kind = ProposalKind(params.get("kind") or ProposalKind.CHANGE)
+    except ValueError as exc:
+        raise Http404("No such kind of proposal") from exc
+    item = None
+    if section is not None and params.get("item"):
+        item = section.model._default_manager.filter(
+            operating_model=workshop.operating_model, pk=params.get("item")
+        ).first()
+        if item is None:
+            raise Http404("No such item")
+    ctx = context(workshop, wa, section=section, kind=kind, item=item, kinds=ProposalKind)
+    if section is None:
+        ctx["section_views"] = selectors.section_views(workshop)
+        return render(request, "workshops/proposal_form.html", ctx)
+    if kind in (ProposalKind.CHANGE, ProposalKind.DELETE) and item is None:
+        ctx["section_views"] = selectors.section_views(workshop, [section])
+        return render(request, "workshops/proposal_form.html", ctx)
+    field_form = None
+    if kind == ProposalKind.CHANGE:
+        field_form = section.form(
+            request.POST if request.method == "POST" else None,
+            instance=copy.copy(item),  # validating writes into the instance: keep the row as is
+            operating_model=workshop.operating_model,
+            prefix="f",
+        )
+    elif kind == ProposalKind.ADD:
+        field_form = section_form(section, section.fields)(
+            request.POST if request.method == "POST" else None,
+            operating_model=workshop.operating_model,
+            prefix="f",
+        )
+    meta = ProposalForm(request.POST or None, initial={"kind": kind})
+    if request.method == "POST":
+        valid = meta.is_valid() and (field_form is None or field_form.is_valid())
+        if valid:
+            try:
+                revision = int(request.POST.get("revision") or 0) or None
+                services.proposal_create(
+                    workshop=workshop,
+                    actor=request.user,
+                    section=section.key,
+                    kind=kind,
+                    part=item,
+                    data=field_form.cleaned_data if field_form is not None else None,
+                    rationale=meta.cleaned_data["rationale"],
+                    base_revision=revision,
+                )
+            except ValidationError as error:
+                meta.add_error(None, error)
+            else:
+                return done(request, _room(slug, pk, "room-proposals"), "Proposal added.")
+    ctx.update(meta=meta, field_form=field_form, revision=item.revision if item else "")
+    if request.method == "POST" and "revision" in request.POST:
+        ctx["revision"] = request.POST["revision"]
+    status = 422 if request.method == "POST" else 200
+    return render(request, "workshops/proposal_form.html", ctx, status=status)
+
+
+@login_required
+@require_POST
+def proposal_decide(request: HtmxHttpRequest, slug: str, pk: int, proposal_id: int) -> HttpResponse:
+    workshop, wa = load(request, slug, pk)
+    wa.require_facilitator()
+    proposal = _proposal(workshop, proposal_id)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        raise Http404("No such decision")
+    decision = form.cleaned_data["decision"]
+    status, message, failed = 200, "", False
+    try:
+        if decision == "accept":
+            proposal = services.proposal_accept(
+                proposal=proposal,
+                actor=request.user,
+                note=form.cleaned_data["note"],
+                on_current=form.cleaned_data["on_current"],
+            )
+            if proposal.conflict:
+                status, failed = 409, True
+                message = (
+                    f"Proposal #{proposal.number} was not applied: the item changed since it "
+                    "was proposed. Compare and decide."
+                )
+            else:
+                message = f"Accepted proposal #{proposal.number}."
+        else:
+            target = {"reject": "rejected", "park": "parked", "reopen": "open"}[decision]
+            services.proposal_decide(
+                proposal=proposal, actor=request.user, status=target, note=form.cleaned_data["note"]
+            )
+            message = f"Proposal #{proposal.number} is {target}."
+    except ValidationError as error:
+        status, message, failed = 422, error_text(error), True
+    if request.htmx:
+        return _partial(request, workshop, wa, "proposals", message, error=failed, status=status)
+    back = request.POST.get("next") or ""
+    to = back if back.startswith(f"/m/{slug}/workshops/") else _room(slug, pk, "room-proposals")
+    return done(request, to, message, error=failed)
+
+
+def _control(
+    request: HtmxHttpRequest,
+    workshop: Workshop,
+    wa: WorkshopAccess,
+    message: str = "",
+    *,
+    error: bool = False,
+) -> HttpResponse:
+    if request.htmx:
+        return _partial(request, workshop, wa, "bar", message, error=error)
+    return done(request, _room(workshop.operating_model.slug, workshop.pk), message, error=error)
+
+
+@login_required
+@require_POST
+def control_timer(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    workshop, wa = load(request, slug, pk)
+    wa.require_facilitator()
+    form = TimerForm(request.POST)
+    if not form.is_valid():
+        return _control(request, workshop, wa, "Give the minutes.", error=True)
+    action = form.cleaned_data["action"]
+    if action == "stop":
+        workshop = services.timer_stop(workshop=workshop, actor=request.user)
+    elif action == "extend":
+        workshop = services.timer_extend(
+            workshop=workshop, actor=request.user, minutes=form.cleaned_data["minutes"] or 5
+        )
+    else:
+        block = None
+        if form.cleaned_data["block"]:
+            block = AgendaBlock.objects.filter(
+                workshop=workshop, pk=form.cleaned_data["block"]
+            ).first()
+            if block is None:
+                raise Http404("No such agenda block")
+        workshop = services.timer_start(
+            workshop=workshop, actor=request.user, block=block, minutes=form.cleaned_data["minutes"]
+        )
+    return _control(request, workshop, wa)
+
+
+@login_required
+@require_POST
+def control_focus(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    workshop, wa = load(request, slug, pk)
+    wa.require_facilitator()
+    form = FocusForm(request.POST)
+    try:
+        workshop = services.focus_set(
+            workshop=workshop,
+            actor=request.user,
+            section=form.cleaned_data["section"] if form.is_valid() else "",
+        )
+    except ValidationError as error:
+        return _control(request, workshop, wa, error_text(error), error=True)
+    return _control(
+        request,
+        workshop,
+        wa,
+        "Everyone is looking at this section now." if workshop.focus_section else "",
+    )
+
+
+@login_required
+@require_POST
+def control_reveal(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    workshop, wa = load(request, slug, pk)
+    wa.require_facilitator()
+    form = RevealForm(request.POST)
+    revealed = form.is_valid() and form.cleaned_data["revealed"]
+    workshop = services.votes_reveal(workshop=workshop, actor=request.user, revealed=revealed)
+    return _control(request, workshop, wa, "Votes revealed." if revealed else "Votes hidden.")
+
+
+@login_required
+@require_POST
+def control_handover(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    workshop, wa = load(request, slug, pk)
+    wa.require_facilitator()
+    form = UserChoiceForm(request.POST)
+    user = (
+        get_user_model().objects.filter(pk=form.cleaned_data["user"]).first()
+        if (form.is_valid())
+        else None
+    )
+    if user is None:
+        return _control(request, workshop, wa, "Choose someone in the workshop.", error=True)
+    try:
+        services.facilitation_handover(workshop=workshop, actor=request.user, to_user=user)
+    except ValidationError as error:
+        return _control(request, workshop, wa, error_text(error), error=True)
+    # The controls are no longer this person's: reload the whole room.
+    if request.htmx:
+        return HttpResponseClientRedirect(_room(slug, pk))
+    return done(request, _room(slug, pk), f"{user.get_username()} facilitates now.")

@@ -1,0 +1,88 @@
+"""The shared draft: members read and comment; so do people holding a share link."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from opmodel.views.types import HtmxHttpRequest
+
+from .. import selectors, services
+from ..forms import CommentForm
+from ..models import ShareLink, Workshop
+from .common import done, load
+
+
+def _share_page(
+    request: HttpRequest,
+    workshop: Workshop,
+    *,
+    actor=None,
+    link: ShareLink | None = None,
+    extra: dict | None = None,
+) -> HttpResponse:
+    form = CommentForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            if link is not None and actor is None and not form.cleaned_data["author_name"]:
+                form.add_error("author_name", "Say who you are, so people can follow up.")
+            else:
+                try:
+                    services.comment_add(
+                        workshop=workshop,
+                        actor=actor,
+                        share_link=link,
+                        author_name=form.cleaned_data["author_name"],
+                        section=form.cleaned_data["section"],
+                        part_id=form.cleaned_data["part_id"],
+                        text=form.cleaned_data["text"],
+                    )
+                except ValidationError as error:
+                    form.add_error(None, error)
+                else:
+                    anchor = form.cleaned_data["section"].replace(".", "-")
+                    return done(
+                        request,
+                        f"{request.path}#share-{anchor or 'top'}",
+                        "Thank you: your comment is with the facilitator.",
+                    )
+        status = 422
+    return render(
+        request,
+        "workshops/share.html",
+        {
+            "workshop": workshop,
+            "draft": selectors.shared_draft(workshop),
+            "form": form,
+            "link": link,
+            "general_comments": [c for c in selectors.comments_of(workshop) if not c.section],
+            **(extra or {}),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def workshop_share(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    """The draft for every member of the model (viewers included), with comments."""
+    workshop, wa = load(request, slug, pk)
+    return _share_page(
+        request,
+        workshop,
+        actor=request.user,
+        extra={"om": workshop.operating_model, "access": wa.access, "wa": wa},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def share_public(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    """The draft for whoever holds a live share link: read-only, with comments."""
+    link = services.share_link_check(token)
+    if link is None or link.workshop.operating_model.slug != slug:
+        raise Http404("This share link does not work (any more).")
+    return _share_page(request, link.workshop, link=link)
