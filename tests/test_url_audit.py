@@ -15,6 +15,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from tests.canvas.test_permissions import CASES as MODEL_CASES
 from tests.canvas.test_permissions import ROLES, Case
 from tests.versions.test_permissions import CASES as VERSIONS_CASES
+from tests.workshops.conftest import make_workshop
+from tests.workshops.test_permissions import CASES as WORKSHOP_CASES
+from tests.workshops.test_permissions import matrix_context
 
 pytestmark = pytest.mark.django_db
 
@@ -87,6 +90,10 @@ def test_every_url_pattern_has_an_expectation(small_om, people):
     for cases in MATRICES:
         for case in cases:
             covered.add(resolve(urlsplit(case.url(small_om)).path).view_name)
+    # The workshops matrix builds its URLs from a workshop with notes, links and comments.
+    ctx = matrix_context(make_workshop(small_om, people["facilitator"]), people)
+    for case in WORKSHOP_CASES:
+        covered.add(resolve(urlsplit(case.url(ctx)).path).view_name)
     names = set(_walk(get_resolver().url_patterns))
     missing = sorted(names - covered)
     assert missing == [], f"URLs with no authorization expectation: {missing}"

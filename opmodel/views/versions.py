@@ -83,7 +83,9 @@ def release_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     operating_model, access = get_model_for(request.user, slug)
     if not access.can_manage:
         raise PermissionDenied("Only facilitators publish releases.")
-    form = ReleaseForm(request.POST or None)
+    # A workshop's socialise step links here with its title and goal as a starting point.
+    initial = {k: request.GET[k][:200] for k in ("title", "notes") if k in request.GET}
+    form = ReleaseForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             release = services.release_publish(

@@ -67,7 +67,60 @@ def proposal(ctx):
     return ctx["proposal"].pk
 
 
+def invitation(ctx):
+    return ctx["invitation"].pk
+
+
+def share_link(ctx):
+    return ctx["share_link"].pk
+
+
+def comment(ctx):
+    return ctx["comment"].pk
+
+
+def token_url(name: str, key: str) -> Callable[[Any], str]:
+    def build(ctx) -> str:
+        return reverse(name, args=[ctx["workshop"].operating_model.slug, ctx[key]])
+
+    return build
+
+
+ANYONE = dict.fromkeys(PEOPLE, 200)
+
+
 CASES = [
+    Case("events", "get", w("workshop-events"), {**READ, "anonymous": 404}),
+    # The participant wrote the note and deletes it; by the facilitator's turn it is gone (404).
+    Case("note-delete", "post", w("note-delete", note), {**TAKE_PART_POST, "facilitator": 404}),
+    # Only the owner (none yet) or the facilitator finishes a change.
+    Case("proposal-finish", "post", w("proposal-finish", proposal), FACILITATE_POST),
+    Case(
+        "handover",
+        "post",
+        w("control-handover"),
+        FACILITATE_POST,
+        lambda c: {"user": c["people"]["participant"].pk},
+    ),
+    Case("invitation-revoke", "post", w("invitation-revoke", invitation), FACILITATE_POST),
+    Case("share-link-revoke", "post", w("share-link-revoke", share_link), FACILITATE_POST),
+    Case("comment-resolve", "post", w("comment-resolve", comment), FACILITATE_POST),
+    # An invitation link is for its invitee: signed-out, they may open and answer it; anyone
+    # signed in as somebody else is refused (403).
+    Case(
+        "invitation-open",
+        "get",
+        token_url("invitation-open", "invitation_token"),
+        {**dict.fromkeys(PEOPLE, 403), "anonymous": 200},
+    ),
+    Case(
+        "invitation-rsvp",
+        "post",
+        token_url("invitation-rsvp", "invitation_token"),
+        {**dict.fromkeys(PEOPLE, 403), "anonymous": 302},
+        lambda c: {"answer": "yes"},
+    ),
+    Case("share-public", "get", token_url("share-public", "share_token"), ANYONE),
     Case(
         "list",
         "get",
@@ -157,11 +210,9 @@ CASES = [
 ]
 
 
-@pytest.fixture
-def ctx(workshop, people, other_om, make_user):
-    other = make_user("other_model_participant")
-    member_add(operating_model=other_om, actor=None, user=other, role=Role.PARTICIPANT)
-    people = {**people, "other_model_participant": other}
+def matrix_context(workshop, people) -> dict[str, Any]:
+    """What the matrix's URLs point at: a note, a proposal, an invitation, a share link and a
+    comment in ``workshop`` (also used by the project-wide URL audit)."""
     the_note = services.note_add(workshop=workshop, actor=people["participant"], text="Idea")
     the_proposal = services.proposal_create(
         workshop=workshop,
@@ -170,7 +221,32 @@ def ctx(workshop, people, other_om, make_user):
         kind=ProposalKind.IDEA,
         rationale="Merge stages",
     )
-    return {"workshop": workshop, "people": people, "note": the_note, "proposal": the_proposal}
+    invite = services.invitation_create(
+        workshop=workshop,
+        actor=people["facilitator"],
+        email="invitee@example.com",
+        base_url="http://testserver",
+    )
+    link = services.share_link_create(workshop=workshop, actor=people["facilitator"])
+    the_comment = services.comment_add(workshop=workshop, actor=people["viewer"], text="Typo")
+    return {
+        "workshop": workshop,
+        "people": people,
+        "note": the_note,
+        "proposal": the_proposal,
+        "invitation": invite,
+        "invitation_token": services.invitation_token(invite),
+        "share_link": link,
+        "share_token": services.share_token(link),
+        "comment": the_comment,
+    }
+
+
+@pytest.fixture
+def ctx(workshop, people, other_om, make_user):
+    other = make_user("other_model_participant")
+    member_add(operating_model=other_om, actor=None, user=other, role=Role.PARTICIPANT)
+    return matrix_context(workshop, {**people, "other_model_participant": other})
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)

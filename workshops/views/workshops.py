@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import urlencode
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from opmodel.access import get_model_for
@@ -215,14 +218,12 @@ def proposal_finish(request: HtmxHttpRequest, slug: str, pk: int, proposal_id: i
     )
 
 
-def release_publish_url(slug: str) -> str | None:
-    """The releases feature's publish page, once that feature is installed."""
-    for kwargs in ({"slug": slug}, {}):
-        try:
-            return reverse("release-publish", kwargs=kwargs)
-        except NoReverseMatch:
-            continue
-    return None
+def release_publish_url(workshop: Any) -> str:
+    """The page that publishes the draft as the next release, titled after the workshop."""
+    query = urlencode(
+        {"title": workshop.title, "notes": f"Decided in the workshop “{workshop.title}”."}
+    )
+    return f"{reverse('release-new', kwargs={'slug': workshop.operating_model.slug})}?{query}"
 
 
 @login_required
@@ -236,7 +237,7 @@ def workshop_socialise(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResp
         context(
             workshop,
             wa,
-            release_url=release_publish_url(slug),
+            release_url=release_publish_url(workshop),
             links=[(link, services.share_url(link, base_url(request))) for link in links],
             comments=selectors.comments_of(workshop),
             titles=selectors.section_titles(),
