@@ -58,7 +58,11 @@
     } else {
       refreshSection(section);
     }
-    if (String(data.actor_id) !== me) toast(data.actor + " " + data.action + " " + (section.getAttribute("aria-label") || (section.querySelector("h2") || {}).textContent || "the model"), "live");
+    if (String(data.actor_id) !== me) {
+      var verbs = { created: "added to", updated: "changed", deleted: "removed from", moved: "reordered" };
+      var title = section.getAttribute("aria-label") || ((section.querySelector("h2") || {}).textContent || "the model").trim();
+      toast(data.actor + " " + (verbs[data.action] || data.action) + " " + title, "live");
+    }
   }
 
   function resyncAll() {
