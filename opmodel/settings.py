@@ -238,3 +238,7 @@ OPMODEL_SSE_HEARTBEAT_SECONDS = float(os.environ.get("OPMODEL_SSE_HEARTBEAT_SECO
 # Live-event channels are "<prefix>:model:<id>": distinct prefixes keep two deployments (or two
 # test runs) that share one Redis apart.
 OPMODEL_EVENTS_PREFIX = os.environ.get("OPMODEL_EVENTS_PREFIX", "opmodel")
+
+# Level 2: how many capabilities one squad can be accountable or responsible for before the
+# health check calls it overloaded (Team Topologies' cognitive load).
+TEAMS_COGNITIVE_LOAD_LIMIT = int(os.environ.get("TEAMS_COGNITIVE_LOAD_LIMIT", "6"))

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import template
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from opmodel.registry import Section, registry
 
@@ -50,3 +51,17 @@ def finding_anchor(finding: Any) -> str:
 @register.filter
 def get_item(mapping: dict[str, Any], key: str) -> Any:
     return mapping.get(key)
+
+
+@register.simple_tag
+def list_query(**params: Any) -> str:
+    """``?group=…&scope=…`` for the links of a (grouped or scoped) list; empty when neither."""
+    present = {k: v for k, v in params.items() if v not in (None, "")}
+    return "?" + urlencode(present) if present else ""
+
+
+@register.simple_tag
+def allows(section: Section, access: Any, item: Any = None, action: str = "edit") -> bool:
+    """``{% allows section access item "edit" as editable %}``: the section's permission rule
+    for one row (team leads change their own squad's rows only)."""
+    return section.allows(access, item, action)

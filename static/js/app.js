@@ -38,11 +38,12 @@
      it shows, through its own permissions; an open form is never replaced under someone's hands. */
   function onChange(data) {
     var me = document.getElementById("main").dataset.user;
-    var section = document.querySelector('[data-live-section="' + data.section + '"]');
-    if (!section) return;
-    if (data.action === "updated" && data.id) {
-      var item = document.getElementById("part-" + cssId(data.section) + "-" + data.id);
-      if (!item) return;
+    // A section may be shown several times (e.g. per squad), or only as part of a bigger view.
+    var sections = document.querySelectorAll('[data-live-section~="' + data.section + '"]');
+    if (!sections.length) return;
+    var section = sections[0];
+    var item = data.id ? document.getElementById("part-" + cssId(data.section) + "-" + data.id) : null;
+    if (data.action === "updated" && item && item.dataset.url) {
       if (isEditing(item)) {
         var form = item.querySelector("form[data-revision]") || (item.matches("form") ? item : null);
         var notice = item.querySelector(".live-notice");
@@ -54,7 +55,8 @@
       }
       refresh(item);
     } else {
-      refreshSection(section);
+      // Added, deleted, moved, or changed somewhere this page summarises rather than lists.
+      sections.forEach(refreshSection);
     }
     if (String(data.actor_id) !== me) toast(data.actor + " " + data.action + " " + (section.getAttribute("aria-label") || (section.querySelector("h2") || {}).textContent || "the model"), "live");
   }
