@@ -249,7 +249,9 @@ def part_edit(request: HtmxHttpRequest, slug: str, key: str, pk: int) -> HttpRes
     if request.method == "POST":
         form = form_class(
             request.POST,
-            instance=section.model(operating_model=operating_model),
+            # a copy: the form validates (e.g. unique constraints) against this very row,
+            # without changing ``item``, which the conflict view still needs
+            instance=copy.copy(item),
             operating_model=operating_model,
         )
         ctx["form"] = form
