@@ -172,6 +172,11 @@ class Cell:
     def letter(self) -> str:
         return self.row.letter if self.row else ""
 
+    @property
+    def path(self) -> str:
+        """The cell's URL below the matrix page's (no reverse() per cell: 18,000 of them)."""
+        return f"{self.capability_id}/{self.squad_id}/"
+
 
 @dataclass
 class MatrixRow:

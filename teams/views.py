@@ -159,6 +159,7 @@ def matrix_cell(
         "cell": cell,
         "capability": capability,
         "squad": squad,
+        "matrix_url": reverse("teams-matrix", args=[slug]),
         "back_url": reverse("teams-matrix", args=[slug]) + f"#cap-{capability.pk}",
     }
     template = "teams/teams.html#cell" if request.htmx else "teams/cell_page.html"

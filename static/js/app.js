@@ -40,9 +40,9 @@
     var me = document.getElementById("main").dataset.user;
     // A section may be shown several times (e.g. per squad), or only as part of a bigger view.
     var sections = document.querySelectorAll('[data-live-section~="' + data.section + '"]');
-    if (!sections.length) return;
-    var section = sections[0];
     var item = data.id ? document.getElementById("part-" + cssId(data.section) + "-" + data.id) : null;
+    if (!sections.length && !item) return;
+    var section = sections[0] || item;
     if (data.action === "updated" && item && item.dataset.url) {
       if (isEditing(item)) {
         var form = item.querySelector("form[data-revision]") || (item.matches("form") ? item : null);
