@@ -197,8 +197,9 @@ class Registry:
     def sections(self, level: int | None = None) -> list[Section]:
         return [s for s in self._sections.values() if level is None or s.level == level]
 
-    def checks(self) -> list[HealthCheck]:
-        section_checks = [c for s in self._sections.values() for c in s.checks]
+    def checks(self, level: int | None = None) -> list[HealthCheck]:
+        """Every health check (of one level's sections, if given) and the model-wide ones."""
+        section_checks = [c for s in self.sections(level) for c in s.checks]
         return section_checks + [c for _, c in self._checks]
 
     def for_model(self, model: type[models.Model]) -> Section | None:
