@@ -43,7 +43,8 @@
     var item = data.id ? document.getElementById("part-" + cssId(data.section) + "-" + data.id) : null;
     if (!sections.length && !item) return;
     var section = sections[0] || item;
-    if (data.action === "updated" && item && item.dataset.url) {
+    // (an open form in place of the row has no URL of its own but must hear of the change)
+    if (data.action === "updated" && item && (item.dataset.url || isEditing(item))) {
       if (isEditing(item)) {
         var form = item.querySelector("form[data-revision]") || (item.matches("form") ? item : null);
         var notice = item.querySelector(".live-notice");
