@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Model
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from guardian.core import ObjectPermissionChecker
+from guardian.shortcuts import get_objects_for_user
 
 from .models import ROLE_ORDER, ModelGroup, OperatingModel, Role
 
@@ -25,6 +26,10 @@ class Access:
     perms: frozenset[str]
     role: Role | None
     checker: ObjectPermissionChecker | None = None
+    # Per-request memo of bulk object-permission reads (see ``ids_with_perm``).
+    _memo: dict[tuple[str, str], frozenset[Any]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @property
     def can_view(self) -> bool:
@@ -47,6 +52,28 @@ class Access:
         if self.checker is None:
             return False
         return self.checker.has_perm(perm, obj)
+
+    def ids_with_perm(self, perm: str, model: type[Model]) -> frozenset[Any]:
+        """Primary keys of this model's rows of ``model`` on which the user holds the object
+        permission ``perm`` (``app_label.codename``), directly or through a group.
+
+        One query per request and permission, whatever the number of rows asked about: pages
+        check many rows (every squad column of a matrix), never one query per row. Only members
+        who can see the model hold row permissions here; global permissions do not count.
+        """
+        key = (perm, model._meta.label)
+        if key not in self._memo:
+            if not self.can_view:
+                ids: frozenset[Any] = frozenset()
+            else:
+                rows = model._default_manager.filter(operating_model=self.operating_model)
+                ids = frozenset(
+                    get_objects_for_user(
+                        self.user, perm, klass=rows, accept_global_perms=False
+                    ).values_list("pk", flat=True)
+                )
+            self._memo[key] = ids
+        return self._memo[key]
 
 
 def access_for(user: User | AnonymousUser, operating_model: OperatingModel) -> Access:

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from opmodel.models import OperatingModel, Role
+from opmodel.registry import registry
 from opmodel.services import member_add, operating_model_create
 from opmodel.starters import starter_get
 
@@ -29,6 +30,7 @@ DEMO_USERS = [
     DemoUser("eddie", "Eddie", "Editor", Role.EDITOR, "edits the model"),
     DemoUser("pat", "Pat", "Participant", Role.PARTICIPANT, "joins workshops"),
     DemoUser("vera", "Vera", "Viewer", Role.VIEWER, "executive: reads, downloads the PDF"),
+    DemoUser("tara", "Tara", "Teamlead", Role.PARTICIPANT, "team lead: edits her own squad"),
 ]
 
 
@@ -67,4 +69,7 @@ def demo_load() -> OperatingModel:
             user=users[spec.username],
             role=spec.role,
         )
+    # Level apps add their part (e.g. granting the team lead her squad) through the registry.
+    for step in registry.demo_steps():
+        step(operating_model=operating_model, users=users, actor=users["fiona"])
     return operating_model

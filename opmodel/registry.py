@@ -67,11 +67,27 @@ class Section:
     item_noun: str = "item"
     checks: tuple[HealthCheck, ...] = ()
     before_save: BeforeSave | None = None
-    # Extra permission rule for a row (e.g. team leads on their own squad). Given the user, the
-    # model access and the row (None for a new row), returns True when the user may change it.
+    # Extra permission rule for a row (e.g. team leads on their own squad). Called with
+    # ``access``, ``section``, ``part`` and ``action`` ("create", "edit", "delete", "move",
+    # "revert"); returns True when the user may do it. ``part`` is None when the question is
+    # "may this user open the form at all"; the generic views ask again with the row as it
+    # would be saved (a new row, or an edited one with the submitted values), so a crafted
+    # request cannot move a row out of what the user may change.
     can_change: Callable[..., bool] | None = None
+    # A section listed per parent row (e.g. a squad's people): the foreign key that scopes its
+    # lists. The generic list views take ``?scope=<pk>`` and render that parent's rows only,
+    # in an element with the id ``section-<slug>-<pk>``.
+    scope_field: str | None = None
+    # Rows keep the order they were added in (no move or drag controls).
+    orderable: bool = True
     describe: Callable[[Any], str] = str
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def allows(self, access: Any, part: Any = None, action: str = "edit") -> bool:
+        """May the user behind ``access`` do ``action`` on ``part`` (None: on this section)?"""
+        if self.can_change is not None:
+            return self.can_change(access=access, section=self, part=part, action=action)
+        return bool(access.can_edit)
 
     @property
     def slug(self) -> str:
@@ -86,10 +102,21 @@ class Section:
     def fields(self) -> list[str]:
         return list(self.form._meta.fields or [])
 
-    def rows(self, operating_model: OperatingModel) -> models.QuerySet[Any]:
-        return self.model._default_manager.filter(operating_model=operating_model).order_by(
-            *([self.group_field] if self.group_field else []), "position", "pk"
-        )
+    def rows(self, operating_model: OperatingModel, scope: Any = None) -> models.QuerySet[Any]:
+        rows = self.model._default_manager.filter(operating_model=operating_model)
+        if self.scope_field and scope is not None:
+            rows = rows.filter(**{self.scope_field: scope})
+        return rows.order_by(*([self.group_field] if self.group_field else []), "position", "pk")
+
+    def scope_of(self, row: Any) -> Any:
+        """The parent key a row is listed under (None for sections not listed per parent)."""
+        if not self.scope_field:
+            return None
+        return getattr(row, self.model_field(self.scope_field).attname)
+
+    def list_id(self, scope: Any = None) -> str:
+        """The DOM id of a list of this section's rows (of one parent, if scoped)."""
+        return f"section-{self.slug}" if scope is None else f"section-{self.slug}-{scope}"
 
     @property
     def many_fields(self) -> list[str]:
@@ -145,6 +172,15 @@ class Registry:
         self._checks: list[tuple[str, HealthCheck]] = []
         self._pages: list[Page] = []
         self._url_modules: list[tuple[str, str]] = []
+        self._demo_steps: list[Callable[..., None]] = []
+
+    def register_demo_step(self, step: Callable[..., None]) -> None:
+        """A level app's part of the demo, run after the demo model is loaded, with
+        ``operating_model``, ``users`` (username -> user) and ``actor``."""
+        self._demo_steps.append(step)
+
+    def demo_steps(self) -> list[Callable[..., None]]:
+        return list(self._demo_steps)
 
     def register_page(self, page: Page) -> None:
         self._pages.append(page)
@@ -179,8 +215,9 @@ class Registry:
     def sections(self, level: int | None = None) -> list[Section]:
         return [s for s in self._sections.values() if level is None or s.level == level]
 
-    def checks(self) -> list[HealthCheck]:
-        section_checks = [c for s in self._sections.values() for c in s.checks]
+    def checks(self, level: int | None = None) -> list[HealthCheck]:
+        """Every health check (of one level's sections, if given) and the model-wide ones."""
+        section_checks = [c for s in self.sections(level) for c in s.checks]
         return section_checks + [c for _, c in self._checks]
 
     def for_model(self, model: type[models.Model]) -> Section | None:

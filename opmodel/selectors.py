@@ -64,7 +64,7 @@ def model_health(operating_model: OperatingModel, level: int | None = None) -> l
     keys = {s.key for s in registry.sections(level)} if level is not None else None
     findings = [
         finding
-        for check in registry.checks()
+        for check in registry.checks(level)  # a level's page runs only its own checks
         for finding in check(operating_model)
         if keys is None or finding.section in keys
     ]

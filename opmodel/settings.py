@@ -268,3 +268,7 @@ OPMODEL_EVENTS_PREFIX = os.environ.get("OPMODEL_EVENTS_PREFIX", "opmodel")
 OPMODEL_IMPORT_MAX_BYTES = int(os.environ.get("OPMODEL_IMPORT_MAX_BYTES", str(2 * 1024 * 1024)))
 # How long a workshop invitation link works.
 OPMODEL_INVITATION_DAYS = int(os.environ.get("OPMODEL_INVITATION_DAYS", "7"))
+
+# Level 2: how many capabilities one squad can be accountable or responsible for before the
+# health check calls it overloaded (Team Topologies' cognitive load).
+TEAMS_COGNITIVE_LOAD_LIMIT = int(os.environ.get("TEAMS_COGNITIVE_LOAD_LIMIT", "6"))

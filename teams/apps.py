@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class TeamsConfig(AppConfig):
     name = "teams"
     verbose_name = "Level 2 · Teams & interactions"
+
+    def ready(self) -> None:
+        from .sections import register
+
+        register()

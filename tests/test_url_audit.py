@@ -12,8 +12,12 @@ from urllib.parse import urlsplit
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
+from opmodel.models import Role
+from opmodel.services import member_add, operating_model_create
 from tests.canvas.test_permissions import CASES as MODEL_CASES
 from tests.canvas.test_permissions import ROLES, Case
+from tests.teams.conftest import SMALL_TEAMS
+from tests.teams.test_permissions import CASES as TEAMS_CASES
 from tests.versions.test_permissions import CASES as VERSIONS_CASES
 from tests.workshops.conftest import make_workshop
 from tests.workshops.test_permissions import CASES as WORKSHOP_CASES
@@ -73,7 +77,7 @@ def _walk(patterns, namespace: str = "") -> list[str]:
     return names
 
 
-def test_every_url_pattern_has_an_expectation(small_om, people):
+def test_every_url_pattern_has_an_expectation(small_om, people, make_user):
     from canvas.models import Principle
     from opmodel import services
     from opmodel.registry import registry
@@ -94,6 +98,15 @@ def test_every_url_pattern_has_an_expectation(small_om, people):
     ctx = matrix_context(make_workshop(small_om, people["facilitator"]), people)
     for case in WORKSHOP_CASES:
         covered.add(resolve(urlsplit(case.url(ctx)).path).view_name)
+    # The Level 2 matrix needs squads, people, interactions and cells.
+    teams_model = operating_model_create(
+        actor=people["facilitator"], name="Teams", organisation="Quokka Inc", starter=SMALL_TEAMS
+    )
+    member_add(
+        operating_model=teams_model, actor=None, user=make_user("lead"), role=Role.PARTICIPANT
+    )
+    for case in TEAMS_CASES:
+        covered.add(resolve(urlsplit(case.url(teams_model)).path).view_name)
     names = set(_walk(get_resolver().url_patterns))
     missing = sorted(names - covered)
     assert missing == [], f"URLs with no authorization expectation: {missing}"

@@ -8,6 +8,7 @@ from django import template
 from django.db import models
 from django.urls import reverse
 from django.utils.html import escape, format_html
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
 from opmodel.registry import Section, registry
@@ -128,7 +129,8 @@ def part_controls(
         f'<a class="icon-btn" href="{url}edit/" hx-get="{url}edit/" hx-target="closest .part" '
         f'hx-swap="outerHTML" title="Edit" aria-label="Edit {label}">{_ICONS["edit"]}</a>'
     ]
-    if not section.singleton:
+    orderable = not section.singleton and section.orderable
+    if orderable:
         csrf = escape(str(context.get("csrf_token", "")))
         dom = f"{escape(section.slug)}-{int(item.pk)}"
         html.append(
@@ -145,15 +147,31 @@ def part_controls(
         f'aria-label="History of {label}">{_ICONS["history"]}</a>'
     )
     if not section.singleton:
+        scope = context.get("scope")
+        query = escape(f"?{urlencode({'scope': scope})}") if scope not in (None, "") else ""
         html.append(
-            f'<a class="icon-btn danger" href="{url}delete/" hx-get="{url}delete/" '
+            f'<a class="icon-btn danger" href="{url}delete/{query}" hx-get="{url}delete/{query}" '
             f'hx-target="closest .part" hx-swap="outerHTML" title="Delete" '
             f'aria-label="Delete {label}">{_ICONS["trash"]}</a>'
         )
-        if sortable:
+        if sortable and orderable:
             html.append(
                 '<span class="drag-handle" title="Drag to reorder" aria-hidden="true">'
                 f"{_ICONS['grip']}</span>"
             )
     html.append("</div>")
     return mark_safe("".join(html))  # noqa: S308 - every value above is escaped
+
+
+@register.simple_tag
+def list_query(**params: Any) -> str:
+    """``?group=…&scope=…`` for the links of a (grouped or scoped) list; empty when neither."""
+    present = {k: v for k, v in params.items() if v not in (None, "")}
+    return "?" + urlencode(present) if present else ""
+
+
+@register.simple_tag
+def allows(section: Section, access: Any, item: Any = None, action: str = "edit") -> bool:
+    """``{% allows section access item "edit" as editable %}``: the section's permission rule
+    for one row (team leads change their own squad's rows only)."""
+    return section.allows(access, item, action)

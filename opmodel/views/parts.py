@@ -3,6 +3,7 @@ delete, reorder, history and revert. They speak HTTP only; the services do the w
 
 from __future__ import annotations
 
+import copy
 from typing import Any, cast
 
 from django import forms
@@ -39,16 +40,39 @@ def _part(section: Section, operating_model: OperatingModel, pk: int) -> Part:
     return part
 
 
-def can_change(access: Access, section: Section, part: Part | None = None) -> bool:
-    if section.can_change is not None:
-        return section.can_change(access=access, section=section, part=part)
-    return access.can_edit
+def can_change(
+    access: Access, section: Section, part: Part | None = None, action: str = "edit"
+) -> bool:
+    return section.allows(access, part, action)
 
 
-def _require_change(access: Access, section: Section, part: Part | None = None) -> None:
+def _require_change(
+    access: Access, section: Section, part: Part | None = None, action: str = "edit"
+) -> None:
     # Members who may read get a 403; outsiders never got this far (404).
-    if not can_change(access, section, part):
+    if not can_change(access, section, part, action):
         raise PermissionDenied("You can read this section but not change it.")
+
+
+def _as_saved(
+    section: Section, operating_model: OperatingModel, data: dict[str, Any], item: Part | None
+) -> Part:
+    """The row as it would be after the write (unsaved), for the permission check."""
+    row = copy.copy(item) if item is not None else section.model(operating_model=operating_model)
+    for name, value in data.items():
+        if not section.model._meta.get_field(name).many_to_many:
+            setattr(row, name, value)
+    return row
+
+
+def _scope(request: HtmxHttpRequest, section: Section) -> int | None:
+    """The parent row a scoped list shows (``?scope=<pk>``), for sections listed per parent."""
+    if not section.scope_field or not request.GET.get("scope"):
+        return None
+    try:
+        return int(request.GET["scope"])
+    except ValueError as exc:
+        raise Http404("No such list") from exc
 
 
 def _load(request: HtmxHttpRequest, slug: str, key: str) -> tuple[OperatingModel, Access, Section]:
@@ -72,7 +96,7 @@ def _context(
         "om": operating_model,
         "access": access,
         "section": section,
-        "can_edit": can_change(access, section),
+        "can_edit": can_change(access, section, None, "create"),
         **extra,
     }
 
@@ -85,6 +109,10 @@ def _form_class(section: Section, field: str | None) -> type[PartForm]:
     return cast(
         "type[PartForm]", modelform_factory(section.model, form=section.form, fields=[field])
     )
+
+
+def _is_many(section: Section, name: str) -> bool:
+    return bool(section.model._meta.get_field(name).many_to_many)
 
 
 def _field(request: HtmxHttpRequest) -> str | None:
@@ -102,9 +130,10 @@ def _render_list(
     request: HtmxHttpRequest, ctx: dict[str, Any], status: int = 200, notice: str | None = None
 ) -> HttpResponse:
     section: Section = ctx["section"]
-    ctx["rows"] = section.rows(ctx["om"])
+    scope = ctx.setdefault("scope", _scope(request, section))
+    ctx["rows"] = section.rows(ctx["om"], scope)
     response = render(request, f"{section.template}#{section.list_partial}", ctx, status=status)
-    return _notify(reswap(retarget(response, f"#section-{section.slug}"), "outerHTML"), notice)
+    return _notify(reswap(retarget(response, f"#{section.list_id(scope)}"), "outerHTML"), notice)
 
 
 def _render_item(
@@ -127,8 +156,9 @@ def section_list(request: HtmxHttpRequest, slug: str, key: str) -> HttpResponse:
     operating_model, access, section = _load(request, slug, key)
     if not request.htmx:
         return redirect(page_url(section, operating_model))
-    ctx = _context(operating_model, access, section)
-    ctx["rows"] = section.rows(operating_model)
+    scope = _scope(request, section)
+    ctx = _context(operating_model, access, section, scope=scope)
+    ctx["rows"] = section.rows(operating_model, scope)
     return render(request, f"{section.template}#{section.list_partial}", ctx)
 
 
@@ -147,20 +177,28 @@ def part_detail(request: HtmxHttpRequest, slug: str, key: str, pk: int) -> HttpR
 @require_http_methods(["GET", "POST"])
 def part_new(request: HtmxHttpRequest, slug: str, key: str) -> HttpResponse:
     operating_model, access, section = _load(request, slug, key)
-    _require_change(access, section)
+    _require_change(access, section, None, "create")
     if section.singleton:
         raise Http404("This section has exactly one item")
+    scope = _scope(request, section)
     ctx = _context(
         operating_model,
         access,
         section,
         mode="new",
+        scope=scope,
         action=request.get_full_path(),
         cancel_url=page_url(section, operating_model),
     )
     if request.method == "POST":
         form = section.form(request.POST, operating_model=operating_model)
         if form.is_valid():
+            _require_change(
+                access,
+                section,
+                _as_saved(section, operating_model, form.cleaned_data, None),
+                "create",
+            )
             try:
                 services.part_create(
                     section=section,
@@ -177,9 +215,11 @@ def part_new(request: HtmxHttpRequest, slug: str, key: str) -> HttpResponse:
                 return redirect(page_url(section, operating_model))
         ctx["form"] = form
         return _render_form(request, ctx, status=422)
-    initial = {}
+    initial: dict[str, Any] = {}
     if section.group_field and request.GET.get("group"):
         initial[section.group_field] = request.GET["group"]
+    if scope is not None and section.scope_field:
+        initial[section.scope_field] = scope
     ctx["form"] = section.form(initial=initial, operating_model=operating_model)
     ctx["form_id"] = f"new-{section.slug}-{request.GET.get('group', 'all')}"
     return _render_form(request, ctx)
@@ -205,7 +245,7 @@ def _revision(request: HtmxHttpRequest) -> int:
 def part_edit(request: HtmxHttpRequest, slug: str, key: str, pk: int) -> HttpResponse:
     operating_model, access, section = _load(request, slug, key)
     item = _part(section, operating_model, pk)
-    _require_change(access, section, item)
+    _require_change(access, section, item, "edit")
     field = _field(request)
     form_class = _form_class(section, field)
     ctx = _context(
@@ -224,7 +264,9 @@ def part_edit(request: HtmxHttpRequest, slug: str, key: str, pk: int) -> HttpRes
     if request.method == "POST":
         form = form_class(
             request.POST,
-            instance=section.model(operating_model=operating_model),
+            # a copy: the form validates (e.g. unique constraints) against this very row,
+            # without changing ``item``, which the conflict view still needs
+            instance=copy.copy(item),
             operating_model=operating_model,
         )
         ctx["form"] = form
@@ -236,6 +278,9 @@ def part_edit(request: HtmxHttpRequest, slug: str, key: str, pk: int) -> HttpRes
             return _render_form(request, ctx, status=422)
         if form.is_valid():
             data = {name: form.cleaned_data[name] for name in form_class._meta.fields or []}
+            _require_change(
+                access, section, _as_saved(section, operating_model, data, item), "edit"
+            )
             try:
                 saved = services.part_update(
                     section=section, part=item, revision=revision, actor=request.user, data=data
@@ -327,11 +372,16 @@ def _display_plain(value: Any) -> str:
 def part_delete(request: HtmxHttpRequest, slug: str, key: str, pk: int) -> HttpResponse:
     operating_model, access, section = _load(request, slug, key)
     item = _part(section, operating_model, pk)
-    _require_change(access, section, item)
+    _require_change(access, section, item, "delete")
     if section.singleton:
         raise Http404("This item cannot be deleted")
     ctx = _context(
-        operating_model, access, section, item=item, cancel_url=page_url(section, operating_model)
+        operating_model,
+        access,
+        section,
+        item=item,
+        scope=_scope(request, section),
+        cancel_url=page_url(section, operating_model),
     )
     if request.method == "POST":
         try:
@@ -363,7 +413,7 @@ def part_delete(request: HtmxHttpRequest, slug: str, key: str, pk: int) -> HttpR
 def part_move(request: HtmxHttpRequest, slug: str, key: str, pk: int) -> HttpResponse:
     operating_model, access, section = _load(request, slug, key)
     item = _part(section, operating_model, pk)
-    _require_change(access, section, item)
+    _require_change(access, section, item, "move")
     try:
         offset = int(request.POST.get("offset", "0"))
     except ValueError:
@@ -380,7 +430,7 @@ def part_move(request: HtmxHttpRequest, slug: str, key: str, pk: int) -> HttpRes
 @require_POST
 def part_reorder(request: HtmxHttpRequest, slug: str, key: str) -> HttpResponse:
     operating_model, access, section = _load(request, slug, key)
-    _require_change(access, section)
+    _require_change(access, section, None, "move")
     try:
         ids = [int(v) for v in request.POST.getlist("order")]
     except ValueError:
@@ -454,7 +504,7 @@ def part_history(request: HtmxHttpRequest, slug: str, key: str, pk: int) -> Http
         section,
         item=item,
         versions=versions,
-        can_revert=can_change(access, section, item),
+        can_revert=can_change(access, section, item, "revert"),
         back_url=page_url(section, operating_model),
     )
     return render(request, "opmodel/part_history.html", ctx)
@@ -467,9 +517,13 @@ def part_revert(
 ) -> HttpResponse:
     operating_model, access, section = _load(request, slug, key)
     item = _part(section, operating_model, pk)
-    _require_change(access, section, item)
-    if not item.history.filter(history_id=history_id).exists():
+    _require_change(access, section, item, "revert")
+    historical = item.history.filter(history_id=history_id).first()
+    if historical is None:
         raise Http404("No such version")
+    # The version brought back must be one this user may change too (e.g. not another squad's).
+    old = {n: getattr(historical, n) for n in section.fields if not _is_many(section, n)}
+    _require_change(access, section, _as_saved(section, operating_model, old, item), "revert")
     history_url = reverse("part-history", kwargs={"slug": slug, "key": key, "pk": pk})
     try:
         services.part_revert(

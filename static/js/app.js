@@ -40,11 +40,13 @@
      it shows, through its own permissions; an open form is never replaced under someone's hands. */
   function onChange(data) {
     var me = document.getElementById("main").dataset.user;
-    var section = document.querySelector('[data-live-section="' + data.section + '"]');
-    if (!section) return;
-    if (data.action === "updated" && data.id) {
-      var item = document.getElementById("part-" + cssId(data.section) + "-" + data.id);
-      if (!item) return;
+    // A section may be shown several times (e.g. per squad), or only as part of a bigger view.
+    var sections = document.querySelectorAll('[data-live-section~="' + data.section + '"]');
+    var item = data.id ? document.getElementById("part-" + cssId(data.section) + "-" + data.id) : null;
+    if (!sections.length && !item) return;
+    var section = sections[0] || item;
+    // (an open form in place of the row has no URL of its own but must hear of the change)
+    if (data.action === "updated" && item && (item.dataset.url || isEditing(item))) {
       if (isEditing(item)) {
         var form = item.querySelector("form[data-revision]") || (item.matches("form") ? item : null);
         var notice = item.querySelector(".live-notice");
@@ -56,7 +58,8 @@
       }
       refresh(item);
     } else {
-      refreshSection(section);
+      // Added, deleted, moved, or changed somewhere this page summarises rather than lists.
+      sections.forEach(refreshSection);
     }
     if (String(data.actor_id) !== me) {
       var verbs = { created: "added to", updated: "changed", deleted: "removed from", moved: "reordered" };

@@ -243,7 +243,9 @@ def test_a_dangling_reference_is_refused_with_its_path():
     field = models.ForeignKey(Stage, on_delete=models.CASCADE)
     field.set_attributes_from_name("stage")
     fake_model = SimpleNamespace(_meta=SimpleNamespace(get_field=lambda name: field))
-    section = SimpleNamespace(key="journeys.steps", fields=["stage"], model=fake_model)
+    section = SimpleNamespace(
+        key="journeys.steps", fields=["stage"], model=fake_model, model_field=lambda name: field
+    )
     ids = {(Stage, "build"): 41}
     assert _resolve(section, 0, {"stage": "build"}, ids) == {"stage": 41}
     with pytest.raises(ValidationError) as caught:

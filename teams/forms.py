@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from opmodel.forms import PartForm
+
+from .models import Accountability, Capability, Interaction, Person, Responsibility, Squad
+
+
+def _area(rows: int = 2) -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": rows})
+
+
+class SquadForm(PartForm):
+    class Meta:
+        model = Squad
+        fields = [
+            "name",
+            "team_type",
+            "mode",
+            "domain",
+            "purpose",
+            "focus",
+            "services",
+            "ways_of_working",
+            "contact",
+        ]
+        widgets = {
+            "purpose": _area(2),
+            "focus": _area(2),
+            "services": _area(2),
+            "ways_of_working": _area(2),
+        }
+
+
+class PersonForm(PartForm):
+    user = forms.ModelChoiceField(
+        queryset=get_user_model().objects.none(),
+        required=False,
+        label="Account",
+        help_text="Optional: link the person to a member's opmodel account.",
+    )
+
+    class Meta:
+        model = Person
+        fields = ["squad", "name", "role", "is_lead", "user"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only the model's members can be linked: a crafted id of anyone else is refused.
+        model = self.operating_model
+        users = get_user_model().objects.none()
+        if model is not None:
+            users = (
+                get_user_model()
+                .objects.filter(groups__model_role__operating_model=model)
+                .order_by("username")
+            )
+        cast(forms.ModelChoiceField, self.fields["user"]).queryset = users
+
+
+class InteractionForm(PartForm):
+    class Meta:
+        model = Interaction
+        fields = ["squad", "partner", "mode", "purpose", "starts_on", "expected_end"]
+        widgets = {
+            "starts_on": forms.DateInput(attrs={"type": "date"}),
+            "expected_end": forms.DateInput(attrs={"type": "date"}),
+        }
+
+
+class CapabilityForm(PartForm):
+    class Meta:
+        model = Capability
+        fields = ["area", "name", "description"]
+        widgets = {"description": _area(2)}
+
+
+class AccountabilityForm(PartForm):
+    class Meta:
+        model = Accountability
+        fields = ["capability", "squad", "role"]
+
+
+class CellForm(forms.Form):
+    """One click in the accountability matrix: a role, or nothing (clear)."""
+
+    role = forms.ChoiceField(choices=[("", "None"), *Responsibility.choices], required=False)
+    revision = forms.IntegerField(required=False, min_value=0)
+
+
+class LeadForm(forms.Form):
+    user = forms.ModelChoiceField(queryset=get_user_model().objects.none(), label="Member")
+
+    def __init__(self, *args: Any, members: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["user"]).queryset = members

@@ -1,0 +1,300 @@
+"""Reads for the Level 2 pages: each costs a fixed number of queries whatever the model's size."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q
+
+from opmodel.access import Access
+from opmodel.models import OperatingModel
+
+from .models import (
+    AREA_HINTS,
+    MODE_HINTS,
+    Accountability,
+    Area,
+    Capability,
+    Interaction,
+    Mode,
+    Person,
+    Responsibility,
+    Squad,
+    SquadUserObjectPermission,
+    TeamType,
+)
+from .rules import LEAD_PERM, led_squads
+
+LOAD_ROLES = (Responsibility.ACCOUNTABLE, Responsibility.RESPONSIBLE)
+TYPE_ORDER = {t.value: i for i, t in enumerate(TeamType)}
+
+
+def squads_in_order(operating_model: OperatingModel) -> list[Squad]:
+    """Squads in Team Topologies order: stream-aligned, platform, enabling, subsystem."""
+    squads = Squad.objects.filter(operating_model=operating_model)
+    return sorted(squads, key=lambda s: (TYPE_ORDER[s.team_type], s.position, s.pk))
+
+
+# ---------- squads overview ----------
+
+
+@dataclass
+class SquadCard:
+    squad: Squad
+    people: int = 0
+    leads: list[str] = field(default_factory=list)
+    accountable: int = 0
+    responsible: int = 0
+
+
+@dataclass
+class TypeRow:
+    value: str
+    label: str
+    cells: list[tuple[str, str, list[SquadCard]]]  # (mode, label, cards)
+
+    @property
+    def count(self) -> int:
+        return sum(len(cards) for _, _, cards in self.cells)
+
+
+def squads_overview(operating_model: OperatingModel) -> list[TypeRow]:
+    """Squads in a grid of team type (rows) by mode of operation (columns). Three queries."""
+    squads = list(Squad.objects.filter(operating_model=operating_model))
+    cards = {s.pk: SquadCard(s) for s in squads}
+    for squad_id, name, is_lead in Person.objects.filter(
+        operating_model=operating_model
+    ).values_list("squad_id", "name", "is_lead"):
+        cards[squad_id].people += 1
+        if is_lead:
+            cards[squad_id].leads.append(name)
+    for squad_id, role in Accountability.objects.filter(
+        operating_model=operating_model, role__in=LOAD_ROLES
+    ).values_list("squad_id", "role"):
+        if role == Responsibility.ACCOUNTABLE:
+            cards[squad_id].accountable += 1
+        else:
+            cards[squad_id].responsible += 1
+    return [
+        TypeRow(
+            value=team_type.value,
+            label=team_type.label,
+            cells=[
+                (
+                    mode.value,
+                    mode.label,
+                    [
+                        cards[s.pk]
+                        for s in squads
+                        if s.team_type == team_type.value and s.mode == mode.value
+                    ],
+                )
+                for mode in Mode
+            ],
+        )
+        for team_type in TeamType
+    ]
+
+
+def modes() -> list[tuple[str, str, str]]:
+    return [(m.value, m.label, MODE_HINTS[m]) for m in Mode]
+
+
+# ---------- one squad ----------
+
+
+@dataclass
+class SquadPage:
+    squad: Squad
+    people: list[Person]
+    started: list[Interaction]
+    joined: list[Interaction]
+    accountabilities: list[Accountability]
+    leads: list[Any]  # users holding change_squad
+
+    def by_role(self) -> list[tuple[str, str, list[Accountability]]]:
+        return [
+            (r.value, r.label, [a for a in self.accountabilities if a.role == r.value])
+            for r in Responsibility
+        ]
+
+
+def squad_page(operating_model: OperatingModel, squad: Squad) -> SquadPage:
+    """Everything the squad page shows: five queries."""
+    grants = (
+        SquadUserObjectPermission.objects.filter(
+            content_object=squad, permission__codename=LEAD_PERM.split(".")[1]
+        )
+        .select_related("user")
+        .order_by("user__username")
+    )
+    interactions = list(
+        Interaction.objects.filter(operating_model=operating_model).filter(
+            Q(squad=squad) | Q(partner=squad)
+        )
+    )
+    return SquadPage(
+        squad=squad,
+        people=list(Person.objects.filter(squad=squad).order_by("position", "pk")),
+        started=[i for i in interactions if i.squad_id == squad.pk],
+        joined=[i for i in interactions if i.partner_id == squad.pk],
+        accountabilities=list(
+            Accountability.objects.filter(squad=squad).order_by(
+                "capability__area", "capability__position", "capability__pk"
+            )
+        ),
+        leads=[g.user for g in grants],
+    )
+
+
+# ---------- the accountability matrix ----------
+
+
+@dataclass
+class Cell:
+    capability_id: int
+    squad_id: int
+    row: Accountability | None
+    editable: bool
+
+    @property
+    def role(self) -> str:
+        return self.row.role if self.row else ""
+
+    @property
+    def revision(self) -> int:
+        return self.row.revision if self.row else 0
+
+    @property
+    def letter(self) -> str:
+        return self.row.letter if self.row else ""
+
+    @property
+    def path(self) -> str:
+        """The cell's URL below the matrix page's (no reverse() per cell: 18,000 of them)."""
+        return f"{self.capability_id}/{self.squad_id}/"
+
+
+@dataclass
+class MatrixRow:
+    capability: Capability
+    cells: list[Cell]
+
+    @property
+    def accountable(self) -> int:
+        return sum(1 for c in self.cells if c.role == Responsibility.ACCOUNTABLE)
+
+    @property
+    def broken(self) -> bool:
+        return self.accountable != 1
+
+
+@dataclass
+class Column:
+    squad: Squad
+    load: int
+    editable: bool
+    limit: int
+
+    @property
+    def heat(self) -> int:
+        """0-5: the squad's load (accountable + responsible) against the cognitive-load limit."""
+        if not self.load:
+            return 0
+        return min(5, 1 + (self.load * 4) // max(1, self.limit))
+
+    @property
+    def overloaded(self) -> bool:
+        return self.load > self.limit
+
+
+@dataclass
+class Matrix:
+    columns: list[Column]
+    areas: list[tuple[str, str, str, list[MatrixRow]]]
+    limit: int
+
+    @property
+    def rows(self) -> list[MatrixRow]:
+        return [row for *_, rows in self.areas for row in rows]
+
+    @property
+    def broken(self) -> int:
+        return sum(1 for row in self.rows if row.broken)
+
+
+def matrix(operating_model: OperatingModel, access: Access) -> Matrix:
+    """Capabilities (rows, by area) x squads (columns): four queries at most."""
+    squads = squads_in_order(operating_model)
+    capabilities = list(
+        Capability.objects.filter(operating_model=operating_model).order_by("position", "pk")
+    )
+    cells = {
+        (a.capability_id, a.squad_id): a
+        for a in Accountability.objects.filter(operating_model=operating_model).select_related(None)
+    }
+    editable = {s.pk for s in squads} if access.can_edit else set(led_squads(access))
+    limit = settings.TEAMS_COGNITIVE_LOAD_LIMIT
+    load = Counter(sid for (_, sid), a in cells.items() if a.role in LOAD_ROLES)
+    columns = [Column(s, load[s.pk], s.pk in editable, limit) for s in squads]
+    by_area: dict[str, list[MatrixRow]] = defaultdict(list)
+    for capability in capabilities:
+        by_area[capability.area].append(
+            MatrixRow(
+                capability,
+                [
+                    Cell(
+                        capability.pk,
+                        s.pk,
+                        cells.get((capability.pk, s.pk)),
+                        s.pk in editable,
+                    )
+                    for s in squads
+                ],
+            )
+        )
+    return Matrix(
+        columns=columns,
+        areas=[(a.value, a.label, AREA_HINTS[a], by_area[a.value]) for a in Area],
+        limit=limit,
+    )
+
+
+def matrix_cell(
+    operating_model: OperatingModel, access: Access, capability: Capability, squad: Squad
+) -> Cell:
+    row = Accountability.objects.filter(capability=capability, squad=squad).first()
+    editable = access.can_edit or squad.pk in led_squads(access)
+    return Cell(capability.pk, squad.pk, row, editable)
+
+
+@dataclass
+class Answer:
+    capability: Capability
+    accountable: list[Squad]
+    responsible: list[Squad]
+
+
+def who_answers(operating_model: OperatingModel, text: str, limit: int = 8) -> list[Answer]:
+    """ "Who is accountable when <capability> goes wrong?": capabilities matching ``text``
+    with their accountable and responsible squads. Two queries."""
+    text = text.strip()
+    if not text:
+        return []
+    capabilities = list(
+        Capability.objects.filter(operating_model=operating_model)
+        .filter(Q(name__icontains=text) | Q(description__icontains=text))
+        .order_by("name")[:limit]
+    )
+    answers = {c.pk: Answer(c, [], []) for c in capabilities}
+    for a in Accountability.objects.filter(
+        capability__in=capabilities, role__in=LOAD_ROLES
+    ).order_by("squad__name"):
+        target = answers[a.capability_id]
+        (target.accountable if a.role == Responsibility.ACCOUNTABLE else target.responsible).append(
+            a.squad
+        )
+    return list(answers.values())

@@ -1,0 +1,237 @@
+"""Level 2 pages: squads overview, a squad's page, the interaction map and the accountability
+matrix. Rows are added and edited through the core's generic section views; these views show
+them, and handle the matrix cells and team-lead grants."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from opmodel import services as core
+from opmodel.access import Access, get_model_for
+from opmodel.models import OperatingModel
+from opmodel.registry import registry
+from opmodel.selectors import model_health
+from opmodel.views.types import HtmxHttpRequest
+
+from . import selectors, services
+from .diagrams import interaction_map_svg
+from .forms import CellForm, LeadForm
+from .models import Capability, Squad
+from .rules import may_change_squad
+
+
+def _sections() -> dict[str, Any]:
+    return {s.key.split(".", 1)[1]: s for s in registry.sections(level=2)}
+
+
+def _page_context(operating_model: OperatingModel, access: Access, **extra: Any) -> dict[str, Any]:
+    return {
+        "om": operating_model,
+        "access": access,
+        "can_edit": access.can_edit,
+        "sections": _sections(),
+        "all_sections": {s.key: s for s in registry.sections()},
+        "findings": model_health(operating_model, level=2),
+        "live": True,
+        **extra,
+    }
+
+
+def _squad(operating_model: OperatingModel, pk: int) -> Squad:
+    squad = Squad.objects.filter(operating_model=operating_model, pk=pk).first()
+    if squad is None:
+        raise Http404("No such squad")
+    return squad
+
+
+@login_required
+@require_http_methods(["GET"])
+def squads(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """Every squad, by team type and mode of operation."""
+    operating_model, access = get_model_for(request.user, slug)
+    return render(request, "teams/squads.html", _page_context(operating_model, access))
+
+
+@login_required
+@require_http_methods(["GET"])
+def squad(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    """One squad: its Team API, people, interactions and what it answers for."""
+    operating_model, access = get_model_for(request.user, slug)
+    data = selectors.squad_page(operating_model, _squad(operating_model, pk))
+    ctx = _page_context(
+        operating_model,
+        access,
+        page=data,
+        item=data.squad,
+        scope=data.squad.pk,
+        squad_editable=may_change_squad(access, data.squad.pk),
+    )
+    if access.can_manage:
+        ctx["lead_form"] = LeadForm(members=_members(operating_model))
+    return render(request, "teams/squad.html", ctx)
+
+
+def _members(operating_model: OperatingModel) -> Any:
+    return (
+        get_user_model()
+        .objects.filter(groups__model_role__operating_model=operating_model)
+        .order_by("username")
+    )
+
+
+@login_required
+@require_http_methods(["GET"])
+def interaction_map(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """The team interaction map (SVG) and the list of interactions."""
+    operating_model, access = get_model_for(request.user, slug)
+    ctx = _page_context(operating_model, access, svg=interaction_map_svg(operating_model))
+    ctx["interactions"] = ctx["sections"]["interactions"].rows(operating_model)
+    if request.htmx:
+        return render(request, "teams/map.html#map-figure", ctx)
+    return render(request, "teams/map.html", ctx)
+
+
+@login_required
+@require_http_methods(["GET"])
+def accountability(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """The shared accountability model: capabilities x squads, with the load per squad."""
+    operating_model, access = get_model_for(request.user, slug)
+    query = request.GET.get("q", "")
+    ctx = _page_context(
+        operating_model,
+        access,
+        query=query,
+        answers=selectors.who_answers(operating_model, query),
+    )
+    return render(request, "teams/matrix.html", ctx)
+
+
+@login_required
+@require_http_methods(["GET"])
+def who_answers(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """ "Who is accountable when <capability> goes wrong?" as you type."""
+    operating_model, access = get_model_for(request.user, slug)
+    query = request.GET.get("q", "")
+    if not request.htmx:
+        url = reverse("teams-matrix", args=[slug])
+        return redirect(f"{url}?q={query}" if query else url)
+    ctx = {
+        "om": operating_model,
+        "query": query,
+        "answers": selectors.who_answers(operating_model, query),
+    }
+    return render(request, "teams/matrix.html#answers", ctx)
+
+
+def _cell_parts(
+    operating_model: OperatingModel, capability_pk: int, squad_pk: int
+) -> tuple[Capability, Squad]:
+    capability = Capability.objects.filter(operating_model=operating_model, pk=capability_pk)
+    found = capability.first()
+    if found is None:
+        raise Http404("No such capability")
+    return found, _squad(operating_model, squad_pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def matrix_cell(
+    request: HtmxHttpRequest, slug: str, capability_pk: int, squad_pk: int
+) -> HttpResponse:
+    """One cell of the matrix: GET shows the role picker, POST sets or clears the role."""
+    operating_model, access = get_model_for(request.user, slug)
+    capability, squad = _cell_parts(operating_model, capability_pk, squad_pk)
+    if not may_change_squad(access, squad.pk):
+        raise PermissionDenied("Only this squad's lead, editors and facilitators change it.")
+    cell = selectors.matrix_cell(operating_model, access, capability, squad)
+    ctx: dict[str, Any] = {
+        "om": operating_model,
+        "access": access,
+        "cell": cell,
+        "capability": capability,
+        "squad": squad,
+        "matrix_url": reverse("teams-matrix", args=[slug]),
+        "back_url": reverse("teams-matrix", args=[slug]) + f"#cap-{capability.pk}",
+    }
+    template = "teams/teams.html#cell" if request.htmx else "teams/cell_page.html"
+    if request.method == "GET":
+        # htmx asks for the picker (?pick=1) or, on cancel, for the plain cell again
+        ctx["picking"] = not request.htmx or request.GET.get("pick") == "1"
+        return render(request, template, ctx)
+    form = CellForm(request.POST)
+    if not form.is_valid():
+        ctx.update(picking=True, error="Choose one of the roles.")
+        return render(request, template, ctx, status=422)
+    try:
+        services.accountability_set(
+            operating_model=operating_model,
+            capability=capability,
+            squad=squad,
+            role=form.cleaned_data["role"],
+            revision=form.cleaned_data["revision"] or 0,
+            actor=request.user,
+        )
+    except core.StaleRevision as conflict:
+        ctx.update(
+            cell=selectors.matrix_cell(operating_model, access, capability, squad),
+            picking=True,
+            conflict=conflict,
+            wanted=form.cleaned_data["role"],
+        )
+        return render(request, template, ctx, status=409)
+    except ValidationError as error:
+        ctx.update(picking=True, error=" ".join(error.messages))
+        return render(request, template, ctx, status=422)
+    if not request.htmx:
+        messages.success(request, f"Saved {squad}'s role for {capability}.")
+        return redirect(ctx["back_url"])
+    ctx["cell"] = selectors.matrix_cell(operating_model, access, capability, squad)
+    ctx["saved"] = True
+    return render(request, template, ctx)
+
+
+@login_required
+@require_POST
+def lead_grant(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    """A facilitator makes a member a team lead of this squad."""
+    operating_model, access = get_model_for(request.user, slug)
+    if not access.can_manage:
+        raise PermissionDenied("Only facilitators grant team leads.")
+    squad = _squad(operating_model, pk)
+    form = LeadForm(request.POST, members=_members(operating_model))
+    if form.is_valid():
+        user = form.cleaned_data["user"]
+        try:
+            services.squad_lead_grant(squad=squad, user=user, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"{user.get_username()} now leads {squad}.")
+    else:
+        messages.error(request, "Choose one of the model's members.")
+    return redirect("teams-squad", slug=slug, pk=pk)
+
+
+@login_required
+@require_POST
+def lead_remove(request: HtmxHttpRequest, slug: str, pk: int, user_id: int) -> HttpResponse:
+    """A facilitator takes a team lead's rights on this squad away."""
+    operating_model, access = get_model_for(request.user, slug)
+    if not access.can_manage:
+        raise PermissionDenied("Only facilitators remove team leads.")
+    squad = _squad(operating_model, pk)
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is None:
+        raise Http404("No such user")
+    services.squad_lead_remove(squad=squad, user=user, actor=request.user)
+    messages.success(request, f"{user.get_username()} no longer leads {squad}.")
+    return redirect("teams-squad", slug=slug, pk=pk)

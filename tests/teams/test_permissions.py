@@ -1,0 +1,464 @@
+"""The Level 2 permission matrix: every Level 2 URL and every write x every role, the team lead
+on their own squad and on another one. A refused write changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.urls import reverse
+
+from teams.models import Accountability, Capability, Interaction, Person, Squad
+from tests.teams.conftest import squad_named
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["anonymous", "outsider", "viewer", "participant", "lead", "editor", "facilitator"]
+READ = {r: 200 for r in ROLES} | {"anonymous": 302, "outsider": 404}
+# a write only facilitators and editors may make (the lead included in "refused")
+WRITE = {r: 403 for r in ROLES} | {
+    "anonymous": 302,
+    "outsider": 404,
+    "editor": 302,
+    "facilitator": 302,
+}
+FORM = WRITE | {"editor": 200, "facilitator": 200}
+LEAD_WRITE = WRITE | {"lead": 302}  # the lead's own squad
+LEAD_FORM = FORM | {"lead": 200}
+MANAGE = WRITE | {"editor": 403}
+
+
+def own(om) -> Squad:
+    return squad_named(om, "Own squad")
+
+
+def other(om) -> Squad:
+    return squad_named(om, "Other squad")
+
+
+def person_of(squad: Squad) -> Person:
+    return Person.objects.filter(squad=squad).first()
+
+
+def interaction_of(squad: Squad) -> Interaction:
+    return Interaction.objects.filter(squad=squad).first()
+
+
+def cell_of(squad: Squad) -> Accountability:
+    return Accountability.objects.filter(squad=squad).first()
+
+
+def capability(om) -> Capability:
+    return Capability.objects.filter(operating_model=om).first()
+
+
+def part(name: str, key: str, row: Callable[[Any], Any] | None = None, query: str = ""):
+    def build(om) -> str:
+        kwargs = {"slug": om.slug, "key": key}
+        if row is not None:
+            kwargs["pk"] = row(om).pk
+        return reverse(name, kwargs=kwargs) + query
+
+    return build
+
+
+@dataclass
+class Case:
+    name: str
+    method: str
+    url: Callable[[Any], str]
+    expected: dict[str, int]
+    data: Callable[[Any], dict] | None = None
+    htmx: bool = False
+
+
+def page(name: str, *args: Callable[[Any], Any]) -> Callable[[Any], str]:
+    return lambda om: reverse(name, args=[om.slug, *[a(om).pk for a in args]])
+
+
+CASES = [
+    # pages and partials: everyone who may see the model reads them
+    Case("squads page", "get", page("teams-squads"), READ),
+    Case("map page", "get", page("teams-map"), READ),
+    Case("matrix page", "get", page("teams-matrix"), READ),
+    Case("own squad page", "get", page("teams-squad", own), READ),
+    Case("other squad page", "get", page("teams-squad", other), READ),
+    Case("who answers", "get", lambda om: page("teams-who")(om) + "?q=kafka", READ, htmx=True),
+    Case("map partial", "get", page("teams-map"), READ, htmx=True),
+    *[
+        Case(f"{key} list", "get", part("section-list", key), READ, htmx=True)
+        for key in [
+            "teams-squads",
+            "teams-people",
+            "teams-interactions",
+            "teams-capabilities",
+            "teams-accountabilities",
+        ]
+    ],
+    Case(
+        "people of a squad",
+        "get",
+        part("section-list", "teams-people", query="?scope=1"),
+        READ,
+        htmx=True,
+    ),
+    Case("squad detail", "get", part("part-detail", "teams-squads", own), READ, htmx=True),
+    Case("squad history", "get", part("part-history", "teams-squads", own), READ),
+    Case(
+        "person history",
+        "get",
+        part("part-history", "teams-people", lambda om: person_of(own(om))),
+        READ,
+    ),
+    # squads: a lead edits their own squad's profile, nothing else about squads
+    Case("squad new form", "get", part("part-new", "teams-squads"), FORM),
+    Case(
+        "squad new",
+        "post",
+        part("part-new", "teams-squads"),
+        WRITE,
+        lambda om: {"name": "New", "team_type": "platform", "mode": "sustain"},
+    ),
+    Case("own squad edit form", "get", part("part-edit", "teams-squads", own), LEAD_FORM),
+    Case(
+        "own squad edit",
+        "post",
+        part("part-edit", "teams-squads", own, "?field=purpose"),
+        LEAD_WRITE,
+        lambda om: {"purpose": "Ours", "revision": own(om).revision},
+    ),
+    Case(
+        "other squad edit",
+        "post",
+        part("part-edit", "teams-squads", other, "?field=purpose"),
+        WRITE,
+        lambda om: {"purpose": "Theirs", "revision": other(om).revision},
+    ),
+    Case(
+        "own squad delete",
+        "post",
+        part("part-delete", "teams-squads", own),
+        WRITE,
+        lambda om: {"revision": own(om).revision},
+    ),
+    Case(
+        "own squad move",
+        "post",
+        part("part-move", "teams-squads", own),
+        WRITE,
+        lambda om: {"offset": 1},
+    ),
+    Case(
+        "own squad revert",
+        "post",
+        lambda om: reverse(
+            "part-revert",
+            kwargs={
+                "slug": om.slug,
+                "key": "teams-squads",
+                "pk": own(om).pk,
+                "history_id": own(om).history.earliest().history_id,
+            },
+        ),
+        LEAD_WRITE,
+        lambda om: {"revision": own(om).revision},
+    ),
+    Case(
+        "other squad revert",
+        "post",
+        lambda om: reverse(
+            "part-revert",
+            kwargs={
+                "slug": om.slug,
+                "key": "teams-squads",
+                "pk": other(om).pk,
+                "history_id": other(om).history.earliest().history_id,
+            },
+        ),
+        WRITE,
+        lambda om: {"revision": other(om).revision},
+    ),
+    # people
+    Case("person new form", "get", part("part-new", "teams-people"), LEAD_FORM),
+    Case(
+        "person new in own squad",
+        "post",
+        part("part-new", "teams-people"),
+        LEAD_WRITE,
+        lambda om: {"squad": own(om).pk, "name": "Nia"},
+    ),
+    Case(
+        "person new in other squad",
+        "post",
+        part("part-new", "teams-people"),
+        WRITE,
+        lambda om: {"squad": other(om).pk, "name": "Nia"},
+    ),
+    Case(
+        "own person edit",
+        "post",
+        part("part-edit", "teams-people", lambda om: person_of(own(om))),
+        LEAD_WRITE,
+        lambda om: {"squad": own(om).pk, "name": "Olga B", "revision": person_of(own(om)).revision},
+    ),
+    Case(
+        "own person moved to another squad",
+        "post",
+        part("part-edit", "teams-people", lambda om: person_of(own(om))),
+        WRITE,
+        lambda om: {"squad": other(om).pk, "name": "Olga", "revision": person_of(own(om)).revision},
+    ),
+    Case(
+        "other person edit",
+        "post",
+        part("part-edit", "teams-people", lambda om: person_of(other(om))),
+        WRITE,
+        lambda om: {"squad": other(om).pk, "name": "X", "revision": person_of(other(om)).revision},
+    ),
+    Case(
+        "own person delete",
+        "post",
+        part("part-delete", "teams-people", lambda om: person_of(own(om))),
+        LEAD_WRITE,
+        lambda om: {"revision": person_of(own(om)).revision},
+    ),
+    Case(
+        "other person delete",
+        "post",
+        part("part-delete", "teams-people", lambda om: person_of(other(om))),
+        WRITE,
+        lambda om: {"revision": person_of(other(om)).revision},
+    ),
+    # interactions: the lead changes the ones their squad starts
+    Case(
+        "interaction new from own squad",
+        "post",
+        part("part-new", "teams-interactions"),
+        LEAD_WRITE,
+        lambda om: {"squad": own(om).pk, "partner": other(om).pk, "mode": "collaboration"},
+    ),
+    Case(
+        "interaction new from other squad",
+        "post",
+        part("part-new", "teams-interactions"),
+        WRITE,
+        lambda om: {"squad": other(om).pk, "partner": own(om).pk, "mode": "collaboration"},
+    ),
+    Case(
+        "own interaction edit",
+        "post",
+        part("part-edit", "teams-interactions", lambda om: interaction_of(own(om))),
+        LEAD_WRITE,
+        lambda om: {
+            "squad": own(om).pk,
+            "partner": squad_named(om, "Platform squad").pk,
+            "mode": "x_as_a_service",
+            "purpose": "Pipelines",
+            "revision": interaction_of(own(om)).revision,
+        },
+    ),
+    Case(
+        "other interaction delete",
+        "post",
+        part("part-delete", "teams-interactions", lambda om: interaction_of(other(om))),
+        WRITE,
+        lambda om: {"revision": interaction_of(other(om)).revision},
+    ),
+    # capabilities: facilitators and editors only
+    Case(
+        "capability new",
+        "post",
+        part("part-new", "teams-capabilities"),
+        WRITE,
+        lambda om: {"area": "governance", "name": "Data loss prevention"},
+    ),
+    Case(
+        "capability edit",
+        "post",
+        part("part-edit", "teams-capabilities", capability),
+        WRITE,
+        lambda om: {"area": "engineering", "name": "Kafka", "revision": capability(om).revision},
+    ),
+    # the matrix: the lead changes their squad's column only
+    Case(
+        "own cell picker",
+        "get",
+        lambda om: reverse("teams-cell", args=[om.slug, capability(om).pk, own(om).pk]),
+        LEAD_FORM,
+    ),
+    Case(
+        "other cell picker",
+        "get",
+        lambda om: reverse("teams-cell", args=[om.slug, capability(om).pk, other(om).pk]),
+        FORM,
+    ),
+    Case(
+        "own cell set",
+        "post",
+        lambda om: reverse("teams-cell", args=[om.slug, capability(om).pk, own(om).pk]),
+        LEAD_WRITE,
+        lambda om: {
+            "role": "responsible",
+            "revision": Accountability.objects.get(
+                capability=capability(om), squad=own(om)
+            ).revision,
+        },
+    ),
+    Case(
+        "other cell set",
+        "post",
+        lambda om: reverse("teams-cell", args=[om.slug, capability(om).pk, other(om).pk]),
+        WRITE,
+        lambda om: {"role": "accountable", "revision": 0},
+    ),
+    Case(
+        "own cell through the generic edit",
+        "post",
+        part("part-edit", "teams-accountabilities", lambda om: cell_of(own(om))),
+        LEAD_WRITE,
+        lambda om: {
+            "capability": cell_of(own(om)).capability_id,
+            "squad": own(om).pk,
+            "role": "consulted",
+            "revision": cell_of(own(om)).revision,
+        },
+    ),
+    Case(
+        "other cell through the generic edit",
+        "post",
+        part("part-edit", "teams-accountabilities", lambda om: cell_of(other(om))),
+        WRITE,
+        lambda om: {
+            "capability": cell_of(other(om)).capability_id,
+            "squad": other(om).pk,
+            "role": "consulted",
+            "revision": cell_of(other(om)).revision,
+        },
+    ),
+    Case(
+        "own cell moved to another column",
+        "post",
+        part("part-new", "teams-accountabilities"),
+        WRITE,
+        lambda om: {
+            "capability": Capability.objects.get(operating_model=om, name="Kafka platform").pk,
+            "squad": other(om).pk,
+            "role": "consulted",
+        },
+    ),
+    # team leads are granted and removed by facilitators
+    Case(
+        "grant a team lead",
+        "post",
+        page("teams-lead-grant", other),
+        MANAGE,
+        lambda om: {"user": om.role_groups.get(role="viewer").group.user_set.get().pk},
+    ),
+    Case(
+        "remove a team lead",
+        "post",
+        lambda om: reverse(
+            "teams-lead-remove",
+            args=[
+                om.slug,
+                own(om).pk,
+                om.role_groups.get(role="participant").group.user_set.get(username="lead").pk,
+            ],
+        ),
+        MANAGE,
+    ),
+]
+
+
+def snapshot(om) -> tuple:
+    """Every Level 2 row with its revision, and the lead grants: a refused write changes none."""
+    from teams.models import SquadUserObjectPermission
+
+    rows = [
+        sorted(model.objects.filter(operating_model=om).values_list("pk", "revision", "position"))
+        for model in (Squad, Person, Interaction, Capability, Accountability)
+    ]
+    rows.append(
+        sorted(SquadUserObjectPermission.objects.values_list("user_id", "content_object_id"))
+    )
+    return tuple(map(tuple, rows))
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_level2_permission_matrix(case: Case, teams_om, other_om, people, client_for):
+    """Every role in turn, each in a savepoint rolled back afterwards: one model per case."""
+    wrong = []
+    for role in ROLES:
+        with transaction.atomic():
+            client = client_for(None if role == "anonymous" else people[role])
+            before = snapshot(teams_om)
+            headers = {"HX-Request": "true"} if case.htmx else {}
+            data = case.data(teams_om) if case.data else {}
+            response = getattr(client, case.method)(case.url(teams_om), data, headers=headers)
+            status = response.status_code
+            if status != case.expected[role]:
+                wrong.append((role, status, case.expected[role]))
+            elif case.method == "post" and status in (403, 404):
+                changed = snapshot(teams_om) != before
+                if changed:
+                    wrong.append((role, "a refused write changed something"))
+            elif case.method == "post" and status == 302 and role != "anonymous":
+                changed = snapshot(teams_om) != before
+                if not changed:
+                    wrong.append((role, "an allowed write changed nothing"))
+            if role == "anonymous" and not response["Location"].startswith(reverse("login")):
+                wrong.append((role, "not sent to the login page"))
+            transaction.set_rollback(True)
+    assert not wrong, (case.name, wrong)
+
+
+def test_a_lead_sees_edit_controls_on_their_squad_only(teams_om, people, client_for):
+    client = client_for(people["lead"])
+    mine = client.get(reverse("teams-squad", args=[teams_om.slug, own(teams_om).pk])).content
+    theirs = client.get(reverse("teams-squad", args=[teams_om.slug, other(teams_om).pk])).content
+    assert b"Edit squad" in mine and b"Add person" in mine
+    assert b"Edit squad" not in theirs and b"Add person" not in theirs
+    # no deleting their squad, even their own
+    assert b">Delete</a>" not in mine
+
+
+def test_a_lead_edits_only_their_column_of_the_matrix(teams_om, people, client_for):
+    html = client_for(people["lead"]).get(reverse("teams-matrix", args=[teams_om.slug])).content
+    html = html.decode()
+    mine, theirs = own(teams_om).pk, other(teams_om).pk
+    cap = capability(teams_om).pk
+    assert f"/accountability/{cap}/{mine}/" in html
+    assert f"/accountability/{cap}/{theirs}/" not in html
+
+
+def test_another_models_squad_is_404_even_for_its_facilitator(
+    teams_om, other_om, people, client_for
+):
+    foreign = Squad.objects.create(operating_model=other_om, name="Theirs")
+    client = client_for(people["facilitator"])
+    assert client.get(reverse("teams-squad", args=[teams_om.slug, foreign.pk])).status_code == 404
+    url = reverse("teams-cell", args=[teams_om.slug, capability(teams_om).pk, foreign.pk])
+    assert client.post(url, {"role": "accountable", "revision": 0}).status_code == 404
+    assert not Accountability.objects.filter(squad=foreign).exists()
+
+
+def test_a_lead_grant_on_another_model_gives_nothing_here(teams_om, other_om, people, client_for):
+    """change_squad on a squad elsewhere does not open this model's squads."""
+    from opmodel.services import member_add
+    from teams.services import squad_lead_grant
+
+    member_add(
+        operating_model=other_om, actor=people["outsider"], user=people["viewer"], role="viewer"
+    )
+    squad_lead_grant(
+        squad=Squad.objects.create(operating_model=other_om, name="Elsewhere"),
+        user=people["viewer"],
+        actor=people["outsider"],
+    )
+    url = reverse(
+        "part-edit", kwargs={"slug": teams_om.slug, "key": "teams-squads", "pk": own(teams_om).pk}
+    )
+    assert client_for(people["viewer"]).get(url).status_code == 403

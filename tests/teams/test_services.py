@@ -1,0 +1,198 @@
+"""The matrix cell service and team-lead grants."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from opmodel.access import access_for
+from opmodel.services import StaleRevision
+from teams.models import Accountability, Capability, Squad
+from teams.rules import led_squads
+from teams.selectors import matrix
+from teams.services import accountability_set, squad_lead_grant, squad_lead_remove
+from tests.teams.conftest import squad_named
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def kafka(teams_om) -> Capability:
+    return Capability.objects.get(operating_model=teams_om, name="Kafka platform")
+
+
+def cell(capability, squad) -> Accountability | None:
+    return Accountability.objects.filter(capability=capability, squad=squad).first()
+
+
+def test_setting_changing_and_clearing_a_cell_keeps_history(teams_om, people, kafka):
+    other = squad_named(teams_om, "Other squad")
+    editor = people["editor"]
+    row = accountability_set(
+        operating_model=teams_om,
+        capability=kafka,
+        squad=other,
+        role="consulted",
+        revision=0,
+        actor=editor,
+    )
+    assert (row.role, row.revision) == ("consulted", 1)
+    row = accountability_set(
+        operating_model=teams_om,
+        capability=kafka,
+        squad=other,
+        role="responsible",
+        revision=1,
+        actor=editor,
+    )
+    assert (row.role, row.revision) == ("responsible", 2)
+    assert (
+        accountability_set(
+            operating_model=teams_om,
+            capability=kafka,
+            squad=other,
+            role="",
+            revision=2,
+            actor=editor,
+        )
+        is None
+    )
+    assert cell(kafka, other) is None
+    history = Accountability.history.filter(capability=kafka, squad=other).order_by("history_id")
+    assert [h.history_type for h in history] == ["+", "~", "-"]
+    assert {h.history_user for h in history} == {editor}
+
+
+def test_a_stale_cell_revision_is_refused_and_nothing_is_lost(teams_om, people, kafka):
+    own = squad_named(teams_om, "Own squad")  # informed, revision 1
+    accountability_set(
+        operating_model=teams_om,
+        capability=kafka,
+        squad=own,
+        role="consulted",
+        revision=1,
+        actor=people["editor"],
+    )
+    with pytest.raises(StaleRevision) as conflict:
+        accountability_set(
+            operating_model=teams_om,
+            capability=kafka,
+            squad=own,
+            role="responsible",
+            revision=1,
+            actor=people["lead"],
+        )
+    assert conflict.value.current.role == "consulted"
+    assert cell(kafka, own).role == "consulted"
+    # somebody filled an empty cell meanwhile: also a conflict
+    other = squad_named(teams_om, "Other squad")
+    accountability_set(
+        operating_model=teams_om,
+        capability=kafka,
+        squad=other,
+        role="informed",
+        revision=0,
+        actor=people["editor"],
+    )
+    with pytest.raises(StaleRevision):
+        accountability_set(
+            operating_model=teams_om,
+            capability=kafka,
+            squad=other,
+            role="consulted",
+            revision=0,
+            actor=people["facilitator"],
+        )
+
+
+def test_the_same_change_from_a_stale_view_is_not_a_conflict(teams_om, people, kafka):
+    own = squad_named(teams_om, "Own squad")
+    accountability_set(
+        operating_model=teams_om,
+        capability=kafka,
+        squad=own,
+        role="consulted",
+        revision=1,
+        actor=people["editor"],
+    )
+    row = accountability_set(
+        operating_model=teams_om,
+        capability=kafka,
+        squad=own,
+        role="consulted",
+        revision=1,
+        actor=people["lead"],
+    )
+    assert row.revision == 2
+
+
+def test_two_accountable_squads_are_shown_not_forbidden(teams_om, people, kafka):
+    other = squad_named(teams_om, "Other squad")
+    accountability_set(
+        operating_model=teams_om,
+        capability=kafka,
+        squad=other,
+        role="accountable",
+        revision=0,
+        actor=people["editor"],
+    )
+    assert Accountability.objects.filter(capability=kafka, role="accountable").count() == 2
+    data = matrix(teams_om, access_for(people["viewer"], teams_om))
+    row = next(r for r in data.rows if r.capability == kafka)
+    assert row.broken and row.accountable == 2 and data.broken == 1
+
+
+def test_a_cell_of_another_model_or_an_unknown_role_is_refused(teams_om, other_om, people, kafka):
+    foreign = Squad.objects.create(operating_model=other_om, name="Theirs")
+    with pytest.raises(ValidationError):
+        accountability_set(
+            operating_model=teams_om,
+            capability=kafka,
+            squad=foreign,
+            role="informed",
+            revision=0,
+            actor=people["editor"],
+        )
+    with pytest.raises(ValidationError):
+        accountability_set(
+            operating_model=teams_om,
+            capability=kafka,
+            squad=squad_named(teams_om, "Other squad"),
+            role="owner",
+            revision=0,
+            actor=people["editor"],
+        )
+
+
+def test_team_leads_are_members_granted_and_removed_with_history(teams_om, people, make_user):
+    other = squad_named(teams_om, "Other squad")
+    with pytest.raises(ValidationError):
+        squad_lead_grant(squad=other, user=make_user("stranger"), actor=people["facilitator"])
+    squad_lead_grant(squad=other, user=people["viewer"], actor=people["facilitator"])
+    assert other.pk in led_squads(access_for(people["viewer"], teams_om))
+    squad_lead_remove(squad=other, user=people["viewer"], actor=people["facilitator"])
+    assert other.pk not in led_squads(access_for(people["viewer"], teams_om))
+    reasons = list(
+        other.history.order_by("history_id").values_list("history_change_reason", flat=True)
+    )
+    assert reasons[-2:] == ["viewer is now a team lead", "viewer is no longer a team lead"]
+
+
+def test_deleting_a_squad_takes_its_lead_grants_with_it(teams_om, people):
+    from teams.models import SquadUserObjectPermission
+
+    own = squad_named(teams_om, "Own squad")
+    assert SquadUserObjectPermission.objects.filter(content_object=own).exists()
+    own.delete()
+    assert not SquadUserObjectPermission.objects.exists()
+
+
+def test_the_demo_team_lead_leads_customer_data_products(db):
+    from opmodel.demo import demo_load
+
+    model = demo_load()
+    from django.contrib.auth import get_user_model
+
+    tara = get_user_model().objects.get(username="tara")
+    led = led_squads(access_for(tara, model))
+    assert Squad.objects.get(pk__in=led).name == "Customer data products"
