@@ -145,7 +145,8 @@ def document_parse(content: bytes | str, *, max_bytes: int | None = None) -> dic
 
 
 def _scalar(value: Any) -> bool:
-    return value is None or isinstance(value, str | int | float | bool)
+    # YAML reads an unquoted 2026-01-12 as a date: a date is one value too.
+    return value is None or isinstance(value, str | int | float | bool | dt.date)
 
 
 def _row_problems(section: Any, where: str, row: Any) -> list[str]:
