@@ -1,9 +1,9 @@
 """``make bench``: every benchmark step in its own process, then one table in bench/RESULTS.md.
 
-    python -m bench [--quick] [--only prepare,pages,live,load] [--pg URL] [--redis URL]
+    python -m bench [--quick] [--only prepare,pages,versions,live,load] [--pg URL] [--redis URL]
 
-Steps: prepare both databases (SQLite file, PostgreSQL), pages on each, live and load on
-PostgreSQL + Redis. Every step has a time budget and a hard timeout; results are ratios to a
+Steps: prepare both databases (SQLite file, PostgreSQL), pages and versions on each, live and
+load on PostgreSQL + Redis. Every step has a time budget and a hard timeout; results are ratios to a
 floor measured in the same run, because the machine is shared and noisy.
 """
 
@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 SQLITE_URL = f"sqlite:///{ROOT / 'var' / 'bench' / 'bench.sqlite3'}"
 PG_URL = "postgres://postgres@127.0.0.1:5432/opmodel_bench_run"
-STEPS = ["prepare", "pages", "live", "load"]
+STEPS = ["prepare", "pages", "versions", "live", "load"]
 
 
 def _run(name: str, args: list[str], timeout: float) -> None:
@@ -69,6 +69,16 @@ def main() -> None:
                 + ["--rounds", rounds, "--seconds", seconds],
                 timeout=float(seconds) + 240,
             )
+    if "versions" in only:
+        for label, url in databases.items():
+            rounds, seconds = ("5", "60") if quick else ("30", "150")
+            _run(
+                f"versions on {label}",
+                ["bench.versions", "--database-url", url]
+                + ["--out", str(OUT / f"versions-{label}.json")]
+                + ["--rounds", rounds, "--seconds", seconds],
+                timeout=float(seconds) + 240,
+            )
     if "live" in only:
         clients, writes = ("10,100", "10") if quick else ("10,100,500", "30")
         _run(
@@ -88,7 +98,14 @@ def main() -> None:
         )
 
     results = {}
-    for name in ["pages-sqlite", "pages-postgresql", "live", "load"]:
+    for name in [
+        "pages-sqlite",
+        "pages-postgresql",
+        "versions-sqlite",
+        "versions-postgresql",
+        "live",
+        "load",
+    ]:
         path = OUT / f"{name}.json"
         if path.exists() and path.stat().st_mtime >= time.time() - (time.monotonic() - began):
             results[name] = json.loads(path.read_text(encoding="utf-8"))

@@ -117,11 +117,6 @@ PLANNED = [
         "workshops exist; replaces the 30-editor load as the workshop measurement",
     ),
     Planned(
-        "Release publish, diff of two releases, export/import round trip",
-        _module_exists("opmodel.releases"),
-        "releases/diffs/export land in the core",
-    ),
-    Planned(
         "PDF: picture on a page (A3) and handbook, queued to rendered",
         _module_exists("opmodel.pdf"),
         "PDF export jobs land",

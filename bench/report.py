@@ -114,6 +114,40 @@ def _pages(name: str, data: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+def _versions_step(data: dict[str, Any]) -> list[str]:
+    models = data["models"]
+    sizes = "; ".join(
+        f"{label}: {m['rows']} rows, {m['history_rows']} history rows, YAML "
+        f"{_fmt(m['yaml_kb'])} KiB, JSON {_fmt(m['json_kb'])} KiB"
+        for label, m in models.items()
+    )
+    lines = [
+        f"### Versions on {data['database_version']}",
+        "",
+        f"`opmodel.versions` and the import/publish services, called directly (no request). "
+        f"{data['rounds']} rounds (each runs every case once per model, shuffled), "
+        f"{data['warmup']} warm-up call per case. Writes run in a transaction that is rolled "
+        "back (the rollback is in the time). The diff compares the draft with a copy that has a "
+        "few rows edited and one removed; `snapshot_as_of` rebuilds the model from history at "
+        f"the run's start. Models: {sizes}. Floor: one simple query (a model's name by slug), "
+        f"median {_fmt(data['floor_median_ms'], 2)} ms, p95 {_fmt(data['floor_p95_ms'], 2)} ms.",
+        "",
+        "| function | model | rows | median ms | p95 ms | × floor (median) | × floor (p95) |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    by_case: dict[str, dict[str, Any]] = {}
+    for row in data["rows"]:
+        by_case.setdefault(row["case"], {})[row["model"]] = row
+    for case, by_model in by_case.items():
+        for label, row in by_model.items():
+            lines.append(
+                f"| {case} | {label} | {models[label]['rows']} | {_fmt(row['median_ms'], 2)} "
+                f"| {_fmt(row['p95_ms'], 2)} | {_fmt(row['ratio_median'])} "
+                f"| {_fmt(row['ratio_p95'])} |"
+            )
+    return [*lines, ""]
+
+
 def _live(data: dict[str, Any]) -> list[str]:
     lines = [
         "### Live: commit → SSE client, 2 uvicorn processes, Redis, PostgreSQL",
@@ -202,7 +236,13 @@ def render(results: dict[str, Any], *, quick: bool, elapsed: float, args: Any) -
         f"- Python {platform.python_version()} on {platform.system()} {platform.release()}; "
         + _versions(),
         "- databases: "
-        + ", ".join(r["database_version"] for k, r in results.items() if k.startswith("pages-"))
+        + ", ".join(
+            dict.fromkeys(
+                r["database_version"]
+                for k, r in results.items()
+                if k.startswith(("pages-", "versions-"))
+            )
+        )
         + f"; Redis {_redis_version(args.redis)}",
         "- large model: Level 1 with 60 stages, 200 metrics, 100 principles, 80 technologies, "
         "60 skill sets and 5,000 history rows (`bench/largemodel.py`); demo: Quokka Inc",
@@ -216,6 +256,11 @@ def render(results: dict[str, Any], *, quick: bool, elapsed: float, args: Any) -
     for name in ("pages-sqlite", "pages-postgresql"):
         if name in results:
             lines += _pages(name, results[name])
+    versions = [n for n in ("versions-sqlite", "versions-postgresql") if n in results]
+    if versions:
+        lines += ["## Versions", ""]
+        for name in versions:
+            lines += _versions_step(results[name])
     lines += ["## Live and load", ""]
     if "live" in results:
         lines += _live(results["live"])
