@@ -97,8 +97,11 @@ def timeline_queryset(operating_model: OperatingModel, when: TimelineFilter) -> 
     return union.order_by("-history_date", "-history_id")
 
 
-def _references(section: Section, records: list[Any]) -> dict[tuple[str, Any], str]:
-    """Names of the rows the records' reference fields point at, as those rows are now."""
+def _references(
+    section: Section, records: list[Any], rows: dict[tuple[str, Any], Any] | None = None
+) -> dict[tuple[str, Any], str]:
+    """Names of the rows the records' reference fields point at, as those rows are now (and,
+    in ``rows``, the rows themselves, so describing a record costs no query per record)."""
     names: dict[tuple[str, Any], str] = {}
     for name in section.fields:
         model_field = section.model_field(name)
@@ -111,6 +114,8 @@ def _references(section: Section, records: list[Any]) -> dict[tuple[str, Any], s
         describe = target.describe if target else str
         for row in related_model(model_field)._default_manager.filter(pk__in=ids):
             names[(name, row.pk)] = str(describe(row))
+            if rows is not None:
+                rows[(name, row.pk)] = row
     return names
 
 
@@ -142,7 +147,13 @@ def _entries(section: Section, history_ids: list[int]) -> dict[int, TimelineEntr
             "pk", "revision"
         )
     )
-    refs = _references(section, records + list(before.values()))
+    related: dict[tuple[str, Any], Any] = {}
+    refs = _references(section, records + list(before.values()), related)
+    links = [
+        section.model_field(n)
+        for n in section.fields
+        if section.model_field(n).is_relation and not section.model_field(n).many_to_many
+    ]
     names = [n for n in section.fields if not section.model._meta.get_field(n).many_to_many]
     entries = {}
     for record in records:
@@ -167,8 +178,13 @@ def _entries(section: Section, history_ids: list[int]) -> dict[int, TimelineEntr
                 and getattr(record, section.model_field(n).attname) not in ("", None)
             ]
             action = ACTIONS[record.history_type]
+        instance = record.instance
+        for link in links:  # the rows a name is made of, fetched once above
+            target = related.get((link.name, getattr(record, link.attname)))
+            if target is not None:
+                link.set_cached_value(instance, target)  # type: ignore[attr-defined]
         try:
-            name = str(section.describe(record.instance))
+            name = str(section.describe(instance))
         except Exception:  # noqa: BLE001 - a describe that needs a deleted row
             name = f"{section.item_noun} #{record.id}"
         entries[record.history_id] = TimelineEntry(

@@ -62,3 +62,28 @@ def reimport(people):
         return document_import(document=document, actor=people["editor"], operating_model=model)
 
     return apply
+
+
+@pytest.fixture
+def small_om(people):
+    """A small model with rows in every section of every level, so tests that walk the registry
+    find something to change in each (Level 2 included)."""
+    from opmodel.services import operating_model_create
+    from tests.conftest import SMALL_STARTER, add_members
+    from tests.teams.conftest import SMALL_TEAMS
+
+    sections = {**SMALL_STARTER["sections"], **SMALL_TEAMS["sections"]}
+    # Last in their sections and referred to by nothing: rows a test may remove on their own.
+    sections["teams.squads"] = [
+        *sections["teams.squads"],
+        {"name": "Lonely squad", "team_type": "enabling", "mode": "growth"},
+    ]
+    sections["teams.capabilities"] = [
+        *sections["teams.capabilities"],
+        {"area": "governance", "name": "Unowned capability"},
+    ]
+    document = {"sections": sections}
+    model = operating_model_create(
+        actor=people["facilitator"], name="Quokka", organisation="Quokka Inc", starter=document
+    )
+    return add_members(model, people)

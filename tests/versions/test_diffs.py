@@ -20,13 +20,17 @@ LISTS = [s for s in registry.sections() if not s.singleton]
 GROUPED = [s for s in LISTS if s.group_field]
 
 
-def _text_field(section: Section) -> str:
+def _text_field(section: Section) -> str | None:
     """The first edited text field that is not a choice: what a rename changes."""
     for name in section.fields:
         field = section.model._meta.get_field(name)
         if field.get_internal_type() in ("CharField", "TextField") and not field.choices:
             return name
-    raise AssertionError(f"{section.key} has no text field")
+    return None
+
+
+# Sections whose rows have a name-like text field (a matrix cell has only its role).
+TEXTED = [s for s in registry.sections() if _text_field(s)]
 
 
 def _diff(model, reimport, edit):
@@ -41,7 +45,7 @@ def _only(diff, section: Section):
     return next(s for s in diff.sections if s.section.key == section.key)
 
 
-@pytest.mark.parametrize("section", registry.sections(), ids=lambda s: s.key)
+@pytest.mark.parametrize("section", TEXTED, ids=lambda s: s.key)
 def test_a_rename_is_a_change_field_by_field_not_a_removal(section, small_om, reimport):
     name = _text_field(section)
 
@@ -58,7 +62,7 @@ def test_a_rename_is_a_change_field_by_field_not_a_removal(section, small_om, re
     assert result.summary.endswith("changed")
 
 
-@pytest.mark.parametrize("section", LISTS, ids=lambda s: s.key)
+@pytest.mark.parametrize("section", [s for s in LISTS if s in TEXTED], ids=lambda s: s.key)
 def test_an_added_row_is_listed_with_its_values(section, small_om, reimport):
     name = _text_field(section)
 
@@ -69,14 +73,22 @@ def test_an_added_row_is_listed_with_its_values(section, small_om, reimport):
         sections[section.key].append(row)
 
     result = _only(_diff(small_om, reimport, edit), section)
-    assert [r.name for r in result.added] == ["Brand new"]
+    assert len(result.added) == 1  # named by its own text, or by what it links (an interaction)
     assert result.summary == f"1 {section.item_noun} added"
     assert any(f.new == "Brand new" for f in result.added[0].fields)
 
 
 @pytest.mark.parametrize("section", LISTS, ids=lambda s: s.key)
 def test_a_removed_row_is_named(section, small_om, reimport):
-    gone = section.rows(small_om).last()
+    # The last row nothing else refers to (removing a referenced squad would orphan its people).
+    referenced = {
+        getattr(row, field.attname)
+        for other in registry.sections()
+        for field in other.model._meta.concrete_fields
+        if field.is_relation and field.related_model is section.model
+        for row in other.rows(small_om)
+    }
+    gone = [row for row in section.rows(small_om) if row.pk not in referenced][-1]
 
     def edit(sections: dict[str, Any]) -> None:
         sections[section.key] = [r for r in sections[section.key] if r["id"] != gone.pk]

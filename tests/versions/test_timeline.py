@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import pytest
 from django.urls import reverse
@@ -10,7 +11,7 @@ from canvas.models import Metric, Principle, Stage
 from opmodel.registry import registry
 from opmodel.services import part_delete, part_update
 from opmodel.versions import snapshot_as_of, snapshot_build
-from opmodel.versions.timeline import TimelineFilter, timeline_page
+from opmodel.versions.timeline import PER_PAGE, TimelineFilter, timeline_page
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +65,10 @@ def test_the_timeline_page_paginates_and_keeps_its_filters(om, people, client_fo
     client = client_for(people["viewer"])
     url = reverse("timeline", args=[om.slug])
     first = client.get(url).content.decode()
-    assert "Page 1 of 2" in first
+    entries = sum(
+        s.model.history.filter(operating_model_id=om.pk).count() for s in registry.sections()
+    )
+    assert f"Page 1 of {math.ceil(entries / PER_PAGE)}" in first
     second = client.get(url + "?section=canvas-principles&page=1").content.decode()
     assert "Operating principles" in second and "Skill sets</span>" not in second
     assert client.get(url + "?since=not-a-date").status_code == 200  # a bad filter is ignored
