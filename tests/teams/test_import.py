@@ -252,3 +252,84 @@ def test_the_command_reports_problems_and_writes_nothing(teams_om):
         )
     assert "owner 'payments' not found" in str(refused.value)
     assert snapshot(teams_om) == before
+
+
+def uploads(*paths: Path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return [SimpleUploadedFile(p.name, p.read_bytes(), "application/yaml") for p in paths]
+
+
+CATALOG = sorted((DATA / "backstage").rglob("*.yaml"))
+
+
+def test_the_upload_page_previews_then_applies(teams_om, people, client_for):
+    from django.urls import reverse
+
+    client = client_for(people["editor"])
+    url = reverse("teams-import", args=[teams_om.slug])
+    squads_page = client.get(reverse("teams-squads", args=[teams_om.slug])).content.decode()
+    assert url in squads_page  # the link from the squads page
+    assert client.get(url).status_code == 200
+    before = snapshot(teams_om)
+    preview = client.post(url, {"source": "backstage", "documents": uploads(*CATALOG)})
+    assert preview.status_code == 200
+    html = preview.content.decode()
+    assert "Create squad Data Platform" in html and "Apply " in html
+    assert snapshot(teams_om) == before  # a preview writes nothing
+    applied = client.post(url, {"action": "apply"})
+    assert applied.status_code == 302
+    assert squad(teams_om, "Data Platform").team_type == "platform"
+    # the same files again: an empty plan, no Apply button
+    again = client.post(url, {"source": "backstage", "documents": uploads(*CATALOG)})
+    assert "Nothing to change" in again.content.decode()
+    assert "Apply " not in again.content.decode()
+
+
+def test_the_upload_page_lists_every_problem_and_cannot_apply(teams_om, people, client_for):
+    from django.urls import reverse
+
+    client = client_for(people["facilitator"])
+    url = reverse("teams-import", args=[teams_om.slug])
+    before = snapshot(teams_om)
+    broken = sorted((DATA / "broken").glob("*.yaml"))
+    response = client.post(
+        url, {"source": "backstage", "documents": uploads(*CATALOG, *broken[:2])}
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "not valid YAML" in html and "squad-of-heroes" in html and "payments" in html
+    assert "Apply " not in html
+    assert client.post(url, {"action": "apply"}).status_code == 422
+    assert snapshot(teams_om) == before
+
+
+def test_a_preview_made_stale_is_shown_again(teams_om, people, client_for):
+    from django.urls import reverse
+
+    client = client_for(people["editor"])
+    url = reverse("teams-import", args=[teams_om.slug])
+    from tests.teams.test_permissions import team_api_upload
+
+    preview = client.post(url, {"source": "team_api", "documents": [team_api_upload()]})
+    assert "Create squad Imported squad" in preview.content.decode()
+    Squad.objects.create(operating_model=teams_om, name="Imported squad")
+    response = client.post(url, {"action": "apply"})
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "The model changed since your preview" in html
+    assert "Update squad Imported squad: team type" in html
+    assert not Person.objects.filter(name="Ines").exists()
+    assert client.post(url, {"action": "apply"}).status_code == 302  # the new preview holds
+    assert Person.objects.filter(name="Ines", squad__name="Imported squad").exists()
+
+
+def test_an_upload_over_the_limit_is_refused(teams_om, people, client_for, settings):
+    from django.urls import reverse
+
+    settings.OPMODEL_IMPORT_MAX_BYTES = 100
+    client = client_for(people["editor"])
+    url = reverse("teams-import", args=[teams_om.slug])
+    response = client.post(url, {"source": "backstage", "documents": uploads(*CATALOG)})
+    assert response.status_code == 422
+    assert "the limit is" in response.content.decode()
