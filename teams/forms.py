@@ -98,3 +98,49 @@ class LeadForm(forms.Form):
     def __init__(self, *args: Any, members: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["user"]).queryset = members
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented recipe): a list of uploads."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        one = super().clean
+        if isinstance(data, list | tuple):
+            return [one(d, initial) for d in data]
+        return [one(data, initial)]
+
+
+class ImportFilesForm(forms.Form):
+    source = forms.ChoiceField(
+        label="What the files are",
+        choices=[
+            ("backstage", "Backstage catalog (catalog-info YAML)"),
+            ("team_api", "Team API files (YAML or JSON)"),
+        ],
+        widget=forms.RadioSelect,
+        initial="backstage",
+    )
+    documents = MultipleFileField(
+        label="Files",
+        help_text="One or more files; several YAML documents per file are fine.",
+    )
+
+    def clean_documents(self) -> list[Any]:
+        from opmodel.versions.documents import import_max_bytes
+
+        uploads = self.cleaned_data["documents"]
+        total, limit = sum(u.size for u in uploads), import_max_bytes()
+        if total > limit:
+            raise forms.ValidationError(
+                f"The files hold {total / 1024 / 1024:.1f} MB; the limit is "
+                f"{limit / 1024 / 1024:.0f} MB."
+            )
+        return uploads

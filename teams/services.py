@@ -15,6 +15,7 @@ from opmodel.models import OperatingModel
 from opmodel.registry import registry
 from opmodel.services import StaleRevision, part_create, part_delete, part_update
 
+from .importing import import_plan
 from .models import Accountability, Capability, Responsibility, Squad
 
 LEAD_CODENAME = "change_squad"
@@ -124,3 +125,80 @@ def squad_lead_remove(*, squad: Squad, user: Any, actor: Any) -> None:
     """Take ``user``'s team-lead rights on ``squad`` away (recorded in the squad's history)."""
     remove_perm(LEAD_CODENAME, user, squad)
     _announce_squad(squad, actor, f"{user.get_username()} is no longer a team lead")
+
+
+@transaction.atomic
+def import_apply(
+    *, operating_model: OperatingModel, bundle: Any, actor: Any, reason: str = ""
+) -> Any:
+    """Apply what a set of imported files plans (see :mod:`teams.importing`), all or nothing.
+
+    The plan is computed again inside the transaction, so it is what the model holds now; any
+    problem refuses the whole import with a :class:`ValidationError` listing every problem.
+    Rows go through the core row services and :func:`accountability_set`, so history records
+    ``actor`` and ``reason`` (by default "Imported from Backstage catalog" / "... Team API").
+    Returns the plan that was applied.
+    """
+    plan = import_plan(operating_model, bundle)
+    if plan.problems:
+        raise ValidationError([str(problem) for problem in plan.problems])
+    reason = reason or plan.reason
+    squads = {s.name.lower(): s for s in Squad.objects.filter(operating_model=operating_model)}
+    capabilities = {
+        c.name.lower(): c for c in Capability.objects.filter(operating_model=operating_model)
+    }
+    for step in plan.steps:
+        section = registry.get(f"teams.{_SECTIONS[step.kind]}")
+        if step.kind == "accountability":
+            capability = capabilities[step.name.lower()]
+            squad = squads[step.squad.lower()]
+            cell = Accountability.objects.filter(capability=capability, squad=squad).first()
+            accountability_set(
+                operating_model=operating_model,
+                capability=capability,
+                squad=squad,
+                role=step.data["role"],
+                revision=cell.revision if cell is not None else 0,
+                actor=actor,
+            )
+            continue
+        data = dict(step.data)
+        if step.kind == "person":
+            data["squad"] = squads[step.squad.lower()]
+            if step.action == "create":
+                data["name"] = step.name
+        if step.kind == "interaction" and step.action == "create":
+            data["squad"] = squads[step.squad.lower()]
+            data["partner"] = squads[step.partner.lower()]
+        if step.action == "create":
+            row = part_create(
+                section=section,
+                operating_model=operating_model,
+                actor=actor,
+                data=data,
+                reason=reason,
+            )
+        else:
+            current = section.model._default_manager.get(pk=step.pk)
+            row = part_update(
+                section=section,
+                part=current,
+                revision=current.revision,
+                actor=actor,
+                data=data,
+                reason=reason,
+            )
+        if isinstance(row, Squad):
+            squads[row.name.lower()] = row
+        elif isinstance(row, Capability):
+            capabilities[row.name.lower()] = row
+    return plan
+
+
+_SECTIONS = {
+    "squad": "squads",
+    "person": "people",
+    "capability": "capabilities",
+    "accountability": "accountabilities",
+    "interaction": "interactions",
+}

@@ -11,6 +11,7 @@ urlpatterns = [
         views.lead_remove,
         name="teams-lead-remove",
     ),
+    path("import/", views.import_files, name="teams-import"),
     path("map/", views.interaction_map, name="teams-map"),
     path("accountability/", views.accountability, name="teams-matrix"),
     path("accountability/who/", views.who_answers, name="teams-who"),

@@ -20,11 +20,13 @@ from opmodel.access import Access, get_model_for
 from opmodel.models import OperatingModel
 from opmodel.registry import registry
 from opmodel.selectors import model_health
+from opmodel.versions.documents import import_max_bytes
 from opmodel.views.types import HtmxHttpRequest
 
 from . import selectors, services
 from .diagrams import interaction_map_svg
-from .forms import CellForm, LeadForm
+from .forms import CellForm, ImportFilesForm, LeadForm
+from .importing import READERS, ImportPlan, Source, import_plan, source_from_bytes
 from .models import Capability, Squad
 from .rules import may_change_squad
 
@@ -235,3 +237,82 @@ def lead_remove(request: HtmxHttpRequest, slug: str, pk: int, user_id: int) -> H
     services.squad_lead_remove(squad=squad, user=user, actor=request.user)
     messages.success(request, f"{user.get_username()} no longer leads {squad}.")
     return redirect("teams-squad", slug=slug, pk=pk)
+
+
+IMPORT_SESSION_KEY = "teams-import"
+IMPORT_TEMPLATE = "teams/import.html"
+
+
+def _preview(
+    request: HtmxHttpRequest, ctx: dict[str, Any], kind: str, sources: list[Source]
+) -> HttpResponse:
+    """Plan the files against the model, keep them in the session for "Apply", show the plan."""
+    plan = import_plan(ctx["om"], READERS[kind](sources))
+    request.session[IMPORT_SESSION_KEY] = {
+        "slug": ctx["om"].slug,
+        "kind": kind,
+        "sources": [{"name": s.name, "text": s.text} for s in sources],
+        "digest": plan.digest(),
+    }
+    ctx.update(plan=plan, files=[s.name for s in sources])
+    return render(
+        request, IMPORT_TEMPLATE, ctx, status=422 if plan.problems else ctx.pop("status", 200)
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_files(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """Import squads, people and ownership from a Backstage catalog or Team API files: upload,
+    preview the plan (nothing written), apply all of it or nothing."""
+    operating_model, access = get_model_for(request.user, slug)
+    if not access.can_edit:
+        raise PermissionDenied("Only facilitators and editors import into Level 2.")
+    applying = request.method == "POST" and request.POST.get("action") == "apply"
+    uploading = request.method == "POST" and not applying
+    form = ImportFilesForm(request.POST, request.FILES) if uploading else ImportFilesForm()
+    ctx: dict[str, Any] = {
+        "om": operating_model,
+        "access": access,
+        "form": form,
+        "max_mb": import_max_bytes() / 1024 / 1024,
+    }
+    if request.method == "GET":
+        request.session.pop(IMPORT_SESSION_KEY, None)
+        return render(request, IMPORT_TEMPLATE, ctx)
+    if uploading:
+        if not form.is_valid():
+            return render(request, IMPORT_TEMPLATE, ctx, status=422)
+        try:
+            sources = [
+                source_from_bytes(upload.name, upload.read(import_max_bytes() + 1))
+                for upload in form.cleaned_data["documents"]
+            ]
+        except ValidationError as error:
+            form.add_error("documents", error)
+            return render(request, IMPORT_TEMPLATE, ctx, status=422)
+        return _preview(request, ctx, form.cleaned_data["source"], sources)
+    pending = request.session.get(IMPORT_SESSION_KEY) or {}
+    if pending.get("slug") != slug:
+        ctx["expired"] = True
+        return render(request, IMPORT_TEMPLATE, ctx, status=400)
+    kind = pending["kind"]
+    sources = [Source(**s) for s in pending["sources"]]
+    bundle = READERS[kind](sources)
+    if import_plan(operating_model, bundle).digest() != pending["digest"]:
+        ctx.update(stale=True, status=409)
+        return _preview(request, ctx, kind, sources)
+    try:
+        plan: ImportPlan = services.import_apply(
+            operating_model=operating_model, bundle=bundle, actor=request.user
+        )
+    except ValidationError:
+        return _preview(request, ctx, kind, sources)
+    request.session.pop(IMPORT_SESSION_KEY, None)
+    if plan.empty:
+        messages.success(request, "Nothing to import: the model already holds what the files say.")
+    else:
+        messages.success(
+            request, f"Imported {len(plan.steps)} change{'s' if len(plan.steps) > 1 else ''}."
+        )
+    return redirect("teams-squads", slug=slug)

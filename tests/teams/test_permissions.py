@@ -349,6 +349,22 @@ CASES = [
             "role": "consulted",
         },
     ),
+    # importing squads (Backstage, Team API): facilitators and editors; a preview writes nothing
+    Case("import page", "get", page("teams-import"), FORM),
+    Case(
+        "import preview",
+        "post",
+        page("teams-import"),
+        FORM,
+        lambda om: {"source": "team_api", "documents": [team_api_upload()]},
+    ),
+    Case(
+        "import apply without a preview",
+        "post",
+        page("teams-import"),
+        FORM | {"editor": 400, "facilitator": 400},
+        lambda om: {"action": "apply"},
+    ),
     # team leads are granted and removed by facilitators
     Case(
         "grant a team lead",
@@ -371,6 +387,13 @@ CASES = [
         MANAGE,
     ),
 ]
+
+
+def team_api_upload() -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    text = b"name: Imported squad\ntype: enabling\nmembers: [Ines]\n"
+    return SimpleUploadedFile("team.yaml", text, "application/yaml")
 
 
 def snapshot(om) -> tuple:

@@ -1,0 +1,68 @@
+"""What ``import_backstage`` and ``import_team_api`` share: read, plan, print, apply."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from opmodel.models import OperatingModel
+from teams.importing import READERS, import_plan, sources_from_paths
+from teams.services import import_apply
+
+
+class ImportCommand(BaseCommand):
+    kind = ""
+    what = ""
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "paths", nargs="+", metavar="PATH", help=f"{self.what} (files or folders)"
+        )
+        parser.add_argument(
+            "--into", metavar="SLUG", required=True, help="The model to import into"
+        )
+        parser.add_argument("--dry-run", action="store_true", help="Print the plan, write nothing")
+        parser.add_argument("--as", dest="username", help="Record the changes as this user")
+
+    def handle(
+        self, *args: Any, paths: list[str], into: str, dry_run: bool, **options: Any
+    ) -> None:
+        model = OperatingModel.objects.filter(slug=into).first()
+        if model is None:
+            raise CommandError(f"No model with the slug {into!r}.")
+        actor = None
+        if options.get("username"):
+            actor = get_user_model().objects.filter(username=options["username"]).first()
+            if actor is None:
+                raise CommandError(f"No user {options['username']!r}.")
+        try:
+            bundle = READERS[self.kind](sources_from_paths(paths))
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from error
+        plan = import_plan(model, bundle)
+        for note in plan.skipped:
+            self.stdout.write(f"Skipped: {note}")
+        if plan.problems:
+            raise CommandError(
+                f"Nothing was imported: {len(plan.problems)} problem"
+                f"{'s' if len(plan.problems) > 1 else ''}:\n  "
+                + "\n  ".join(str(p) for p in plan.problems)
+            )
+        if plan.empty:
+            self.stdout.write("Nothing to change.")
+            return
+        for line in plan.lines():
+            self.stdout.write(line)
+        if dry_run:
+            self.stdout.write("Dry run: nothing was written.")
+            return
+        try:
+            applied = import_apply(operating_model=model, bundle=bundle, actor=actor)
+        except ValidationError as error:
+            raise CommandError("Nothing was imported:\n  " + "\n  ".join(error.messages)) from error
+        self.stdout.write(
+            self.style.SUCCESS(f"Imported into {model.name}: {len(applied.steps)} changes.")
+        )
