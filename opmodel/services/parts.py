@@ -132,12 +132,8 @@ def _base_values(section: Section, row: Part, revision: int, names: list[str]) -
     )
     if historical is None:
         return None
-    concrete = {n: getattr(historical, n) for n in names if not _is_many(section, n)}
+    concrete = {n: getattr(historical, n) for n in names if n not in section.many_fields}
     return concrete
-
-
-def _is_many(section: Section, name: str) -> bool:
-    return isinstance(section.model_field(name), models.ManyToManyField)
 
 
 def _merge(
@@ -351,7 +347,9 @@ def part_revert(
         history_id=history_id, id=part.pk
     )
     data = {
-        name: getattr(historical, name) for name in section.fields if not _is_many(section, name)
+        name: getattr(historical, name)
+        for name in section.fields
+        if name not in section.many_fields
     }
     when = timezone.localtime(historical.history_date).strftime("%d %b %Y %H:%M")
     return part_update(

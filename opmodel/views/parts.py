@@ -111,10 +111,6 @@ def _form_class(section: Section, field: str | None) -> type[PartForm]:
     )
 
 
-def _is_many(section: Section, name: str) -> bool:
-    return bool(section.model._meta.get_field(name).many_to_many)
-
-
 def _field(request: HtmxHttpRequest) -> str | None:
     return request.GET.get("field") or None
 
@@ -339,10 +335,6 @@ def _conflict(
     return render(request, template, ctx, status=409)
 
 
-def _many(section: Section, name: str) -> bool:
-    return bool(section.model._meta.get_field(name).many_to_many)
-
-
 def _display(row: Model, name: str) -> str:
     getter = getattr(row, f"get_{name}_display", None)
     value = getter() if callable(getter) else getattr(row, name)
@@ -489,7 +481,9 @@ def part_history(request: HtmxHttpRequest, slug: str, key: str, pk: int) -> Http
             }
         )
         previous = record
-    current = {name: getattr(item, name) for name in section.fields if not _many(section, name)}
+    current = {
+        name: getattr(item, name) for name in section.fields if name not in section.many_fields
+    }
     for version in versions:
         record = version["record"]
         version["same_as_now"] = all(
@@ -522,7 +516,7 @@ def part_revert(
     if historical is None:
         raise Http404("No such version")
     # The version brought back must be one this user may change too (e.g. not another squad's).
-    old = {n: getattr(historical, n) for n in section.fields if not _is_many(section, n)}
+    old = {n: getattr(historical, n) for n in section.fields if n not in section.many_fields}
     _require_change(access, section, _as_saved(section, operating_model, old, item), "revert")
     history_url = reverse("part-history", kwargs={"slug": slug, "key": key, "pk": pk})
     try:

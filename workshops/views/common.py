@@ -4,14 +4,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django_htmx.http import trigger_client_event
 
 from opmodel.views.types import HtmxHttpRequest
 
 from ..access import WorkshopAccess, get_workshop_for
-from ..models import PHASE_ORDER, Workshop
+from ..models import PHASE_ORDER, Proposal, Workshop
 from ..services import allowed_transitions
 
 
@@ -53,3 +53,15 @@ def notify(response: HttpResponse, text: str, *, error: bool = False) -> HttpRes
             response, "opmodel:error" if error else "opmodel:notice", {"text": text}
         )
     return response
+
+
+def proposal_of(workshop: Workshop, proposal_id: int) -> Proposal:
+    """A proposal of this workshop (404 for another workshop's)."""
+    proposal = (
+        Proposal.objects.select_related("workshop__operating_model")
+        .filter(workshop=workshop, pk=proposal_id)
+        .first()
+    )
+    if proposal is None:
+        raise Http404("No such proposal")
+    return proposal

@@ -35,10 +35,10 @@ from ..forms import (
     UserChoiceForm,
     VoteForm,
 )
-from ..models import AgendaBlock, Note, Proposal, ProposalKind, Workshop
+from ..models import AgendaBlock, Note, ProposalKind, Workshop
 from ..services.proposals import section_form
 from ..services.room import OPEN_PHASES
-from .common import context, done, error_text, load, notify
+from .common import context, done, error_text, load, notify, proposal_of
 
 TEMPLATE = "workshops/room.html"
 
@@ -214,7 +214,7 @@ def vote(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
         raise Http404("Vote on one note or one proposal")
     note = _note(workshop, form.cleaned_data["note"]) if form.cleaned_data["note"] else None
     proposal = (
-        _proposal(workshop, form.cleaned_data["proposal"])
+        proposal_of(workshop, form.cleaned_data["proposal"])
         if form.cleaned_data["proposal"]
         else None
     )
@@ -235,17 +235,6 @@ def vote(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
             request, workshop, wa, part, message, error=failed, status=status, with_dots=True
         )
     return done(request, _room(slug, pk, f"room-{part}"), message, error=failed)
-
-
-def _proposal(workshop: Workshop, proposal_id: int) -> Proposal:
-    proposal = (
-        Proposal.objects.select_related("workshop__operating_model")
-        .filter(workshop=workshop, pk=proposal_id)
-        .first()
-    )
-    if proposal is None:
-        raise Http404("No such proposal")
-    return proposal
 
 
 @login_required
@@ -324,7 +313,7 @@ def proposal_new(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
 def proposal_decide(request: HtmxHttpRequest, slug: str, pk: int, proposal_id: int) -> HttpResponse:
     workshop, wa = load(request, slug, pk)
     wa.require_facilitator()
-    proposal = _proposal(workshop, proposal_id)
+    proposal = proposal_of(workshop, proposal_id)
     form = DecisionForm(request.POST)
     if not form.is_valid():
         raise Http404("No such decision")

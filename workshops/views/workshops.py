@@ -18,8 +18,8 @@ from opmodel.views.types import HtmxHttpRequest
 
 from .. import selectors, services
 from ..forms import PhaseForm, UserChoiceForm, WorkshopForm
-from ..models import Comment, Phase, Proposal, ShareLink
-from .common import base_url, context, done, error_text, load
+from ..models import Comment, Phase, ShareLink
+from .common import base_url, context, done, error_text, load, proposal_of
 
 
 @login_required
@@ -160,23 +160,12 @@ def workshop_refine(request: HtmxHttpRequest, slug: str, pk: int) -> HttpRespons
     )
 
 
-def _proposal(workshop, proposal_id: int) -> Proposal:
-    proposal = (
-        Proposal.objects.select_related("workshop__operating_model")
-        .filter(workshop=workshop, pk=proposal_id)
-        .first()
-    )
-    if proposal is None:
-        raise Http404("No such proposal")
-    return proposal
-
-
 @login_required
 @require_POST
 def proposal_owner(request: HtmxHttpRequest, slug: str, pk: int, proposal_id: int) -> HttpResponse:
     workshop, wa = load(request, slug, pk)
     wa.require_facilitator()
-    proposal = _proposal(workshop, proposal_id)
+    proposal = proposal_of(workshop, proposal_id)
     form = UserChoiceForm(request.POST)
     owner = None
     if form.is_valid():
@@ -202,7 +191,7 @@ def proposal_owner(request: HtmxHttpRequest, slug: str, pk: int, proposal_id: in
 def proposal_finish(request: HtmxHttpRequest, slug: str, pk: int, proposal_id: int) -> HttpResponse:
     workshop, wa = load(request, slug, pk)
     wa.require_take_part()
-    proposal = _proposal(workshop, proposal_id)
+    proposal = proposal_of(workshop, proposal_id)
     if request.user.pk not in (proposal.owner_id, workshop.facilitator_id):
         raise PermissionDenied("Only the owner or the facilitator finishes a change.")
     try:
