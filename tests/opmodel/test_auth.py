@@ -82,3 +82,10 @@ def test_password_reset_does_not_reveal_whether_an_address_exists(people):
     response = Client().post(reverse("password_reset"), {"email": "nobody@example.com"})
     assert response.status_code == 302
     assert mail.outbox == []
+
+
+def test_the_reset_email_has_a_plain_text_body_and_an_html_one(people):
+    Client().post(reverse("password_reset"), {"email": people["viewer"].email})
+    message = mail.outbox[0]
+    assert "<a href" not in message.body  # the text part is text
+    assert "<a href=" in message.alternatives[0][0]
