@@ -13,7 +13,9 @@ COPY workshops workshops
 RUN pip install --no-cache-dir .
 COPY . .
 RUN SECRET_KEY=build-only-not-secret-build-only-not-secret-build-only python manage.py collectstatic --noinput
-RUN useradd --system --home /app opmodel && mkdir -p /var/lib/opmodel && chown opmodel /var/lib/opmodel
+# media/ exists in the image so the named volume mounted there starts owned by opmodel (the
+# workers write the PDFs there).
+RUN useradd --system --home /app opmodel && mkdir -p /var/lib/opmodel/media && chown opmodel /var/lib/opmodel /var/lib/opmodel/media
 USER opmodel
 EXPOSE 8000
 CMD ["uvicorn", "opmodel.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--workers", "4", "--proxy-headers"]

@@ -1,10 +1,13 @@
 """``make bench``: every benchmark step in its own process, then one table in bench/RESULTS.md.
 
-    python -m bench [--quick] [--only prepare,pages,versions,live,load] [--pg URL] [--redis URL]
+    python -m bench [--quick] [--only prepare,pages,versions,pdf,live,load,room]
+                    [--pg URL] [--redis URL]
 
 Steps: prepare both databases (SQLite file, PostgreSQL), pages and versions on each, live and
-load on PostgreSQL + Redis. Every step has a time budget and a hard timeout; results are ratios to a
-floor measured in the same run, because the machine is shared and noisy.
+load on PostgreSQL + Redis; room (a 30-person workshop room) on a PostgreSQL database of its own
+next to --pg, so it runs without the prepare step. Every step has a time budget and a hard
+timeout; results are ratios to a floor measured in the same run, because the machine is shared
+and noisy.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from bench import report
 from bench.db import setup_django
@@ -24,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 SQLITE_URL = f"sqlite:///{ROOT / 'var' / 'bench' / 'bench.sqlite3'}"
 PG_URL = "postgres://postgres@127.0.0.1:5432/opmodel_bench_run"
-STEPS = ["prepare", "pages", "versions", "live", "load"]
+STEPS = ["prepare", "pages", "versions", "pdf", "live", "load", "room"]
 
 
 def _run(name: str, args: list[str], timeout: float) -> None:
@@ -79,6 +83,14 @@ def main() -> None:
                 + ["--rounds", rounds, "--seconds", seconds],
                 timeout=float(seconds) + 240,
             )
+    if "pdf" in only:
+        # Rendering reads one document and lays it out: the database barely matters, so SQLite.
+        _run(
+            "pdf on sqlite",
+            ["bench.pdf", "--database-url", SQLITE_URL, "--out", str(OUT / "pdf.json")]
+            + ["--rounds", "1" if quick else "3"],
+            timeout=900,
+        )
     if "live" in only:
         clients, writes = ("10,100", "10") if quick else ("10,100,500", "30")
         _run(
@@ -96,6 +108,15 @@ def main() -> None:
             + ["--prefix", prefix, "--out", str(OUT / "load.json"), "--seconds", seconds],
             timeout=float(seconds) + 120,
         )
+    if "room" in only:
+        seconds = "15" if quick else "60"
+        room_db = urlunsplit(urlsplit(args.pg)._replace(path="/opmodel_bench_room"))
+        _run(
+            "room: 30 participants on postgresql + redis",
+            ["bench.room", "--database-url", room_db, "--redis-url", args.redis]
+            + ["--prefix", prefix, "--out", str(OUT / "room.json"), "--seconds", seconds],
+            timeout=float(seconds) + 180,
+        )
 
     results = {}
     for name in [
@@ -103,8 +124,10 @@ def main() -> None:
         "pages-postgresql",
         "versions-sqlite",
         "versions-postgresql",
+        "pdf",
         "live",
         "load",
+        "room",
     ]:
         path = OUT / f"{name}.json"
         if path.exists() and path.stat().st_mtime >= time.time() - (time.monotonic() - began):

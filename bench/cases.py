@@ -61,6 +61,40 @@ def _largest_section_url(level: int) -> Callable[[Target], str]:
     return url
 
 
+def _has_url(name: str) -> bool:
+    from django.urls import NoReverseMatch
+
+    try:
+        reverse(name, kwargs={"slug": "x", "pk": 1})
+    except NoReverseMatch:
+        return False
+    return True
+
+
+def _row_url(name: str, key: str, most: str) -> Callable[[Target], str]:
+    """The page of the row of section ``key`` with the most ``most`` (a related name)."""
+
+    def url(t: Target) -> str:
+        from django.db.models import Count
+
+        rows = registry.get(key).rows(t.operating_model)
+        row = rows.annotate(n=Count(most)).order_by("-n", "pk").first()
+        if row is None:
+            raise SystemExit(f"{t.label}: no row of {key} to measure {name} on")
+        return reverse(name, kwargs={"slug": t.operating_model.slug, "pk": row.pk})
+
+    return url
+
+
+def _room_url(t: Target) -> str:
+    from workshops.models import Workshop
+
+    workshop = Workshop.objects.filter(operating_model=t.operating_model).order_by("pk").first()
+    if workshop is None:
+        raise SystemExit(f"{t.label}: no workshop to measure the room on (bench/prepare.py)")
+    return reverse("workshop-room", kwargs={"slug": t.operating_model.slug, "pk": workshop.pk})
+
+
 FLOOR = PageCase("floor (1 query, authenticated)", _model_url("bench-floor"), floor=True)
 
 
@@ -76,7 +110,29 @@ def page_cases() -> list[PageCase]:
         PageCase("item history (busiest item)", _busiest_url("part-history")),
         PageCase("item partial (htmx)", _busiest_url("part-detail"), htmx=True),
         PageCase("edit form (htmx)", _busiest_url("part-edit", "?field=name"), htmx=True),
+        PageCase("versions: timeline (newest changes)", _model_url("timeline")),
+        PageCase("versions: compare (last release -> draft)", _model_url("compare")),
+        PageCase("workshop room (live workshop)", _room_url),
     ]
+    # Pages of one row: the busiest of its section (the journey with the most steps, the squad
+    # that performs the most of them).
+    if _has_url("journeys-journey"):
+        cases += [
+            PageCase(
+                "L3 journey swim lanes (largest journey)",
+                _row_url("journeys-journey", "journeys.journeys", "stages__steps"),
+            ),
+            PageCase(
+                "L3 a squad's steps everywhere (busiest squad)",
+                _row_url("journeys-squad", "teams.squads", "steps_performed"),
+            ),
+        ]
+    if _has_url("teams-squad"):
+        cases.append(
+            PageCase(
+                "L2 squad page (busiest squad)", _row_url("teams-squad", "teams.squads", "people")
+            )
+        )
     levels = sorted({s.level for s in registry.sections()})
     cases += [
         PageCase(f"L{level} largest section partial (htmx)", _largest_section_url(level), True)
@@ -100,28 +156,7 @@ class Planned:
     needs: str
 
 
-PLANNED = [
-    Planned(
-        "Level 2 pages (60 squads, 300 capabilities, full accountability matrix)",
-        _level_has_pages(2),
-        "teams registers its pages and `bench/largemodel.py` FACTORIES gains its sections",
-    ),
-    Planned(
-        "Level 3 pages (20 journeys x 6 stages x 10 steps)",
-        _level_has_pages(3),
-        "journeys registers its pages and FACTORIES gains its sections",
-    ),
-    Planned(
-        "Workshop room with 30 participants (notes, votes, presence)",
-        _module_exists("workshops.models"),
-        "workshops exist; replaces the 30-editor load as the workshop measurement",
-    ),
-    Planned(
-        "PDF: picture on a page (A3) and handbook, queued to rendered",
-        _module_exists("opmodel.pdf"),
-        "PDF export jobs land",
-    ),
-]
+PLANNED: list[Planned] = []
 
 
 def pending() -> list[tuple[Planned, bool]]:

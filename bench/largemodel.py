@@ -9,18 +9,14 @@ a reason, a date and the ``revision`` the optimistic lock would have given it.
 To make a level large, add its sections to ``FACTORIES``: a section key mapped to a
 :class:`RowFactory` (how many rows at scale 1, how to make row ``i``, which text field the
 history rounds edit). Factories run in the order of the dict and receive the rows made so far,
-so a later section can point at earlier ones. What Level 2 and Level 3 will add, at the scale
-of issue 9::
-
-    "teams.squads": RowFactory(60, _squad, edit="description"),
-    "teams.capabilities": RowFactory(300, _capability, edit="description"),
-    "teams.accountabilities": RowFactory(60 * 300 // 10, _raci, edit="note"),  # the matrix
-    "journeys.journeys": RowFactory(20, _journey, edit="description"),
-    "journeys.stages": RowFactory(20 * 6, _journey_stage, edit="description"),
-    "journeys.steps": RowFactory(20 * 6 * 10, _step, edit="description"),
+so a later section can point at earlier ones. Level 2 and Level 3 are here at the scale of
+issue 9: 60 squads, 300 capabilities, a tenth of the full accountability matrix (every
+capability with one accountable squad and five more roles, ten squads apart), and 20
+journeys x 6 stages x 10 steps. A section with no free text to edit (the matrix cells) gets
+no history rounds.
 
 Only sections that are registered may be listed: a factory for a missing section fails loudly
-rather than pretending.
+rather than pretending. Many-to-many links (a step's technologies) are not generated.
 """
 
 from __future__ import annotations
@@ -49,7 +45,8 @@ class RowFactory:
 
     count: int
     make: Callable[[int, Built], dict[str, Any]]
-    edit: str
+    edit: str | None
+    floor: int = 1  # rows at any scale (the matrix needs six squads per capability)
 
 
 METRIC_CATEGORIES = [
@@ -116,12 +113,118 @@ def _skill(i: int, built: Built) -> dict[str, Any]:
     }
 
 
+TEAM_TYPES = ["stream_aligned", "platform", "enabling", "complicated_subsystem"]
+MODES = ["growth", "optimise", "sustain", "consumption"]
+AREAS = ["engineering", "governance", "facilitation", "steering"]
+ROLES = ["accountable", "responsible", "consulted", "informed", "informed", "consulted"]
+CELLS_PER_CAPABILITY = len(ROLES)
+AUTOMATION = ["manual", "partly", "fully"]
+
+
+def _pick(built: Built, key: str, i: int) -> Part:
+    rows = built[key]
+    return rows[i % len(rows)]
+
+
+def _squad(i: int, built: Built) -> dict[str, Any]:
+    return {
+        "name": f"Squad {i}",
+        "team_type": TEAM_TYPES[i % len(TEAM_TYPES)],
+        "mode": MODES[i % len(MODES)],
+        "purpose": f"Squad {i}: {LOREM}",
+        "domain": f"Domain {i % 12}",
+    }
+
+
+INTERACTION_MODES = ["x_as_a_service", "collaboration", "facilitating"]
+
+
+def _person(i: int, built: Built) -> dict[str, Any]:
+    """Person ``i``: four to a squad, the first of each its lead."""
+    return {
+        "squad": _pick(built, "teams.squads", i // 4),
+        "name": f"Person {i}",
+        "role": "Engineer",
+        "is_lead": i % 4 == 0,
+    }
+
+
+def _interaction(i: int, built: Built) -> dict[str, Any]:
+    """Interaction ``i``: two per squad, with the squads one and seven further on."""
+    squads = built["teams.squads"]
+    squad, step = i // 2, (1, 7)[i % 2]
+    return {
+        "squad": squads[squad % len(squads)],
+        "partner": squads[(squad + step) % len(squads)],
+        "mode": INTERACTION_MODES[(squad + step) % len(INTERACTION_MODES)],
+        "purpose": f"Interaction {i}",
+    }
+
+
+def _capability(i: int, built: Built) -> dict[str, Any]:
+    return {"area": AREAS[i % len(AREAS)], "name": f"Capability {i}", "description": LOREM}
+
+
+def _raci(i: int, built: Built) -> dict[str, Any]:
+    """Cell ``i``: capability ``i % n``, each with six squads ten apart (one accountable)."""
+    capabilities = built["teams.capabilities"]
+    squads = built["teams.squads"]
+    capability, k = i % len(capabilities), i // len(capabilities)
+    apart = max(1, len(squads) // CELLS_PER_CAPABILITY)
+    return {
+        "capability": capabilities[capability],
+        "squad": squads[(capability + k * apart) % len(squads)],
+        "role": ROLES[k % len(ROLES)],
+    }
+
+
+def _journey(i: int, built: Built) -> dict[str, Any]:
+    return {
+        "name": f"Journey {i}",
+        "owner": _pick(built, "teams.squads", i),
+        "purpose": f"Journey {i}: {LOREM}",
+        "trigger": f"Trigger of journey {i}",
+        "outcome": f"Outcome of journey {i}",
+    }
+
+
+def _journey_stage(i: int, built: Built) -> dict[str, Any]:
+    return {
+        "journey": _pick(built, "journeys.journeys", i // 6),
+        "name": f"Stage {i % 6 + 1} of journey {i // 6}",
+        "description": LOREM,
+    }
+
+
+def _step(i: int, built: Built) -> dict[str, Any]:
+    squads = built["teams.squads"]
+    return {
+        "stage": _pick(built, "journeys.stages", i // 10),
+        "title": f"Step {i}",
+        "description": LOREM,
+        "squad": squads[(i * 7) % len(squads)],
+        "handoff_to": squads[(i * 7 + 1) % len(squads)] if i % 3 == 0 else None,
+        "inputs": f"What step {i} needs",
+        "outputs": f"What step {i} makes",
+        "automation": AUTOMATION[i % len(AUTOMATION)],
+        "pain_points": f"Step {i} waits for a review." if i % 4 == 0 else "",
+    }
+
+
 FACTORIES: dict[str, RowFactory] = {
     "canvas.stages": RowFactory(60, _stage, edit="description"),
     "canvas.metrics": RowFactory(200, _metric, edit="description"),
     "canvas.principles": RowFactory(100, _principle, edit="implications"),
     "canvas.technologies": RowFactory(80, _technology, edit="purpose"),
     "canvas.skills": RowFactory(60, _skill, edit="description"),
+    "teams.squads": RowFactory(60, _squad, edit="purpose", floor=CELLS_PER_CAPABILITY),
+    "teams.people": RowFactory(60 * 4, _person, edit="role"),
+    "teams.interactions": RowFactory(60 * 2, _interaction, edit="purpose"),
+    "teams.capabilities": RowFactory(300, _capability, edit="description"),
+    "teams.accountabilities": RowFactory(300 * CELLS_PER_CAPABILITY, _raci, edit=None),
+    "journeys.journeys": RowFactory(20, _journey, edit="purpose"),
+    "journeys.stages": RowFactory(20 * 6, _journey_stage, edit="description"),
+    "journeys.steps": RowFactory(20 * 6 * 10, _step, edit="description"),
 }
 HISTORY_ROWS = 5_000
 EPOCH = dt.datetime(2025, 1, 6, 9, 0, tzinfo=dt.UTC)
@@ -136,7 +239,7 @@ class LargeModel:
 
 def expected_rows(scale: float) -> dict[str, int]:
     """How many rows each generated section gets at ``scale``."""
-    return {key: max(1, round(f.count * scale)) for key, f in FACTORIES.items()}
+    return {key: max(f.floor, round(f.count * scale)) for key, f in FACTORIES.items()}
 
 
 def history_count(operating_model: OperatingModel) -> int:
@@ -153,6 +256,7 @@ def build_large_model(
     actor: Any,
     scale: float = 1.0,
     history_rows: int = HISTORY_ROWS,
+    counts: dict[str, int] | None = None,
     name: str = "Large bench model",
     slug: str = "bench-large",
 ) -> LargeModel:
@@ -173,7 +277,9 @@ def build_large_model(
     )
 
     built: Built = {}
-    counts = expected_rows(scale)
+    # ``counts`` overrides some sections' row counts (a test that needs the big matrix but not
+    # twenty journeys).
+    counts = {**expected_rows(scale), **(counts or {})}
     for key, factory in FACTORIES.items():
         section = registry.get(key)  # a factory for a section that does not exist fails here
         positions: dict[Any, int] = defaultdict(int)
@@ -207,7 +313,7 @@ def build_large_model(
 
 def _edit_in_rounds(built: Built, *, actor: Any, remaining: int) -> None:
     """Edit rows round-robin, one history record per edit, until ``remaining`` are made."""
-    everyone = [(key, row) for key, rows in built.items() for row in rows]
+    everyone = [(key, row) for key, rows in built.items() if FACTORIES[key].edit for row in rows]
     round_no = 0
     while remaining > 0 and everyone:
         round_no += 1
@@ -215,7 +321,7 @@ def _edit_in_rounds(built: Built, *, actor: Any, remaining: int) -> None:
         batch = everyone[: min(remaining, len(everyone))]
         by_section: dict[str, list[Part]] = defaultdict(list)
         for key, row in batch:
-            edit = FACTORIES[key].edit
+            edit = str(FACTORIES[key].edit)
             setattr(row, edit, f"{getattr(row, edit).split(' [edit')[0]} [edit {round_no}]")
             row.revision += 1
             row.updated_at = date
@@ -224,7 +330,7 @@ def _edit_in_rounds(built: Built, *, actor: Any, remaining: int) -> None:
             bulk_update_with_history(
                 rows,
                 registry.get(key).model,
-                fields=[FACTORIES[key].edit, "revision", "updated_at"],
+                fields=[str(FACTORIES[key].edit), "revision", "updated_at"],
                 batch_size=500,
                 default_user=actor,
                 default_change_reason=f"Edited in round {round_no} (bench)",

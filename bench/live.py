@@ -29,16 +29,24 @@ from bench.stats import summary
 TARGET_P95_MS = 250.0
 
 
-class StreamClient(asyncio.Protocol):
-    """One SSE client: as little work as possible per event, so 500 fit in one event loop."""
+class SseClient(asyncio.Protocol):
+    """An SSE client with as little work as possible per event, so hundreds fit in one event
+    loop. ``ready`` resolves on the first event (the server's "hello": subscribed); every later
+    event's data goes to ``on_event`` with its arrival time. ``dropped`` is called when the
+    connection ends."""
 
-    def __init__(self, request: bytes, hub: Hub) -> None:
+    def __init__(self, request: bytes) -> None:
         self.request = request
-        self.hub = hub
         self.buffer = b""
         self.status = b""
         self.ready = asyncio.get_running_loop().create_future()
         self.transport: asyncio.Transport | None = None
+
+    def on_event(self, data: dict[str, Any], now: float) -> None:
+        raise NotImplementedError
+
+    def dropped(self) -> None:
+        raise NotImplementedError
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -58,13 +66,26 @@ class StreamClient(asyncio.Protocol):
             if not self.ready.done():
                 self.ready.set_result(True)  # the "hello" event: subscribed
                 continue
-            revision = json.loads(line[6:]).get("revision")
-            self.hub.arrived(revision, now)
+            self.on_event(json.loads(line[6:]), now)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self.hub.dropped += 1
+        self.dropped()
         if not self.ready.done():
             self.ready.set_exception(RuntimeError(f"connection lost: {exc}"))
+
+
+class StreamClient(SseClient):
+    """One client of the model's stream: notes when each revision arrives."""
+
+    def __init__(self, request: bytes, hub: Hub) -> None:
+        super().__init__(request)
+        self.hub = hub
+
+    def on_event(self, data: dict[str, Any], now: float) -> None:
+        self.hub.arrived(data.get("revision"), now)
+
+    def dropped(self) -> None:
+        self.hub.dropped += 1
 
 
 class Hub:

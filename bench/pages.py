@@ -6,6 +6,8 @@ against a real database (prepared by ``bench.prepare``). Each round requests eve
 in a shuffled order, so the floor and the pages share whatever else the machine is doing.
 
     python -m bench.pages --database-url URL --out FILE [--rounds N] [--seconds S]
+                          [--cases accountab,compare]   (only cases whose name has one of
+                                                          these; the floor is always measured)
 """
 
 from __future__ import annotations
@@ -109,7 +111,9 @@ def _profile(client: Any, url: str, htmx: bool, requests: int = 5) -> dict[str, 
     }
 
 
-def measure(rounds: int, seconds: float, warmup: int, seed: int = 9) -> dict[str, Any]:
+def measure(
+    rounds: int, seconds: float, warmup: int, seed: int = 9, only: list[str] | None = None
+) -> dict[str, Any]:
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
@@ -128,7 +132,12 @@ def measure(rounds: int, seconds: float, warmup: int, seed: int = 9) -> dict[str
         operating_model = OperatingModel.objects.get(slug=slug)
         targets.append(Target(label, operating_model, _busiest(operating_model)))
 
-    runs = [(case, target, case.url(target)) for target in targets for case in page_cases()]
+    cases = [
+        case
+        for case in page_cases()
+        if case.floor or not only or any(word.lower() in case.name.lower() for word in only)
+    ]
+    runs = [(case, target, case.url(target)) for target in targets for case in cases]
     queries: dict[int, int] = {}
     for index, (case, _target, url) in enumerate(runs):
         for _ in range(warmup):
@@ -220,9 +229,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=150)
     parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--cases", default="", help="comma-separated parts of case names")
     args = parser.parse_args()
     setup_django(args.database_url)
-    result = measure(args.rounds, args.seconds, args.warmup)
+    only = [word for word in args.cases.split(",") if word.strip()]
+    result = measure(args.rounds, args.seconds, args.warmup, only=only)
     with open(args.out, "w", encoding="utf-8") as out:
         json.dump(result, out, indent=1)
 

@@ -148,6 +148,31 @@ def _versions_step(data: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+def _pdf(data: dict[str, Any]) -> list[str]:
+    lines = [
+        "## PDF exports",
+        "",
+        "`opmodel.exports.render_pdf` of a release (published in a transaction rolled back "
+        "afterwards), each render in a fresh process (WeasyPrint keeps the whole document in "
+        f"memory; a process's peak RSS only grows). WeasyPrint {data['weasyprint']}, "
+        f"{data['rounds']} round(s), median times. Floor: WeasyPrint rendering a minimal "
+        f"one-page document in the same run, {_fmt(data['floor_s'] * 1000)} ms. The large "
+        "model is the one above (all three levels; its handbook draws 20 journeys of swim "
+        "lanes). Peak RSS is the whole process's (Python, Django, WeasyPrint); grew is how much "
+        "the render added to it.",
+        "",
+        "| PDF | model | pages | KiB | median s | max s | × floor | peak RSS MiB | grew MiB |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    lines += [
+        f"| {row['kind'] or '—'} | {row['model']} | {row['pages']} | {row['kb']} "
+        f"| {_fmt(row['median_s'], 2)} | {_fmt(row['max_s'], 2)} | {_fmt(row['ratio'])} "
+        f"| {_fmt(row['peak_rss_mb'])} | {_fmt(row['grew_mb'])} |"
+        for row in data["rows"]
+    ]
+    return [*lines, ""]
+
+
 def _live(data: dict[str, Any]) -> list[str]:
     lines = [
         "### Live: commit → SSE client, 2 uvicorn processes, Redis, PostgreSQL",
@@ -202,11 +227,40 @@ def _load(data: dict[str, Any]) -> list[str]:
     ]
 
 
+def _room(data: dict[str, Any]) -> list[str]:
+    e, r = data["event"], data["request"]
+    ok = e["p95_ms"] < data["target_p95_ms"] and data["missing"] == 0 and data["errors"] == 0
+    return [
+        f"### Room: {data['participants']} participants adding notes and voting, "
+        "2 uvicorn processes, PostgreSQL + Redis",
+        "",
+        f"{_fmt(data['seconds'])} s; each participant streams the room (half on each web "
+        f"process) and loops: think {data['think_s'][0]}–{data['think_s'][1]} s, then add a "
+        "note or put a dot on one (htmx POST). Event latency: from sending the action's request "
+        "to the event's arrival at every OTHER participant's stream. Deliveries expected: "
+        "successful actions × (participants − 1).",
+        "",
+        "| actions | actions/s | deliveries | missing | errors | event p50 ms | event p95 ms "
+        "| event p99 ms | request p50 ms | request p95 ms | streams dropped | p95 < 1 s, "
+        "none missing |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        f"| {data['actions']} | {_fmt(data['actions_per_s'])} | {data['deliveries']} "
+        f"| {data['missing']} | {data['errors']} | {_fmt(e['p50_ms'])} | {_fmt(e['p95_ms'])} "
+        f"| {_fmt(e['p99_ms'])} | {_fmt(r['p50_ms'])} | {_fmt(r['p95_ms'])} "
+        f"| {data['dropped_streams']} | {_met(ok)} |",
+        *(["", f"Errors seen: {', '.join(data['error_kinds'])}"] if data["error_kinds"] else []),
+        "",
+    ]
+
+
 def _pending() -> list[str]:
     from bench.cases import pending  # needs Django set up (the registry fills in ready())
 
+    planned_cases = pending()
+    if not planned_cases:
+        return []
     lines = ["### Not measured yet (planned)", ""]
-    for planned, landed in pending():
+    for planned, landed in planned_cases:
         state = "feature landed; its case is still to add" if landed else "not available yet"
         lines.append(f"- {planned.what}: {state} (needs: {planned.needs})")
     return [*lines, ""]
@@ -244,8 +298,10 @@ def render(results: dict[str, Any], *, quick: bool, elapsed: float, args: Any) -
             )
         )
         + f"; Redis {_redis_version(args.redis)}",
-        "- large model: Level 1 with 60 stages, 200 metrics, 100 principles, 80 technologies, "
-        "60 skill sets and 5,000 history rows (`bench/largemodel.py`); demo: Quokka Inc",
+        "- large model: 60 stages, 200 metrics, 100 principles, 80 technologies, 60 skill sets; "
+        "60 squads, 240 people, 120 interactions, 300 capabilities, 1,800 accountability cells; "
+        "20 journeys x 6 stages x 10 steps; 5,000 history rows; a release and a live workshop "
+        "(`bench/largemodel.py`, `bench/prepare.py`); demo: Quokka Inc",
         "",
         "## Pages",
         "",
@@ -261,10 +317,14 @@ def render(results: dict[str, Any], *, quick: bool, elapsed: float, args: Any) -
         lines += ["## Versions", ""]
         for name in versions:
             lines += _versions_step(results[name])
+    if "pdf" in results:
+        lines += _pdf(results["pdf"])
     lines += ["## Live and load", ""]
     if "live" in results:
         lines += _live(results["live"])
     if "load" in results:
         lines += _load(results["load"])
+    if "room" in results:
+        lines += _room(results["room"])
     lines += _pending()
     return "\n".join(lines)

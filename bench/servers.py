@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench.db import django_env
@@ -45,11 +46,15 @@ def server_env(database_url: str, redis_url: str, prefix: str) -> dict[str, str]
     }
 
 
-def _wait_ready(base: str, process: subprocess.Popen, timeout: float) -> None:
+def wait_ready(server: Process, timeout: float = 30) -> None:
+    """Wait until ``server`` answers the login page (it has set Django up and serves)."""
+    base, process = server.base, server.process
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"uvicorn at {base} exited with {process.returncode}")
+            raise RuntimeError(
+                f"uvicorn at {base} exited with {process.returncode}:\n{server.log_tail()}"
+            )
         with (
             contextlib.suppress(OSError),
             urllib.request.urlopen(f"{base}/accounts/login/", timeout=2) as response,  # noqa: S310 - loopback only
@@ -60,52 +65,124 @@ def _wait_ready(base: str, process: subprocess.Popen, timeout: float) -> None:
     raise RuntimeError(f"uvicorn at {base} did not answer within {timeout} s")
 
 
+@dataclass
+class Process:
+    """One child process we started: its Popen, its base URL (if it serves HTTP), its log."""
+
+    process: subprocess.Popen
+    log: Path
+    base: str = ""
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        """Signal the child's whole process group (a Celery worker has children of its own)."""
+        if self.alive():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, sig)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=10)
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+def spawn(argv: list[str], env: dict[str, str], log: Path, base: str = "") -> Process:
+    """Start ``argv`` in its own session (so it and its children can be ended together)."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "w", encoding="utf-8") as out:
+        process = subprocess.Popen(
+            argv, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    return Process(process, log, base)
+
+
+def start_uvicorn(env: dict[str, str], log: Path, port: int | None = None) -> Process:
+    """One uvicorn process serving the app on loopback (not yet waited for: see wait_ready)."""
+    port = port or free_port()
+    argv = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "opmodel.asgi:application",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+        "--lifespan",
+        "off",
+        "--timeout-graceful-shutdown",
+        "2",
+        "--backlog",
+        "4096",
+    ]
+    return spawn(argv, env, log, base=f"http://127.0.0.1:{port}")
+
+
+def start_celery_worker(
+    env: dict[str, str], log: Path, queue: str, hostname: str, concurrency: int = 1
+) -> Process:
+    """A Celery worker of the app, consuming ``queue`` only (so concurrent runs never mix)."""
+    argv = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "opmodel",
+        "worker",
+        "--loglevel",
+        "info",
+        "--queues",
+        queue,
+        "--hostname",
+        hostname,
+        "--concurrency",
+        str(concurrency),
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+    ]
+    return spawn(argv, env, log)
+
+
+def start_redis(port: int, log: Path) -> Process:
+    """A private, throw-away redis-server (no persistence) that may be killed at will."""
+    argv = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+    argv += ["--appendonly", "no", "--daemonize", "no"]
+    return spawn(argv, dict(os.environ), log)
+
+
+def wait_redis(port: int, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1) as s:
+            s.sendall(b"PING\r\n")
+            if s.recv(16).startswith(b"+PONG"):
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"redis-server on port {port} did not answer within {timeout} s")
+
+
 @contextlib.contextmanager
-def uvicorn_processes(count: int, env: dict[str, str], name: str) -> Iterator[list[str]]:
+def uvicorn_processes(
+    count: int, env: dict[str, str], name: str, log_dir: Path = OUT
+) -> Iterator[list[str]]:
     """``count`` uvicorn processes on loopback ports; yields their base URLs."""
-    OUT.mkdir(exist_ok=True)
-    processes: list[subprocess.Popen] = []
-    logs = []
+    servers: list[Process] = []
     try:
-        bases = []
-        for i in range(count):
-            port = free_port()
-            log = open(OUT / f"{name}-uvicorn-{i}.log", "w", encoding="utf-8")  # noqa: SIM115
-            logs.append(log)
-            process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "opmodel.asgi:application",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                    "--no-access-log",
-                    "--log-level",
-                    "warning",
-                    "--lifespan",
-                    "off",
-                    "--timeout-graceful-shutdown",
-                    "2",
-                    "--backlog",
-                    "4096",
-                ],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-            processes.append(process)
-            bases.append(f"http://127.0.0.1:{port}")
-        for base, process in zip(bases, processes, strict=True):
-            _wait_ready(base, process, timeout=30)
-        yield bases
+        servers += [start_uvicorn(env, log_dir / f"{name}-uvicorn-{i}.log") for i in range(count)]
+        for server in servers:
+            wait_ready(server, timeout=30)
+        yield [server.base for server in servers]
     finally:
-        stop(processes)
-        for log in logs:
-            log.close()
+        stop([server.process for server in servers])
 
 
 def stop(processes: list[subprocess.Popen], grace: float = 5.0) -> None:

@@ -117,8 +117,11 @@ SECTIONS = [
 
 
 def register() -> None:
+    from . import pdf
+
     for section in SECTIONS:
         registry.register(section)
+    pdf.register()
     registry.register_page(Page(level=1, title="Canvas", url_name="canvas", order=0))
     registry.register_page(
         Page(

@@ -3,13 +3,31 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+
+log = logging.getLogger(__name__)
+
+
+def _counter(method: str, *args: Any, **kwargs: Any) -> Any:
+    """A cache operation on the shared counters (Redis in production).
+
+    If Redis is away, logging in must keep working and keep being throttled: the counters fall
+    back to this process's memory (a weaker limit, per process, until Redis is back).
+    """
+    try:
+        return getattr(caches["default"], method)(*args, **kwargs)
+    except ValueError:  # incr of a missing key: the caller handles it
+        raise
+    except Exception:  # noqa: BLE001 - the shared cache is unreachable
+        log.warning("login throttling: shared cache unavailable, counting in process")
+        return getattr(caches["local"], method)(*args, **kwargs)
 
 
 def client_address(request: HttpRequest | None) -> str:
@@ -28,21 +46,21 @@ def _keys(username: str, address: str) -> list[tuple[str, int]]:
 
 
 def login_locked(username: str, address: str) -> bool:
-    return any((cache.get(key) or 0) >= limit for key, limit in _keys(username, address))
+    return any((_counter("get", key) or 0) >= limit for key, limit in _keys(username, address))
 
 
 def login_failed(username: str, address: str) -> None:
     for key, _limit in _keys(username, address):
-        cache.add(key, 0, timeout=settings.LOGIN_LOCKOUT_SECONDS)
+        _counter("add", key, 0, timeout=settings.LOGIN_LOCKOUT_SECONDS)
         try:
-            cache.incr(key)
+            _counter("incr", key)
         except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=settings.LOGIN_LOCKOUT_SECONDS)
+            _counter("set", key, 1, timeout=settings.LOGIN_LOCKOUT_SECONDS)
 
 
 def login_succeeded(username: str, address: str) -> None:
     key, _limit = _keys(username, address)[0]
-    cache.delete(key)
+    _counter("delete", key)
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):

@@ -26,6 +26,11 @@ from django.db import transaction
 log = logging.getLogger(__name__)
 
 
+# Told to streams when live events cannot be delivered (Redis is away): the stream passes it on
+# and ends, the browser polls, and its reconnects find out when events flow again.
+POLL: dict[str, Any] = {"type": "poll", "reason": "Live updates are paused; refreshing regularly."}
+
+
 @dataclass(eq=False)
 class Subscription:
     """One streaming client's queue, bound to the event loop it reads from."""
@@ -83,6 +88,13 @@ class Broadcaster:
     def deliver_local(self, channel: str, message: dict[str, Any]) -> None:
         with self._lock:
             subscribers = list(self._subscribers.get(channel, ()))
+        for subscription in subscribers:
+            subscription.deliver(message)
+
+    def deliver_all(self, message: dict[str, Any]) -> None:
+        """Deliver ``message`` to every local subscriber, whatever its channel."""
+        with self._lock:
+            subscribers = [s for subs in self._subscribers.values() for s in subs]
         for subscription in subscribers:
             subscription.deliver(message)
 
@@ -170,6 +182,9 @@ class RedisBroadcaster(Broadcaster):
             except Exception:  # noqa: BLE001 - keep listening through Redis restarts
                 self._listening.clear()
                 log.warning("Redis event listener lost its connection; retrying", exc_info=True)
+                # Events from other processes no longer arrive: tell every open stream, so the
+                # browsers poll until Redis is back instead of showing a room that is stale.
+                self.deliver_all(POLL)
                 time.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
             finally:

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
+from opmodel.access import Access
 from opmodel.models import OperatingModel, Part, Role
 from opmodel.starters import starter_documents
 
@@ -18,10 +19,15 @@ class PartForm(forms.ModelForm):
     """
 
     def __init__(
-        self, *args: Any, operating_model: OperatingModel | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        operating_model: OperatingModel | None = None,
+        access: Access | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.operating_model = operating_model
+        self.access = access  # who fills it in: a section may offer a team lead fewer choices
         for field in self.fields.values():
             if not isinstance(field, forms.ModelChoiceField):
                 continue

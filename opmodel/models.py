@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 
@@ -126,6 +129,10 @@ class Release(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     published_at = models.DateTimeField()
+    # The health findings of the model as published (check, severity, message, section): a
+    # release's PDFs show its own health, not today's. None for releases published before
+    # findings were recorded.
+    health = models.JSONField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-number"]
@@ -146,3 +153,73 @@ class Release(models.Model):
     @property
     def label(self) -> str:
         return f"v{self.number}"
+
+
+def export_path(export: Export, filename: str) -> str:
+    # A random name: the file is never served by its path, but it must not be guessable either.
+    return f"exports/{export.operating_model_id}/{uuid.uuid4().hex}.pdf"
+
+
+class Export(models.Model):
+    """One PDF asked for: of a release (cached: asking twice renders once) or of the live draft
+    (always rendered fresh). Rendered by a Celery task (``opmodel.exports``); the file lives in
+    Django's storage and is served only through the permission-checked download view.
+    """
+
+    class Kind(models.TextChoices):
+        PICTURE = "picture", "Picture on a page"
+        HANDBOOK = "handbook", "Handbook"
+        WORKSHOP = "workshop", "Workshop summary"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RENDERING = "rendering", "Rendering"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    operating_model = models.ForeignKey(
+        OperatingModel, on_delete=models.CASCADE, related_name="exports"
+    )
+    release = models.ForeignKey(
+        Release, null=True, blank=True, on_delete=models.CASCADE, related_name="exports"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    # What the PDF is about inside the model, for kinds that need it (a workshop's id); 0 when
+    # it is the model itself (not NULL: the cache's unique constraint must see it).
+    subject_id = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)  # percent
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    file = models.FileField(upload_to=export_path, blank=True)
+    pages = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(default=timezone.now)  # asked for, or asked again
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # A release's PDF is rendered once: one export per release, kind and subject.
+            models.UniqueConstraint(
+                fields=["release", "kind", "subject_id"],
+                condition=models.Q(release__isnull=False),
+                name="one_export_per_release_kind_subject",
+            )
+        ]
+        indexes = [models.Index(fields=["operating_model", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.version_label} · {self.get_status_display()}"
+
+    @property
+    def version_label(self) -> str:
+        return self.release.label if self.release_id and self.release else "draft"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in {self.Status.DONE, self.Status.FAILED}

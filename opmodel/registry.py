@@ -166,9 +166,62 @@ class Page:
     release_url_name: str = ""
 
 
+@dataclass(frozen=True, kw_only=True)
+class PdfBlock:
+    """A level's part of a PDF export (``opmodel.exports``), registered like its sections.
+
+    ``kind`` is "picture" (the one-page poster) or "handbook" (the whole model). ``template`` is
+    rendered with ``source`` (an ``opmodel.exports.PdfSource``: the release's or the draft's
+    document, its rows and its health) plus whatever ``context(source)`` returns. On the
+    picture, level 1 blocks fill the main area and the others stack in the side column; they
+    must condense themselves to ``source.limit`` items per list ("+12 more") and never assume
+    more room. In the handbook every block is a chapter, in level then ``order``; its
+    ``title`` goes in the table of contents and ``anchor`` is the id its heading must carry.
+    """
+
+    key: str
+    kind: str
+    title: str
+    level: int
+    template: str
+    context: Callable[[Any], dict[str, Any]] | None = None
+    order: int = 0
+    # Where a picture block goes: "main" (beside the canvas) or "side" (the right-hand column);
+    # empty: level 1 in the main area, the other levels in the side column.
+    area: str = ""
+
+    @property
+    def in_main_area(self) -> bool:
+        return self.area == "main" if self.area else self.level == 1
+
+    @property
+    def anchor(self) -> str:
+        return "ch-" + self.key.replace(".", "-")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExportSubject:
+    """A PDF about one thing inside a model rather than the model itself (e.g. a workshop's
+    summary), contributed by an app. ``context(operating_model, subject_id)`` returns the
+    template's context (raising ``LookupError`` for an unknown subject), ``allowed(access,
+    subject_id)`` says who may ask for and download it, ``name(operating_model, subject_id)``
+    is the human title (e.g. the workshop's) and ``url_name`` the page it comes from (takes
+    the slug and the subject id)."""
+
+    kind: str
+    title: str
+    template: str
+    context: Callable[..., dict[str, Any]]
+    allowed: Callable[..., bool]
+    name: Callable[..., str]
+    url_name: str = ""
+
+
 class Registry:
     def __init__(self) -> None:
         self._sections: dict[str, Section] = {}
+        self._pdf_blocks: list[PdfBlock] = []
+        self._export_subjects: dict[str, ExportSubject] = {}
         self._checks: list[tuple[str, HealthCheck]] = []
         self._pages: list[Page] = []
         self._url_modules: list[tuple[str, str]] = []
@@ -181,6 +234,27 @@ class Registry:
 
     def demo_steps(self) -> list[Callable[..., None]]:
         return list(self._demo_steps)
+
+    def register_pdf_block(self, block: PdfBlock) -> PdfBlock:
+        """A level's block of the picture on a page or of the handbook."""
+        if any(b.key == block.key and b.kind == block.kind for b in self._pdf_blocks):
+            raise ValueError(f"PDF block {block.key!r} ({block.kind}) is registered twice")
+        self._pdf_blocks.append(block)
+        return block
+
+    def pdf_blocks(self, kind: str) -> list[PdfBlock]:
+        return sorted(
+            (b for b in self._pdf_blocks if b.kind == kind), key=lambda b: (b.level, b.order)
+        )
+
+    def register_export_subject(self, subject: ExportSubject) -> ExportSubject:
+        if subject.kind in self._export_subjects:
+            raise ValueError(f"export subject {subject.kind!r} is registered twice")
+        self._export_subjects[subject.kind] = subject
+        return subject
+
+    def export_subject(self, kind: str) -> ExportSubject | None:
+        return self._export_subjects.get(kind)
 
     def register_page(self, page: Page) -> None:
         self._pages.append(page)

@@ -72,9 +72,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "opmodel.middleware.HealthCheckMiddleware",  # first: no host check, no HTTPS redirect
     "django.middleware.security.SecurityMiddleware",
     "opmodel.middleware.DatabaseUnavailableMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files (compressed in production)
+    "opmodel.middleware.CompressPagesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -119,7 +121,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_boo
 ):
     # Under ASGI, Django's persistent connections are not reused across requests; psycopg's
     # pool is the supported way to avoid a connect per request.
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = True
+    # A request waits at most DATABASE_POOL_TIMEOUT seconds for a connection, then fails
+    # (the friendly 503 page) instead of hanging while PostgreSQL is away.
+    _pool_max = int(os.environ.get("DATABASE_POOL_MAX_SIZE", "4"))
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": min(2, _pool_max),
+        "max_size": _pool_max,
+        "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "5")),
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, for the test database: the live-server tests read it from the
     # ASGI server's threads.
@@ -186,18 +195,62 @@ CACHES = {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "opmodel",
+            # Redis away: fail within a second or two rather than hold the request.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
+    ),
+    # This process's memory: where login throttling counts while Redis is away (opmodel/auth.py).
+    "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "local"},
 }
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+# A task is acknowledged only when it has finished, so a worker killed mid-task (SIGKILL, OOM,
+# a lost host) leaves it unacknowledged: a worker child that dies has its task requeued at once
+# (reject_on_worker_lost); a whole worker that dies has it redelivered by Redis once the
+# visibility timeout has passed. The timeout must be longer than the longest task (a handbook
+# PDF takes well under a minute), or a task still running would be handed out twice; tasks are
+# idempotent, so that would only waste work.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
+# A web request that enqueues a task must fail fast when Redis is down, never hang on retries.
+CELERY_TASK_PUBLISH_RETRY = False
+# (kombu's own default retries a refused connection for 6 s before giving up.) A task not
+# acknowledged within the visibility timeout (its worker died) is delivered again.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "900")),
+    "socket_connect_timeout": 3,
+    "socket_timeout": 5,
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# One deployment's queue: two deployments (or test runs) that share a Redis never take each
+# other's tasks.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
+
+# WeasyPrint keeps a whole document in memory (a 100-page handbook grew a worker by ~440 MiB,
+# bench/RESULTS.md): a worker process that has grown past this is replaced after its task.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = int(
+    os.environ.get("CELERY_WORKER_MAX_MEMORY_PER_CHILD", str(800 * 1024))  # KiB
+)
+
+# PDF exports (opmodel.exports): rendered by a Celery worker when there is Redis, by a
+# background thread of the web process otherwise ("inline" renders in the caller: tests).
+OPMODEL_EXPORTS_RUN = os.environ.get("OPMODEL_EXPORTS_RUN", "celery" if REDIS_URL else "thread")
+if OPMODEL_EXPORTS_RUN not in {"celery", "thread", "inline"}:
+    raise ImproperlyConfigured("OPMODEL_EXPORTS_RUN must be celery, thread or inline")
+OPMODEL_EXPORTS_QUEUE = os.environ.get("OPMODEL_EXPORTS_QUEUE", CELERY_TASK_DEFAULT_QUEUE)
+# An export queued or rendering for longer than this is taken as lost (a killed worker) and
+# may be run again.
+OPMODEL_EXPORT_STALE_SECONDS = int(os.environ.get("OPMODEL_EXPORT_STALE_SECONDS", "600"))
 
 # Email: console in development; SMTP settings from the environment otherwise (Django 6.1's
 # MAILERS; the older EMAIL_* settings are deprecated).
@@ -253,7 +306,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # WeasyPrint and the font subsetter log every step at INFO: only problems here.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 SIMPLE_HISTORY_REVERT_DISABLED = False

@@ -6,7 +6,7 @@ from django.urls import URLPattern, URLResolver, include, path
 
 from opmodel.auth import ThrottledAuthenticationForm
 from opmodel.registry import registry
-from opmodel.views import documents, models, parts, stream, versions
+from opmodel.views import documents, exports, models, parts, stream, versions
 
 part_patterns = [
     path("", parts.section_list, name="section-list"),
@@ -36,6 +36,11 @@ model_patterns: list[URLPattern | URLResolver] = [
     path("as-of/", versions.as_of, name="as-of"),
     path("export/", documents.model_export, name="model-export"),
     path("import/", documents.model_import, name="model-import"),
+    path("exports/", exports.exports, name="exports"),
+    path("exports/new/", exports.export_new, name="export-new"),
+    path("exports/<int:pk>/", exports.export_status, name="export-status"),
+    path("exports/<int:pk>/download/", exports.export_download, name="export-download"),
+    path("exports/<int:pk>/retry/", exports.export_retry, name="export-retry"),
     path("s/<str:key>/", include(part_patterns)),
 ]
 # Level apps mount their pages through the registry: the core never imports them.
@@ -85,3 +90,5 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "opmodel.middleware.server_error"

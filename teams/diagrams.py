@@ -125,10 +125,18 @@ def _connect(a: Box, b: Box, slot: int) -> tuple[float, float, float, float]:
     return (a.cx, a.cy, b.cx, b.cy)
 
 
-def interaction_layout(operating_model: OperatingModel) -> MapLayout:
-    """Where every squad and interaction goes. Two queries."""
-    squads = list(Squad.objects.filter(operating_model=operating_model))
-    interactions = list(Interaction.objects.filter(operating_model=operating_model))
+def interaction_layout(
+    operating_model: OperatingModel,
+    *,
+    squads: list[Squad] | None = None,
+    interactions: list[Interaction] | None = None,
+) -> MapLayout:
+    """Where every squad and interaction goes. Two queries, or none when the rows are given
+    (a release's rows, built from its snapshot, for its PDFs)."""
+    if squads is None:
+        squads = list(Squad.objects.filter(operating_model=operating_model))
+    if interactions is None:
+        interactions = list(Interaction.objects.filter(operating_model=operating_model))
     by_type: dict[str, list[Squad]] = {t.value: [] for t in TeamType}
     for squad in squads:
         by_type[squad.team_type].append(squad)
@@ -189,14 +197,22 @@ def interaction_layout(operating_model: OperatingModel) -> MapLayout:
     )
 
 
-def interaction_map_svg(operating_model: OperatingModel, *, title: str = "") -> SafeString:
-    """The map as SVG markup, for a page or a PDF."""
-    layout = interaction_layout(operating_model)
+def interaction_map_svg(
+    operating_model: OperatingModel,
+    *,
+    title: str = "",
+    squads: list[Squad] | None = None,
+    interactions: list[Interaction] | None = None,
+    organisation: str = "",
+) -> SafeString:
+    """The map as SVG markup, for a page or a PDF (of the draft's rows, or the given ones)."""
+    layout = interaction_layout(operating_model, squads=squads, interactions=interactions)
     return render_to_string(
         "teams/interaction_map.svg",
         {
             "layout": layout,
-            "title": title or f"Team interaction map of {operating_model.organisation}",
+            "title": title
+            or f"Team interaction map of {organisation or operating_model.organisation}",
             "modes": InteractionMode,
         },
     )

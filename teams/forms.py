@@ -8,10 +8,27 @@ from django.contrib.auth import get_user_model
 from opmodel.forms import PartForm
 
 from .models import Accountability, Capability, Interaction, Person, Responsibility, Squad
+from .rules import led_squads
 
 
 def _area(rows: int = 2) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows})
+
+
+class OwnSquadForm(PartForm):
+    """A row that belongs to one squad (``squad``): a team lead, who changes only their own
+    squads' rows, is offered only those squads. (The rules refuse any other squad as well.)"""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("squad")
+        if field is not None and self.access is not None and not self.access.can_edit:
+            field = cast(forms.ModelChoiceField, field)
+            field.queryset = Squad.objects.filter(
+                operating_model=self.operating_model, pk__in=led_squads(self.access)
+            )
+            field.empty_label = None
+            field.required = True
 
 
 class SquadForm(PartForm):
@@ -36,7 +53,7 @@ class SquadForm(PartForm):
         }
 
 
-class PersonForm(PartForm):
+class PersonForm(OwnSquadForm):
     user = forms.ModelChoiceField(
         queryset=get_user_model().objects.none(),
         required=False,
@@ -62,7 +79,7 @@ class PersonForm(PartForm):
         cast(forms.ModelChoiceField, self.fields["user"]).queryset = users
 
 
-class InteractionForm(PartForm):
+class InteractionForm(OwnSquadForm):
     class Meta:
         model = Interaction
         fields = ["squad", "partner", "mode", "purpose", "starts_on", "expected_end"]
@@ -79,7 +96,7 @@ class CapabilityForm(PartForm):
         widgets = {"description": _area(2)}
 
 
-class AccountabilityForm(PartForm):
+class AccountabilityForm(OwnSquadForm):
     class Meta:
         model = Accountability
         fields = ["capability", "squad", "role"]

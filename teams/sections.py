@@ -109,8 +109,11 @@ def demo_team_lead(*, operating_model: Any, users: dict[str, Any], actor: Any) -
 
 
 def register() -> None:
+    from . import pdf
+
     for section in SECTIONS:
         registry.register(section)
+    pdf.register()
     registry.register_page(Page(level=2, title="Squads", url_name="teams-squads", order=0))
     registry.register_page(Page(level=2, title="Interaction map", url_name="teams-map", order=1))
     registry.register_page(Page(level=2, title="Accountability", url_name="teams-matrix", order=2))

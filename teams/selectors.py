@@ -181,11 +181,8 @@ class Cell:
 @dataclass
 class MatrixRow:
     capability: Capability
-    cells: list[Cell]
-
-    @property
-    def accountable(self) -> int:
-        return sum(1 for c in self.cells if c.role == Responsibility.ACCOUNTABLE)
+    roles: dict[int, Accountability]  # by squad id: the cells that hold a role
+    accountable: int
 
     @property
     def broken(self) -> bool:
@@ -227,35 +224,27 @@ class Matrix:
 
 
 def matrix(operating_model: OperatingModel, access: Access) -> Matrix:
-    """Capabilities (rows, by area) x squads (columns): four queries at most."""
+    """Capabilities (rows, by area) x squads (columns): four queries at most. A row holds only
+    the cells with a role (the large model's 18,000 cells are 1,800 roles); the template tag
+    ``matrix_cells`` fills in the rest as it writes the row."""
     squads = squads_in_order(operating_model)
     capabilities = list(
         Capability.objects.filter(operating_model=operating_model).order_by("position", "pk")
     )
-    cells = {
-        (a.capability_id, a.squad_id): a
-        for a in Accountability.objects.filter(operating_model=operating_model).select_related(None)
-    }
+    roles: dict[int, dict[int, Accountability]] = defaultdict(dict)
+    load: Counter[int] = Counter()
+    for a in Accountability.objects.filter(operating_model=operating_model).select_related(None):
+        roles[a.capability_id][a.squad_id] = a
+        if a.role in LOAD_ROLES:
+            load[a.squad_id] += 1
     editable = {s.pk for s in squads} if access.can_edit else set(led_squads(access))
     limit = settings.TEAMS_COGNITIVE_LOAD_LIMIT
-    load = Counter(sid for (_, sid), a in cells.items() if a.role in LOAD_ROLES)
     columns = [Column(s, load[s.pk], s.pk in editable, limit) for s in squads]
     by_area: dict[str, list[MatrixRow]] = defaultdict(list)
     for capability in capabilities:
-        by_area[capability.area].append(
-            MatrixRow(
-                capability,
-                [
-                    Cell(
-                        capability.pk,
-                        s.pk,
-                        cells.get((capability.pk, s.pk)),
-                        s.pk in editable,
-                    )
-                    for s in squads
-                ],
-            )
-        )
+        row = roles.get(capability.pk, {})
+        accountable = sum(1 for a in row.values() if a.role == Responsibility.ACCOUNTABLE)
+        by_area[capability.area].append(MatrixRow(capability, row, accountable))
     return Matrix(
         columns=columns,
         areas=[(a.value, a.label, AREA_HINTS[a], by_area[a.value]) for a in Area],

@@ -16,6 +16,9 @@ from opmodel.models import Role
 from opmodel.services import member_add, operating_model_create
 from tests.canvas.test_permissions import CASES as MODEL_CASES
 from tests.canvas.test_permissions import ROLES, Case
+from tests.exports.test_permissions import CASES as EXPORT_CASES
+from tests.journeys.conftest import SMALL_JOURNEYS
+from tests.journeys.test_permissions import CASES as JOURNEY_CASES
 from tests.teams.conftest import SMALL_TEAMS
 from tests.teams.test_permissions import CASES as TEAMS_CASES
 from tests.versions.test_permissions import CASES as VERSIONS_CASES
@@ -59,8 +62,8 @@ CORE_CASES = [
 
 # Every table-driven permission matrix of the project; the audit checks that together they
 # reach every URL pattern (by resolving the URLs they request).
-MATRICES = [MODEL_CASES, CORE_CASES, VERSIONS_CASES]
-ALL_CASES = MODEL_CASES + CORE_CASES + VERSIONS_CASES
+MATRICES = [MODEL_CASES, CORE_CASES, VERSIONS_CASES, EXPORT_CASES]
+ALL_CASES = MODEL_CASES + CORE_CASES + VERSIONS_CASES + EXPORT_CASES
 
 
 def _walk(patterns, namespace: str = "") -> list[str]:
@@ -107,6 +110,15 @@ def test_every_url_pattern_has_an_expectation(small_om, people, make_user):
     )
     for case in TEAMS_CASES:
         covered.add(resolve(urlsplit(case.url(teams_model)).path).view_name)
+    # The Level 3 matrix needs a journey with stages and steps of two squads.
+    journeys_model = operating_model_create(
+        actor=people["facilitator"],
+        name="Journeys",
+        organisation="Quokka Inc",
+        starter=SMALL_JOURNEYS,
+    )
+    for case in JOURNEY_CASES:
+        covered.add(resolve(urlsplit(case.url(journeys_model)).path).view_name)
     names = set(_walk(get_resolver().url_patterns))
     missing = sorted(names - covered)
     assert missing == [], f"URLs with no authorization expectation: {missing}"

@@ -10,6 +10,7 @@ urlpatterns = [
     path("invitations/<str:token>/", invitations.invitation_open, name="invitation-open"),
     path("invitations/<str:token>/rsvp/", invitations.invitation_rsvp, name="invitation-rsvp"),
     path("share/<str:token>/", share.share_public, name="share-public"),
+    path("share/<str:token>/events/", stream.share_stream, name="share-events"),
     path("<int:pk>/", workshops.workshop_detail, name="workshop-detail"),
     path("<int:pk>/edit/", workshops.workshop_edit, name="workshop-edit"),
     path("<int:pk>/phase/", workshops.workshop_phase, name="workshop-phase"),

@@ -6,6 +6,13 @@ from .documents import (
     document_load,
     operating_model_update,
 )
+from .exports import (
+    ExportQueueUnavailable,
+    export_fail,
+    export_render,
+    export_request,
+    export_retry,
+)
 from .models import (
     member_add,
     member_remove,
@@ -26,7 +33,12 @@ from .parts import (
 from .releases import release_publish
 
 __all__ = [
+    "ExportQueueUnavailable",
     "StaleRevision",
+    "export_fail",
+    "export_render",
+    "export_request",
+    "export_retry",
     "document_import",
     "document_import_preview",
     "document_load",

@@ -77,6 +77,34 @@ def _record(section: Section, row: Part, *, actor: Any, reason: str, update: boo
     )
 
 
+def _full_clean(row: Part, many: dict[str, Any]) -> None:
+    """``full_clean`` without re-checking references the caller handed over as loaded rows.
+
+    Django validates a foreign key with one query per field; a value that is a row fetched from
+    the database (a form's choice, ``operating_model``) exists, and the database's own constraint
+    catches a row deleted since. Ids and unsaved rows are still checked.
+    """
+    loaded = []
+    for ref in row._meta.concrete_fields:
+        if ref.is_relation and ref.is_cached(row):  # type: ignore[attr-defined]
+            target = ref.get_cached_value(row)  # type: ignore[attr-defined]
+            if target is not None and not target._state.adding:
+                loaded.append(ref.name)
+    errors: dict[str, Any] = {}
+    try:
+        row.full_clean(exclude=[*many, *loaded], validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        errors = error.update_error_dict(errors)
+    # Uniqueness and constraints still see every concrete field, loaded references included.
+    for check in (row.validate_unique, row.validate_constraints):
+        try:
+            check(exclude=[*many, *errors])
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
+
+
 def _next_position(section: Section, operating_model: OperatingModel, group: Any) -> int:
     rows = section.model._default_manager.filter(operating_model=operating_model)
     if section.group_field:
@@ -113,7 +141,7 @@ def part_create(
     )
     if section.before_save is not None:
         section.before_save(section=section, part=row, actor=actor, creating=True)
-    row.full_clean(exclude=list(many))
+    _full_clean(row, many)
     row._history_user = actor  # type: ignore[attr-defined]
     row._change_reason = reason or f"Added {section.item_noun}"  # type: ignore[attr-defined]
     row.save()
@@ -202,7 +230,7 @@ def part_update(
         setattr(candidate, name, value)
     if section.before_save is not None:
         section.before_save(section=section, part=candidate, actor=actor, creating=False)
-    candidate.full_clean(exclude=list(many))
+    _full_clean(candidate, many)
     now = timezone.now()
     fields = {n: cast("models.Field[Any, Any]", model._meta.get_field(n)) for n in concrete}
     columns = {f.attname: getattr(candidate, f.attname) for f in fields.values()}

@@ -9,6 +9,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from opmodel.models import OperatingModel, Release
+from opmodel.selectors import model_health
 from opmodel.versions.snapshots import snapshot_build
 
 
@@ -30,6 +31,16 @@ def release_publish(
         title=title.strip(),
         notes=notes.strip(),
         snapshot=snapshot_build(operating_model),
+        # Its health as published: the release's PDFs show these, not the draft's of the day.
+        health=[
+            {
+                "check": f.check,
+                "severity": str(f.severity),
+                "message": f.message,
+                "section": f.section,
+            }
+            for f in model_health(operating_model)
+        ],
         published_by=actor,
         published_at=timezone.now(),
     )

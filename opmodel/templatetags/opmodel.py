@@ -17,10 +17,14 @@ register = template.Library()
 
 
 @register.simple_tag
-def model_pages(operating_model: Any) -> list[dict[str, str]]:
-    """The model's pages, from the registry, for the navigation bar."""
+def model_pages(operating_model: Any) -> list[dict[str, Any]]:
+    """The model's pages, from the registry, for the navigation bar (``level`` groups them)."""
     return [
-        {"title": page.title, "url": reverse(page.url_name, kwargs={"slug": operating_model.slug})}
+        {
+            "title": page.title,
+            "level": page.level,
+            "url": reverse(page.url_name, kwargs={"slug": operating_model.slug}),
+        }
         for page in registry.pages()
     ]
 
@@ -111,14 +115,19 @@ _ICONS = {
 
 @register.simple_tag(takes_context=True)
 def part_controls(
-    context: template.Context, item: Any, horizontal: bool = False, sortable: bool = True
+    context: template.Context,
+    item: Any,
+    horizontal: bool = False,
+    sortable: bool = True,
+    can_edit: bool | None = None,
 ) -> str:
     """Edit, move, history and delete controls of a row, for people who may change it.
 
     Every control is a link or a form that works without JavaScript; htmx swaps in place.
     Built as one string with each value escaped once: a page can hold hundreds of rows.
+    ``can_edit`` (default: the context's) says whether this user may change this row.
     """
-    if not context.get("can_edit"):
+    if not (context.get("can_edit") if can_edit is None else can_edit):
         return ""
     section: Section = context["section"]
     url = escape(f"{_base(context, context['om'], section)}{item.pk}/")
@@ -175,3 +184,11 @@ def allows(section: Section, access: Any, item: Any = None, action: str = "edit"
     """``{% allows section access item "edit" as editable %}``: the section's permission rule
     for one row (team leads change their own squad's rows only)."""
     return section.allows(access, item, action)
+
+
+@register.simple_tag
+def may_export(access: Any, kind: str, release: Any = None, subject: int = 0) -> bool:
+    """May this member ask for (and download) this PDF? (``opmodel.exports.rules``)"""
+    from opmodel.exports.rules import export_allowed
+
+    return export_allowed(access, kind, release=release, subject_id=subject or 0)

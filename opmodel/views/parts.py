@@ -187,7 +187,7 @@ def part_new(request: HtmxHttpRequest, slug: str, key: str) -> HttpResponse:
         cancel_url=page_url(section, operating_model),
     )
     if request.method == "POST":
-        form = section.form(request.POST, operating_model=operating_model)
+        form = section.form(request.POST, operating_model=operating_model, access=access)
         if form.is_valid():
             _require_change(
                 access,
@@ -216,7 +216,7 @@ def part_new(request: HtmxHttpRequest, slug: str, key: str) -> HttpResponse:
         initial[section.group_field] = request.GET["group"]
     if scope is not None and section.scope_field:
         initial[section.scope_field] = scope
-    ctx["form"] = section.form(initial=initial, operating_model=operating_model)
+    ctx["form"] = section.form(initial=initial, operating_model=operating_model, access=access)
     ctx["form_id"] = f"new-{section.slug}-{request.GET.get('group', 'all')}"
     return _render_form(request, ctx)
 
@@ -264,6 +264,7 @@ def part_edit(request: HtmxHttpRequest, slug: str, key: str, pk: int) -> HttpRes
             # without changing ``item``, which the conflict view still needs
             instance=copy.copy(item),
             operating_model=operating_model,
+            access=access,
         )
         ctx["form"] = form
         try:
@@ -294,7 +295,7 @@ def part_edit(request: HtmxHttpRequest, slug: str, key: str, pk: int) -> HttpRes
                 return redirect(page_url(section, operating_model))
         ctx["revision"] = revision
         return _render_form(request, ctx, status=422)
-    ctx["form"] = form_class(instance=item, operating_model=operating_model)
+    ctx["form"] = form_class(instance=item, operating_model=operating_model, access=access)
     ctx["revision"] = item.revision
     return _render_form(request, ctx)
 
@@ -325,7 +326,10 @@ def _conflict(
         # Unbound, from the merge: their non-overlapping changes are taken in, and the
         # conflicting fields hold what this user typed.
         ctx["form"] = form_class(
-            instance=current, initial=conflict.merged, operating_model=current.operating_model
+            instance=current,
+            initial=conflict.merged,
+            operating_model=current.operating_model,
+            access=ctx["access"],
         )
         ctx["revision"] = current.revision
         last = current.history.order_by("-history_id").select_related("history_user").first()
@@ -451,10 +455,12 @@ def part_history(request: HtmxHttpRequest, slug: str, key: str, pk: int) -> Http
     )
     versions: list[dict[str, Any]] = []
     previous = None
+    # History records no many-to-many links: the versions compare the columns only.
+    columns = [name for name in section.fields if name not in section.many_fields]
     for record in records:
         changes: list[dict[str, Any]] = []
         if previous is not None:
-            delta = record.diff_against(previous, included_fields=section.fields)
+            delta = record.diff_against(previous, included_fields=columns)
             changes = [
                 {
                     "label": section.field_label(c.field),
@@ -470,7 +476,7 @@ def part_history(request: HtmxHttpRequest, slug: str, key: str, pk: int) -> Http
                     "old": None,
                     "new": _display_value(section, name, getattr(record, name)),
                 }
-                for name in section.fields
+                for name in columns
                 if getattr(record, name) not in ("", None, False)
             ]
         versions.append(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -15,21 +16,49 @@ from opmodel import events
 from opmodel.access import get_model_for
 
 
+def releasing_connections[**P, R](func: Callable[P, R]) -> Callable[P, R]:
+    """``func``, then give this thread's database connections back.
+
+    A stream lives for minutes and Django gives connections back only when the response
+    closes: whatever a stream does with the database must let go of its connection at once, or
+    every open stream holds one (the 5th stream of a process waits on psycopg's pool of 4, or
+    the streams use up PostgreSQL's max_connections).
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        finally:
+            for connection in connections.all(initialized_only=True):
+                # A connection inside a transaction belongs to whoever opened it (a test run
+                # in one, or a caller's atomic block): closing it would break their work.
+                if not connection.in_atomic_block:
+                    connection.close()
+
+    return wrapper
+
+
+@releasing_connections
 def _check(request: HttpRequest, slug: str):
-    try:
-        if not request.user.is_authenticated:
-            raise Http404("No such operating model")
-        operating_model, _access = get_model_for(request.user, slug)
-        return operating_model
-    finally:
-        # A stream lives for minutes; Django gives the connection back only when the response
-        # closes. Without this every open stream held one: the 5th stream of a process waited
-        # on psycopg's pool (4 connections), or streams used up PostgreSQL's max_connections.
-        connections.close_all()
+    if not request.user.is_authenticated:
+        raise Http404("No such operating model")
+    operating_model, _access = get_model_for(request.user, slug)
+    return operating_model
 
 
 def format_event(name: str, data: dict) -> str:
     return f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+
+
+# When live events cannot flow (Redis is away) a stream says "poll" and ends; the browser polls
+# and reconnects after this long, and stays connected once events flow again.
+POLL_RETRY_MS = 5000
+
+
+def poll_event() -> str:
+    """The last words of a stream that cannot deliver live events: poll, try again later."""
+    return f"retry: {POLL_RETRY_MS}\n" + format_event("poll", events.POLL)
 
 
 async def model_stream(request: HttpRequest, slug: str) -> HttpResponseBase:
@@ -42,8 +71,10 @@ async def model_stream(request: HttpRequest, slug: str) -> HttpResponseBase:
 
     async def stream() -> AsyncIterator[str]:
         subscription = hub.subscribe(operating_model.channel)
-        await hub.wait_ready()
         try:
+            if not await hub.wait_ready():
+                yield poll_event()
+                return
             # retry: how long the browser waits before reconnecting after a drop.
             yield "retry: 2000\n" + format_event("hello", {"model": operating_model.slug})
             while True:
@@ -51,6 +82,9 @@ async def model_stream(request: HttpRequest, slug: str) -> HttpResponseBase:
                 if message is None:
                     yield ": keep-alive\n\n"
                     continue
+                if message is events.POLL:
+                    yield poll_event()
+                    return
                 yield format_event(message.get("type", "change"), message)
         finally:
             hub.unsubscribe(subscription)

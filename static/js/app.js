@@ -14,6 +14,8 @@
     setTimeout(function () { p.remove(); }, 4600);
   }
 
+  var again = {};  // ids of rows to fetch again once the request on its way has landed
+
   function cssId(s) { return s.replace(/\./g, "-"); }
 
   function isEditing(el) {
@@ -22,14 +24,21 @@
 
   function refresh(el) {
     if (!el || !el.dataset.url) return;
+    el.dataset.refreshing = "1";  // checked again when the answer lands (htmx:beforeSwap)
     // The element itself is the request's source: htmx queues requests per source element
     // (keeping only the last), so several refreshes issued at once must not share one.
     htmx.ajax("GET", el.dataset.url, { source: el, target: el, swap: "outerHTML" });
   }
 
+  /* A request of this page is on its way from inside the element: replacing the element now
+     would detach the request's source, and htmx could no longer place the answer. */
+  function isBusy(el) {
+    return !!(el && (el.matches(".htmx-request") || el.querySelector(".htmx-request")));
+  }
+
   function refreshSection(section) {
-    if (isEditing(section)) {
-      section.dataset.stale = "1";  // refreshed once the open form closes
+    if (isEditing(section) || isBusy(section)) {
+      section.dataset.stale = "1";  // refreshed once the open form closes or the answer lands
       return;
     }
     delete section.dataset.stale;
@@ -56,7 +65,9 @@
         }
         return;
       }
-      refresh(item);
+      // A request for it is on its way (maybe an older refresh): fetch again once it lands, or
+      // the older answer would be the last word.
+      if (isBusy(item)) again[item.id] = true; else refresh(item);
     } else {
       // Added, deleted, moved, or changed somewhere this page summarises rather than lists.
       sections.forEach(refreshSection);
@@ -67,6 +78,18 @@
       toast(data.actor + " " + (verbs[data.action] || data.action) + " " + title, "live");
     }
   }
+
+  /* Someone may have opened a form, or sent a request, while a refresh was on its way: keep
+     what they have and refresh once they are done. */
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var target = e.detail.target;
+    if (!target || !target.dataset || !target.dataset.refreshing) return;
+    delete target.dataset.refreshing;
+    if (isEditing(target) || target.querySelector(".htmx-request")) {
+      e.detail.shouldSwap = false;
+      if (target.dataset.liveSection) target.dataset.stale = "1";
+    }
+  });
 
   function resyncAll() {
     document.querySelectorAll("[data-live-section]").forEach(refreshSection);
@@ -92,10 +115,26 @@
     setStatus("offline", "Reconnecting…");
     if (!pollTimer) pollTimer = setInterval(resyncAll, 10000);  // fall back to polling
   });
+  /* An export moved on (progress, done, failed): re-fetch its row where the page shows it. */
+  function onExport(data) {
+    var row = document.getElementById("export-" + data.id);
+    if (row && row.dataset.url) refresh(row);
+  }
+
   document.addEventListener("htmx:sseMessage", function (e) {
     var msg = e.detail;
-    if (!msg || msg.type !== "change") return;
-    try { onChange(JSON.parse(msg.data)); } catch (err) { console.error(err); }
+    if (msg && msg.type === "poll") {
+      // The server cannot deliver live events (Redis is away): it ends the stream, we poll, and
+      // the stream's reconnects (every few seconds) find out when events flow again.
+      setStatus("offline", "Polling");
+      if (!pollTimer) pollTimer = setInterval(resyncAll, 5000);
+      return;
+    }
+    if (!msg) return;
+    try {
+      if (msg.type === "change") onChange(JSON.parse(msg.data));
+      else if (msg.type === "export") onExport(JSON.parse(msg.data));
+    } catch (err) { console.error(err); }
   });
 
   /* The server names what a request did; say it briefly. */
@@ -120,9 +159,15 @@
   });
 
   /* Keep keyboard focus on the control that moved an item. */
-  var lastFocus = null;
+  var lastFocus = null, refocus = null;
   document.addEventListener("htmx:beforeRequest", function () {
     lastFocus = document.activeElement && document.activeElement.id;
+  });
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var active = document.activeElement, target = e.detail.target;
+    if (!e.detail.shouldSwap || !active || active === document.body || !target || !target.contains(active)) return;
+    var holder = active.id ? active : active.closest("[id]");
+    if (holder && target.contains(holder)) refocus = { id: holder.id, self: holder === active };
   });
   document.addEventListener("htmx:afterSettle", function (e) {
     var target = e.detail.elt;
@@ -130,9 +175,22 @@
       var el = document.getElementById(lastFocus);
       if (el) el.focus();
     }
+    // The focused control was swapped out (a cell back from its picker, a section refreshed
+    // live): the keyboard goes back to the same place in the new content.
+    if (refocus && (!document.activeElement || document.activeElement === document.body)) {
+      var holder = document.getElementById(refocus.id);
+      var control = holder && (refocus.self ? holder : holder.querySelector("a[href], button, input, select, textarea"));
+      if (control) control.focus();
+    }
+    refocus = null;
     var first = target && target.querySelector && target.querySelector(".part-form input:not([type=hidden]), .part-form textarea, .part-form select");
     if (first && target.matches && target.matches(".part-form-wrap")) first.focus();
     document.querySelectorAll("[data-live-section][data-stale]").forEach(refreshSection);
+    Object.keys(again).forEach(function (id) {
+      var el = document.getElementById(id);
+      if (!el) { delete again[id]; return; }
+      if (!isBusy(el) && !isEditing(el)) { delete again[id]; refresh(el); }
+    });
   });
 
   /* Drag and drop (SortableJS); the move buttons are the keyboard way. */
@@ -156,10 +214,19 @@
     });
   }
 
-  /* Ctrl/Cmd+Enter saves the open form, Escape cancels it. */
+  /* Ctrl/Cmd+Enter saves the open form, Escape cancels it (and closes a matrix cell's picker). */
   document.addEventListener("keydown", function (e) {
+    var picker = e.key === "Escape" && e.target.closest && e.target.closest("form.picker");
+    if (picker) {
+      var back = picker.querySelector(".picker-cancel");
+      if (back) { e.preventDefault(); htmx.process(back); back.click(); }
+      return;
+    }
     var form = e.target.closest && e.target.closest(".part-form");
     if (!form) return;
+    // A form just swapped in is wired up by htmx only as the swap settles (20 ms later): a key
+    // pressed before that would trigger a "submit" nobody listens to, and the edit would be lost.
+    htmx.process(form);
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
       e.preventDefault();
       htmx.trigger(form, "submit");
@@ -171,6 +238,13 @@
 
   document.addEventListener("click", function (e) {
     if (e.target.closest("[data-print]")) window.print();
+    /* A matrix cell is a link to its own page; with JavaScript its role picker opens in place.
+       (One listener for the whole matrix: the large model's has 18,000 cells.) */
+    var cell = e.target.closest("a.cell-btn");
+    if (cell && !(e.ctrlKey || e.metaKey || e.shiftKey || e.altKey || e.button)) {
+      e.preventDefault();
+      htmx.ajax("GET", cell.getAttribute("href") + "?pick=1", { source: cell, target: cell.closest("td"), swap: "outerHTML" });
+    }
   });
 
   document.addEventListener("htmx:load", function (e) { initSortables(e.detail.elt); });

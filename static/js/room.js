@@ -8,8 +8,11 @@
   function parts() { return document.querySelectorAll("[data-room-part]"); }
 
   function isBusy(el) {
+    // Someone is typing in it, or a request sent from inside it is on its way: replacing it now
+    // would detach the element whose answer htmx is about to swap (htmx:targetError).
     var a = document.activeElement;
-    return !!(a && el.contains(a) && a.matches("input[type=text], textarea, select"));
+    if (a && el.contains(a) && a.matches("input[type=text], textarea, select")) return true;
+    return el.classList.contains("htmx-request") || !!el.querySelector(".htmx-request");
   }
 
   function refresh(el) {
@@ -68,8 +71,13 @@
   }
 
   /* ---- live events ---- */
+  var opened = false, poll = null;
   document.addEventListener("htmx:sseMessage", function (e) {
     var msg = e.detail;
+    if (msg && msg.type === "poll") {  // live events paused (Redis is away): poll meanwhile
+      if (!poll) poll = setInterval(resyncRoom, 5000);
+      return;
+    }
     if (!msg || msg.type !== "room") return;
     var data;
     try { data = JSON.parse(msg.data); } catch (err) { return; }
@@ -78,7 +86,6 @@
     if (Object.prototype.hasOwnProperty.call(data, "focus")) applyFocus(data.focus, true);
   });
 
-  var opened = false, poll = null;
   document.addEventListener("htmx:sseOpen", function () {
     if (poll) { clearInterval(poll); poll = null; }
     if (opened) resyncRoom();  // back after a blip: what did we miss?
@@ -106,12 +113,39 @@
 
   /* A note that was saved clears its form; one that was not keeps every word. */
   document.addEventListener("htmx:afterRequest", function (e) {
+    // A part skipped while its own request was out is refreshed once the answer has settled.
+    setTimeout(function () {
+      document.querySelectorAll("[data-room-part][data-stale]").forEach(refresh);
+    }, 150);
     var form = e.detail.elt;
     if (form && form.matches && form.matches("form[data-reset-on-success]") && e.detail.successful) {
       form.reset();
       var text = form.querySelector("textarea");
       if (text) text.focus();
     }
+  });
+
+  /* ---- the proposal dialog: the steps of "propose a change" without leaving the room ---- */
+  function closeDialog(el) {
+    var dialog = el ? el.closest("dialog") : document.querySelector("dialog[open]");
+    if (dialog && dialog.open) dialog.close();
+  }
+  document.addEventListener("htmx:afterSwap", function (e) {
+    var target = e.detail.target;
+    var dialog = target && target.closest && target.closest("dialog");
+    if (dialog && !dialog.open && dialog.querySelector(".proposal-body")) {
+      dialog.showModal();
+      var first = dialog.querySelector(".proposal-body a, .proposal-body input:not([type=hidden]), .proposal-body textarea");
+      if (first) first.focus();
+    }
+  });
+  document.addEventListener("click", function (e) {
+    var close = e.target.closest && e.target.closest("[data-dialog-close]");
+    if (close && close.closest("dialog")) { e.preventDefault(); closeDialog(close); }
+  });
+  document.addEventListener("opmodel:dialog-close", function () {
+    closeDialog(null);
+    refreshPart("proposals");
   });
 
   document.addEventListener("DOMContentLoaded", function () {

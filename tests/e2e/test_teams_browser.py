@@ -52,10 +52,16 @@ def test_a_team_lead_edits_their_squad_and_column_and_others_see_it_live(
     _live(tara)
     _live(watcher)
     assert tara.locator(f"#cell-{dlp.pk}-{theirs.pk} a").count() == 0
-    tara.locator(f"#cell-{dlp.pk}-{mine.pk} a").focus()
+    cell = f"#cell-{dlp.pk}-{mine.pk}"
+    # the keyboard opens the picker in place, Escape closes it, and focus stays on the cell
+    tara.locator(f"{cell} a").focus()
     tara.keyboard.press("Enter")
-    tara.click(f"#cell-{dlp.pk}-{mine.pk} button[value=consulted]")
-    tara.wait_for_selector(f"#cell-{dlp.pk}-{mine.pk}.role-consulted")
+    tara.wait_for_selector(f"{cell}.picking button[value=accountable]:focus")
+    tara.keyboard.press("Escape")
+    tara.wait_for_selector(f"{cell}:not(.picking) a.cell-btn:focus")
+    tara.keyboard.press("Enter")
+    tara.click(f"{cell} button[value=consulted]")
+    tara.wait_for_selector(f"{cell}.role-consulted a.cell-btn:focus")
     assert Accountability.objects.get(capability=dlp, squad=mine).role == "consulted"
     watcher.wait_for_selector(f"#cell-{dlp.pk}-{mine.pk}.role-consulted", timeout=5_000)
 

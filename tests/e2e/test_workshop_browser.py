@@ -68,15 +68,22 @@ def test_invite_accept_note_propose_vote_reveal_accept_live(
     fac.wait_for_selector(".note-text:has-text('Build and Run overlap')", timeout=5_000)
     assert nia.input_value("#room-note-form textarea") == ""
 
-    # a proposal to rename a stage, through the stage's own form
+    # a proposal to rename a stage, through the stage's own form, in a dialog over the room
     stage = Stage.objects.get(operating_model=om, name="Build")
     nia.click("#room-section-canvas-stages >> text=Propose a change")
-    nia.click(f"a[href*='item={stage.pk}&kind=change']")
-    nia.fill("#id_f-name", "Construct")
+    nia.wait_for_selector("#proposal-dialog[open]")
+    nia.click(f"#proposal-dialog a[href*='item={stage.pk}&kind=change']")
+    nia.fill("#id_f-name", "")
     nia.fill("#id_rationale", "Say what we do")
+    nia.get_by_role("button", name="Propose").click()  # a stage needs a name: refused, kept
+    nia.wait_for_selector("#proposal-dialog .has-error")
+    assert nia.input_value("#id_rationale") == "Say what we do"
+    nia.fill("#id_f-name", "Construct")
     nia.get_by_role("button", name="Propose").click()
-    nia.wait_for_url(re.compile(r".*/room/#room-proposals$"))
+    nia.wait_for_selector("#proposal-dialog", state="hidden")
+    assert nia.url.endswith("/room/")  # never left the room
     _live(nia)
+    nia.wait_for_selector(".proposal:has-text('Construct')", timeout=5_000)
     fac.wait_for_selector(".proposal:has-text('Construct')", timeout=5_000)
 
     # dots: hidden until the facilitator reveals them

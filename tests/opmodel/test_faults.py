@@ -24,3 +24,19 @@ def test_a_lost_database_gives_a_friendly_503_not_a_traceback(
     assert "Traceback" not in response.content.decode()
     monkeypatch.undo()
     assert client.get(reverse("canvas", args=[small_om.slug])).status_code == 200
+
+
+def test_a_database_error_outside_a_view_gives_the_friendly_503_too(people, monkeypatch):
+    # The session is saved by a middleware after the login view returned: past the view.
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.test import Client
+
+    def broken(self, must_create=False):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(SessionStore, "save", broken)
+    monkeypatch.setattr(SessionStore, "cycle_key", lambda self: None)
+    client = Client(raise_request_exception=False)
+    response = client.post(reverse("login"), {"username": "viewer", "password": "pw-123456"})
+    assert response.status_code == 503
+    assert "Back in a moment" in response.content.decode()

@@ -4,7 +4,6 @@ on their own squad and on another one. A refused write changes nothing."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -12,6 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from teams.models import Accountability, Capability, Interaction, Person, Squad
+from tests.canvas.test_permissions import Case  # one row type for every matrix
 from tests.teams.conftest import squad_named
 
 pytestmark = pytest.mark.django_db
@@ -28,6 +28,9 @@ WRITE = {r: 403 for r in ROLES} | {
 FORM = WRITE | {"editor": 200, "facilitator": 200}
 LEAD_WRITE = WRITE | {"lead": 302}  # the lead's own squad
 LEAD_FORM = FORM | {"lead": 200}
+# A lead's forms offer only their own squads: another squad is an invalid choice (422); the rule
+# behind the form refuses it too (test_the_squad_rule_refuses_rows_of_other_squads).
+LEAD_INVALID = WRITE | {"lead": 422}
 MANAGE = WRITE | {"editor": 403}
 
 
@@ -63,16 +66,6 @@ def part(name: str, key: str, row: Callable[[Any], Any] | None = None, query: st
         return reverse(name, kwargs=kwargs) + query
 
     return build
-
-
-@dataclass
-class Case:
-    name: str
-    method: str
-    url: Callable[[Any], str]
-    expected: dict[str, int]
-    data: Callable[[Any], dict] | None = None
-    htmx: bool = False
 
 
 def page(name: str, *args: Callable[[Any], Any]) -> Callable[[Any], str]:
@@ -194,7 +187,7 @@ CASES = [
         "person new in other squad",
         "post",
         part("part-new", "teams-people"),
-        WRITE,
+        LEAD_INVALID,
         lambda om: {"squad": other(om).pk, "name": "Nia"},
     ),
     Case(
@@ -208,7 +201,7 @@ CASES = [
         "own person moved to another squad",
         "post",
         part("part-edit", "teams-people", lambda om: person_of(own(om))),
-        WRITE,
+        LEAD_INVALID,
         lambda om: {"squad": other(om).pk, "name": "Olga", "revision": person_of(own(om)).revision},
     ),
     Case(
@@ -244,7 +237,7 @@ CASES = [
         "interaction new from other squad",
         "post",
         part("part-new", "teams-interactions"),
-        WRITE,
+        LEAD_INVALID,
         lambda om: {"squad": other(om).pk, "partner": own(om).pk, "mode": "collaboration"},
     ),
     Case(
@@ -342,7 +335,7 @@ CASES = [
         "own cell moved to another column",
         "post",
         part("part-new", "teams-accountabilities"),
-        WRITE,
+        LEAD_INVALID,
         lambda om: {
             "capability": Capability.objects.get(operating_model=om, name="Kafka platform").pk,
             "squad": other(om).pk,
@@ -424,7 +417,7 @@ def test_level2_permission_matrix(case: Case, teams_om, other_om, people, client
             status = response.status_code
             if status != case.expected[role]:
                 wrong.append((role, status, case.expected[role]))
-            elif case.method == "post" and status in (403, 404):
+            elif case.method == "post" and status in (403, 404, 422):
                 changed = snapshot(teams_om) != before
                 if changed:
                     wrong.append((role, "a refused write changed something"))
@@ -485,3 +478,20 @@ def test_a_lead_grant_on_another_model_gives_nothing_here(teams_om, other_om, pe
         "part-edit", kwargs={"slug": teams_om.slug, "key": "teams-squads", "pk": own(teams_om).pk}
     )
     assert client_for(people["viewer"]).get(url).status_code == 403
+
+
+@pytest.mark.parametrize("key", ["teams.people", "teams.interactions", "teams.accountabilities"])
+def test_the_squad_rule_refuses_rows_of_other_squads(key, teams_om, people):
+    """Behind the forms: whatever a request carries, a lead's row must be their squad's."""
+    from opmodel.access import access_for
+    from opmodel.registry import registry
+    from teams.rules import owned_by_squad_rule
+
+    section = registry.get(key)
+    access = access_for(people["lead"], teams_om)
+    row = section.model.objects.filter(squad=own(teams_om)).first()
+    assert row is not None
+    assert owned_by_squad_rule(access=access, section=section, part=row, action="edit")
+    row.squad = other(teams_om)  # the row as a crafted request would save it
+    assert not owned_by_squad_rule(access=access, section=section, part=row, action="edit")
+    assert not owned_by_squad_rule(access=access, section=section, part=row, action="create")

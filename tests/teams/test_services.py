@@ -196,3 +196,21 @@ def test_the_demo_team_lead_leads_customer_data_products(db):
     tara = get_user_model().objects.get(username="tara")
     led = led_squads(access_for(tara, model))
     assert Squad.objects.get(pk__in=led).name == "Customer data products"
+
+
+def test_a_second_cell_for_the_same_pair_is_a_validation_error_not_a_crash(teams_om, people, kafka):
+    # The services skip re-querying references that are loaded rows; constraints over those
+    # references must still be checked before the database sees the row.
+    from opmodel.registry import registry
+    from opmodel.services import part_create
+
+    squad = Accountability.objects.filter(capability=kafka).first().squad
+    before = Accountability.objects.count()
+    with pytest.raises(ValidationError, match="already exists"):
+        part_create(
+            section=registry.get("teams.accountabilities"),
+            operating_model=teams_om,
+            actor=people["editor"],
+            data={"capability": kafka, "squad": squad, "role": "informed"},
+        )
+    assert Accountability.objects.count() == before

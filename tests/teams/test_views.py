@@ -29,6 +29,47 @@ def test_a_lead_sets_and_clears_a_cell_of_their_column_in_place(teams_om, people
     assert not Accountability.objects.filter(capability=cicd, squad=own).exists()
 
 
+def _cell(html: str, capability: Capability, squad: Squad) -> str:
+    start = html.index(f'id="cell-{capability.pk}-{squad.pk}"')
+    return html[html.rindex("<td", 0, start) : html.index("</td>", start) + 5]
+
+
+@pytest.mark.parametrize(
+    ("who", "own_editable", "plat_editable"),
+    [("facilitator", True, True), ("editor", True, True), ("lead", True, False)]
+    + [("participant", False, False), ("viewer", False, False)],
+)
+def test_the_matrix_offers_a_picker_only_in_the_cells_someone_may_change(
+    teams_om, people, client_for, who, own_editable, plat_editable
+):
+    kafka = Capability.objects.get(operating_model=teams_om, name="Kafka platform")
+    own, plat = squad_named(teams_om, "Own squad"), squad_named(teams_om, "Platform squad")
+    matrix_url = reverse("teams-matrix", args=[teams_om.slug])
+    html = client_for(people[who]).get(matrix_url).content.decode()
+    informed, accountable = _cell(html, kafka, own), _cell(html, kafka, plat)
+    assert 'class="cell role-informed' in informed and 'class="cell role-accountable' in accountable
+    for cell, editable, letter, label in [
+        (informed, own_editable, "I", "Informed"),
+        (accountable, plat_editable, "A", "Accountable"),
+    ]:
+        url = f"{matrix_url}{kafka.pk}/{own.pk if letter == 'I' else plat.pk}/"
+        if editable:
+            assert " editable" in cell
+            # a link to the cell's page (app.js opens its picker in place)
+            assert (
+                f'<a href="{url}" class="cell-btn" aria-label="{label}: change">{letter}</a>'
+                in cell
+            )
+        else:
+            assert "<a" not in cell and cell.endswith(f">{letter}</td>")
+    other = squad_named(teams_om, "Other squad")
+    empty = _cell(html, kafka, other)
+    if plat_editable:  # editors and facilitators may set a role where there is none
+        assert 'aria-label="No role: change">·</a>' in empty
+    else:
+        assert empty.endswith("></td>") and "role-" not in empty
+
+
 def test_who_is_accountable_when_it_goes_wrong(teams_om, people, client_for):
     client = client_for(people["viewer"])
     html = client.get(reverse("teams-who", args=[teams_om.slug]) + "?q=kafka", headers=HX).content

@@ -70,9 +70,17 @@ def small_om(people):
     find something to change in each (Level 2 included)."""
     from opmodel.services import operating_model_create
     from tests.conftest import SMALL_STARTER, add_members
+    from tests.journeys.conftest import SMALL_JOURNEYS
     from tests.teams.conftest import SMALL_TEAMS
 
     sections = {**SMALL_STARTER["sections"], **SMALL_TEAMS["sections"]}
+    # Level 3: a journey whose steps use Level 1's technology and Level 2's squads
+    sections["canvas.technologies"] = [
+        {"id": "kafka", **SMALL_STARTER["sections"]["canvas.technologies"][0]},
+        {"name": "Old ETL", "lifecycle": "hold"},  # used by no step: a test may remove it
+    ]
+    for key in ("journeys.journeys", "journeys.stages", "journeys.steps"):
+        sections[key] = list(SMALL_JOURNEYS["sections"][key])
     # Last in their sections and referred to by nothing: rows a test may remove on their own.
     sections["teams.squads"] = [
         *sections["teams.squads"],
@@ -81,6 +89,11 @@ def small_om(people):
     sections["teams.capabilities"] = [
         *sections["teams.capabilities"],
         {"area": "governance", "name": "Unowned capability"},
+    ]
+    sections["journeys.journeys"] = [*sections["journeys.journeys"], {"name": "Lonely journey"}]
+    sections["journeys.stages"] = [
+        *sections["journeys.stages"],
+        {"journey": "dp", "name": "Lonely stage"},
     ]
     document = {"sections": sections}
     model = operating_model_create(

@@ -3,10 +3,6 @@ restore, outsiders get 404."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
-
 import pytest
 from django.urls import reverse
 
@@ -14,6 +10,7 @@ from canvas.models import Principle, Stage
 from opmodel.models import OperatingModel, Release
 from opmodel.registry import registry
 from opmodel.services import part_delete, release_publish
+from tests.canvas.test_permissions import Case  # one row type for every matrix
 
 pytestmark = pytest.mark.django_db
 
@@ -29,15 +26,6 @@ MANAGE_FORM = {**READ, "viewer": 403, "participant": 403, "editor": 403}
 MANAGE_REDIRECT = {**MANAGE_FORM, "facilitator": 302}
 WRITE_REDIRECT = {**READ, "viewer": 403, "participant": 403, "editor": 302, "facilitator": 302}
 ANY_USER = {**READ, "outsider": 200}
-
-
-@dataclass
-class Case:
-    name: str
-    method: str
-    url: Callable[[Any], str]
-    expected: dict[str, int]
-    data: Callable[[Any], dict] | None = None
 
 
 def deleted(om) -> int:

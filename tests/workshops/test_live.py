@@ -147,3 +147,35 @@ def test_the_room_stream_is_closed_to_outsiders(asgi_server, local_broadcaster, 
     url = f"{asgi_server}/m/{workshop.operating_model.slug}/workshops/{workshop.pk}/events/"
     assert httpx.get(url, cookies=session_cookie(people["outsider"]), timeout=5).status_code == 404
     assert httpx.get(url, timeout=5).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_share_link_reader_hears_new_comments_and_nothing_else(
+    asgi_server, local_broadcaster, workshop, people
+):
+    link = services.share_link_create(workshop=workshop, actor=people["facilitator"])
+    slug = workshop.operating_model.slug
+    url = f"{asgi_server}/m/{slug}/workshops/share/{services.share_token(link)}/events/"
+    out: queue.Queue = queue.Queue()
+    stop = threading.Event()
+    reader = threading.Thread(target=_listen, args=(url, {}, out, stop), daemon=True)
+    reader.start()
+    try:
+        assert _wait_for(out, "status")[1] == 200
+        _wait_for(out, "hello")
+        # Room traffic is not for share-link readers; a comment is.
+        services.note_add(workshop=workshop, actor=people["participant"], text="Room only")
+        services.comment_add(workshop=workshop, actor=people["viewer"], text="Typo in stage 2")
+        name, data = _wait_for(out, "room")
+        assert data == {"type": "room", "parts": ["comments"]}
+        # ... and the body the page then re-fetches holds the new comment.
+        body = httpx.get(
+            f"{asgi_server}/m/{slug}/workshops/share/{services.share_token(link)}/",
+            headers={"HX-Request": "true"},
+        )
+        assert body.status_code == 200 and "Typo in stage 2" in body.text
+        assert body.text.lstrip().startswith('<div id="share-body"')
+    finally:
+        stop.set()
+        reader.join(timeout=5)
+    assert httpx.get(url.replace("/share/", "/share/x"), timeout=5).status_code == 404

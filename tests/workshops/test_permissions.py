@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -11,6 +10,7 @@ from django.urls import reverse
 
 from opmodel.models import Role
 from opmodel.services import member_add
+from tests.canvas.test_permissions import Case  # one row type for every matrix
 from workshops import services
 from workshops.models import ProposalKind
 
@@ -39,15 +39,6 @@ FACILITATE_POST = {**FACILITATE_GET, "facilitator": 302}
 TAKE_PART_GET = {**READ, "viewer": 403, "editor": 403}  # the editor is not in this workshop
 TAKE_PART_POST = {**TAKE_PART_GET, "participant": 302, "facilitator": 302}
 MANAGE_MODEL = {**READ, "viewer": 403, "editor": 403, "participant": 403}
-
-
-@dataclass
-class Case:
-    name: str
-    method: str
-    url: Callable[[Any], str]
-    expected: dict[str, int]
-    data: Callable[[Any], dict] | None = None
 
 
 def w(name: str, *extra: Callable[[Any], Any]) -> Callable[[Any], str]:
@@ -121,6 +112,7 @@ CASES = [
         lambda c: {"answer": "yes"},
     ),
     Case("share-public", "get", token_url("share-public", "share_token"), ANYONE),
+    Case("share-events", "get", token_url("share-events", "share_token"), ANYONE),
     Case(
         "list",
         "get",

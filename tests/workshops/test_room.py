@@ -152,3 +152,22 @@ def test_a_conflicting_accept_answers_409_with_both_versions(workshop, people, c
     body = response.content.decode()
     assert "Conflict" in body and "Make" in body and "Construct" in body
     assert "Apply on top of the current version" in body
+
+
+def test_proposing_from_the_room_stays_in_its_dialog(workshop, people, client_for):
+    participant = client_for(people["participant"])
+    stage = Stage.objects.filter(operating_model=workshop.operating_model).first()
+    target = url(workshop, "proposal-new")
+    picked = participant.get(target, {"section": "canvas.stages"}, **HTMX)
+    assert picked.status_code == 200
+    assert picked.content.decode().lstrip().startswith('<div id="proposal-body"')
+    assert b"<html" not in picked.content  # the dialog's body, not a page
+    data = {"section": "canvas.stages", "kind": "change", "item": stage.pk}
+    data["revision"] = stage.revision
+    refused = participant.post(target, {**data, "f-name": "", "rationale": "Why"}, **HTMX)
+    assert refused.status_code == 422 and b'id="proposal-body"' in refused.content
+    assert b"Why" in refused.content  # what was typed stays
+    added = participant.post(target, {**data, "f-name": "Construct", "rationale": "Why"}, **HTMX)
+    assert added.status_code == 200 and added.content == b""
+    assert "opmodel:dialog-close" in added["HX-Trigger"]
+    assert workshop.proposals.get().changes == {"name": "Construct"}

@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from ..live import room_event
 from ..models import Comment, CommentStatus, ShareLink, Workshop
 
 SALT = "workshops.share"
@@ -90,6 +91,7 @@ def comment_add(
     )
     comment.full_clean()
     comment.save()
+    room_event(workshop, ["comments"], actor)
     return comment
 
 
@@ -97,6 +99,7 @@ def comment_add(
 def comment_resolve(*, comment: Comment, actor: Any) -> Comment:
     comment.status = CommentStatus.RESOLVED
     comment.save(update_fields=["status"])
+    room_event(comment.workshop, ["comments"], actor)
     return comment
 
 

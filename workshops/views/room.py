@@ -18,7 +18,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
+from django_htmx.http import HttpResponseClientRedirect, reswap, retarget, trigger_client_event
 
 from opmodel.registry import registry
 from opmodel.views.types import HtmxHttpRequest
@@ -260,13 +260,23 @@ def proposal_new(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
         ).first()
         if item is None:
             raise Http404("No such item")
-    ctx = context(workshop, wa, section=section, kind=kind, item=item, kinds=ProposalKind)
+    ctx = context(
+        workshop,
+        wa,
+        section=section,
+        kind=kind,
+        item=item,
+        kinds=ProposalKind,
+        proposal_url=reverse("proposal-new", args=[slug, pk]),
+    )
+    # From the room the steps open in a dialog (htmx): only the body of the page is sent.
+    template = "workshops/proposal_form.html" + ("#proposal-body" if request.htmx else "")
     if section is None:
         ctx["section_views"] = selectors.section_views(workshop)
-        return render(request, "workshops/proposal_form.html", ctx)
+        return render(request, template, ctx)
     if kind in (ProposalKind.CHANGE, ProposalKind.DELETE) and item is None:
         ctx["section_views"] = selectors.section_views(workshop, [section])
-        return render(request, "workshops/proposal_form.html", ctx)
+        return render(request, template, ctx)
     field_form = None
     if kind == ProposalKind.CHANGE:
         field_form = section.form(
@@ -300,12 +310,16 @@ def proposal_new(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
             except ValidationError as error:
                 meta.add_error(None, error)
             else:
+                if request.htmx:
+                    response = notify(HttpResponse(""), "Proposal added.")
+                    trigger_client_event(response, "opmodel:dialog-close")
+                    return response
                 return done(request, _room(slug, pk, "room-proposals"), "Proposal added.")
     ctx.update(meta=meta, field_form=field_form, revision=item.revision if item else "")
     if request.method == "POST" and "revision" in request.POST:
         ctx["revision"] = request.POST["revision"]
     status = 422 if request.method == "POST" else 200
-    return render(request, "workshops/proposal_form.html", ctx, status=status)
+    return render(request, template, ctx, status=status)
 
 
 @login_required

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from opmodel.views.types import HtmxHttpRequest
@@ -17,9 +18,10 @@ from .common import done, load
 
 
 def _share_page(
-    request: HttpRequest,
+    request: HtmxHttpRequest,
     workshop: Workshop,
     *,
+    live_url: str,
     actor=None,
     link: ShareLink | None = None,
     extra: dict | None = None,
@@ -51,15 +53,21 @@ def _share_page(
                         "Thank you: your comment is with the facilitator.",
                     )
         status = 422
+    # New comments arrive live: the page re-fetches its body when the stream says so.
+    template = "workshops/share.html"
+    if request.htmx and request.method == "GET":
+        template += "#share-body"
     return render(
         request,
-        "workshops/share.html",
+        template,
         {
             "workshop": workshop,
             "draft": selectors.shared_draft(workshop),
             "form": form,
             "link": link,
             "general_comments": [c for c in selectors.comments_of(workshop) if not c.section],
+            "live": True,
+            "live_url": live_url,
             **(extra or {}),
         },
         status=status,
@@ -74,15 +82,18 @@ def workshop_share(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse
     return _share_page(
         request,
         workshop,
+        live_url=reverse("workshop-events", args=[slug, pk]),
         actor=request.user,
         extra={"om": workshop.operating_model, "access": wa.access, "wa": wa},
     )
 
 
 @require_http_methods(["GET", "POST"])
-def share_public(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+def share_public(request: HtmxHttpRequest, slug: str, token: str) -> HttpResponse:
     """The draft for whoever holds a live share link: read-only, with comments."""
     link = services.share_link_check(token)
     if link is None or link.workshop.operating_model.slug != slug:
         raise Http404("This share link does not work (any more).")
-    return _share_page(request, link.workshop, link=link)
+    return _share_page(
+        request, link.workshop, live_url=reverse("share-events", args=[slug, token]), link=link
+    )

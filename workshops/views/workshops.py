@@ -220,9 +220,12 @@ def release_publish_url(workshop: Any) -> str:
 def workshop_socialise(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     workshop, wa = load(request, slug, pk)
     links = selectors.share_links_of(workshop) if wa.is_facilitator else []
+    template = "workshops/socialise.html"
+    if request.htmx:
+        template += "#socialise-comments"  # a comment arrived: the list, live
     return render(
         request,
-        "workshops/socialise.html",
+        template,
         context(
             workshop,
             wa,
@@ -231,6 +234,8 @@ def workshop_socialise(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResp
             comments=selectors.comments_of(workshop),
             titles=selectors.section_titles(),
             follow_ups=list(workshop.follow_ups.all()),
+            live=True,
+            live_url=reverse("workshop-events", args=[slug, pk]),
         ),
     )
 

@@ -1,0 +1,166 @@
+"""PDF exports: render time and peak memory of the picture on a page and the handbook, for the
+demo and the large model (with a large Level 2: 60 squads, 300 capabilities), as ratios to
+WeasyPrint rendering a minimal one-page document in the same run.
+
+Every render runs in its own process (``--child``), because WeasyPrint keeps the whole
+document in memory and a process's peak RSS (``ru_maxrss``) only grows: each measurement starts
+from a fresh interpreter with Django loaded. The child publishes a release of the model and
+renders that release, inside a transaction that is rolled back, so nothing is kept. Cases run
+in a shuffled order, ``--rounds`` times each; medians are reported.
+
+    python -m bench.pdf --database-url URL --out FILE [--rounds N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.db import django_env, setup_django
+
+ROOT = Path(__file__).resolve().parent.parent
+FLOOR = "floor: a one-page document"
+CASES = [(label, kind) for label in ("demo", "large") for kind in ("picture", "handbook")]
+MINIMAL = "<!doctype html><html><body><h1>One page</h1><p>The least a PDF costs.</p></body></html>"
+
+
+def _peak_kb() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+
+
+class _Rollback(Exception):  # noqa: N818 - control flow, never escapes
+    pass
+
+
+def child(label: str, kind: str) -> dict[str, Any]:
+    """One render in this process; what it cost."""
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from bench.prepare import LARGE_SLUG
+    from opmodel.exports import html_to_pdf, render_pdf
+    from opmodel.models import OperatingModel
+    from opmodel.services import release_publish
+
+    html_to_pdf(MINIMAL)  # WeasyPrint's imports and font set-up are not the case's cost
+    before = _peak_kb()
+    if label == FLOOR:
+        started = time.perf_counter()
+        rendered = html_to_pdf(MINIMAL)
+        seconds = time.perf_counter() - started
+        return {
+            "seconds": seconds,
+            "pages": rendered.pages,
+            "kb": len(rendered.pdf) // 1024,
+            "peak_rss_mb": _peak_kb() / 1024,
+            "grew_mb": (_peak_kb() - before) / 1024,
+        }
+    result: dict[str, Any] = {}
+    try:
+        with transaction.atomic():
+            slug = "quokka" if label == "demo" else LARGE_SLUG
+            model = OperatingModel.objects.get(slug=slug)
+            actor = get_user_model().objects.get(username="fiona")
+            release = release_publish(operating_model=model, actor=actor, title="Bench")
+            before = _peak_kb()
+            started = time.perf_counter()
+            rendered = render_pdf(model, kind, release=release)
+            result.update(
+                seconds=time.perf_counter() - started,
+                pages=rendered.pages,
+                kb=len(rendered.pdf) // 1024,
+                peak_rss_mb=_peak_kb() / 1024,
+                grew_mb=(_peak_kb() - before) / 1024,
+            )
+            raise _Rollback
+    except _Rollback:
+        pass
+    return result
+
+
+def _run_child(database_url: str, label: str, kind: str) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.pdf", "--child", "--database-url", database_url]
+        + ["--model", label, "--kind", kind],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--out")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--child", action="store_true")
+    parser.add_argument("--model", default=FLOOR)
+    parser.add_argument("--kind", default="")
+    args = parser.parse_args()
+    if args.child:
+        setup_django(args.database_url)
+        print(json.dumps(child(args.model, args.kind)))
+        return
+    import os
+
+    os.environ.update(django_env(args.database_url))
+    runs: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    plan = [(FLOOR, "")] + CASES
+    for _ in range(args.rounds):
+        random.shuffle(plan)
+        for label, kind in plan:
+            runs.setdefault((label, kind), []).append(_run_child(args.database_url, label, kind))
+            print(f"   {label} {kind}: {runs[(label, kind)][-1]['seconds']:.2f} s", flush=True)
+    floor = statistics.median(r["seconds"] for r in runs[(FLOOR, "")])
+    rows = []
+    for (label, kind), samples in runs.items():
+        median = statistics.median(r["seconds"] for r in samples)
+        rows.append(
+            {
+                "model": label,
+                "kind": kind,
+                "median_s": median,
+                "max_s": max(r["seconds"] for r in samples),
+                "ratio": median / floor if floor else float("nan"),
+                "pages": samples[-1]["pages"],
+                "kb": samples[-1]["kb"],
+                "peak_rss_mb": max(r["peak_rss_mb"] for r in samples),
+                "grew_mb": max(r["grew_mb"] for r in samples),
+            }
+        )
+    order = {(FLOOR, ""): 0, **{case: i + 1 for i, case in enumerate(CASES)}}
+    rows.sort(key=lambda r: order[(r["model"], r["kind"])])
+    import django
+
+    setup_django(args.database_url)
+    from django.db import connection
+
+    result = {
+        "database_version": f"{connection.vendor} {connection.Database.sqlite_version}"
+        if connection.vendor == "sqlite"
+        else connection.vendor,
+        "rounds": args.rounds,
+        "floor_s": floor,
+        "rows": rows,
+        "weasyprint": __import__("weasyprint").__version__,
+        "django": django.__version__,
+    }
+    text = json.dumps(result, indent=2)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,270 @@
+"""Reads for the Level 3 pages: each costs a fixed number of queries whatever the model's size."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q
+
+from opmodel.access import Access
+from opmodel.models import OperatingModel
+from opmodel.registry import Finding, Severity
+from teams.models import Squad
+from teams.rules import led_squads
+
+from .models import Journey, Stage, Step
+
+NO_SQUAD = 0  # the lane of steps nobody performs yet
+
+
+# ---------- the journey list ----------
+
+
+@dataclass
+class JourneyRow:
+    journey: Journey
+    stages: int = 0
+    steps: int = 0
+    pains: int = 0
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity == Severity.ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f.severity == Severity.WARNING)
+
+
+def journey_owners(operating_model: OperatingModel) -> dict[Any, int]:
+    """Which journey each stage and step belongs to: (section key, id) -> journey id. Two
+    queries."""
+    owner: dict[Any, int] = {}
+    for pk, journey_id in Stage.objects.filter(operating_model=operating_model).values_list(
+        "pk", "journey_id"
+    ):
+        owner[("journeys.stages", pk)] = journey_id
+    for pk, journey_id in Step.objects.filter(operating_model=operating_model).values_list(
+        "pk", "stage__journey_id"
+    ):
+        owner[("journeys.steps", pk)] = journey_id
+    return owner
+
+
+def journey_list(operating_model: OperatingModel, findings: list[Finding]) -> list[JourneyRow]:
+    """Every journey with its owner, size, pain points and health findings. Four queries."""
+    journeys = Journey.objects.filter(operating_model=operating_model).order_by("position", "pk")
+    rows = {j.pk: JourneyRow(j) for j in journeys}
+    for journey_id, count in (
+        Stage.objects.filter(operating_model=operating_model)
+        .values_list("journey_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        rows[journey_id].stages = count
+    for journey_id, count, pains in (
+        Step.objects.filter(operating_model=operating_model)
+        .values_list("stage__journey_id")
+        .annotate(n=Count("pk"), pains=Count("pk", filter=~Q(pain_points="")))
+        .order_by()
+    ):
+        rows[journey_id].steps = count
+        rows[journey_id].pains = pains
+    owner = journey_owners(operating_model)
+    for finding in findings:
+        if finding.section == "journeys.journeys" and finding.part_id in rows:
+            rows[finding.part_id].findings.append(finding)
+        journey_id = owner.get((finding.section, finding.part_id))
+        if journey_id in rows:
+            rows[journey_id].findings.append(finding)
+    return list(rows.values())
+
+
+# ---------- the swim-lane map ----------
+
+
+@dataclass
+class Lane:
+    squad: Squad | None
+
+    @property
+    def key(self) -> int:
+        return self.squad.pk if self.squad else NO_SQUAD
+
+
+@dataclass
+class Column:
+    stage: Stage
+    number: int
+    first: bool = False
+    last: bool = False
+    steps: list[Step] = field(default_factory=list)
+    cells: list[tuple[Lane, list[Step]]] = field(default_factory=list)
+
+
+@dataclass
+class JourneyMap:
+    journey: Journey
+    columns: list[Column]
+    lanes: list[Lane]
+    editable: bool  # may change the journey and its stages
+    lead_of: frozenset[int]  # squads whose steps this user may change
+
+    @property
+    def lane_keys(self) -> str:
+        """The lanes, as the page compares them after a partial swap."""
+        return " ".join(str(lane.key) for lane in self.lanes)
+
+    @property
+    def steps(self) -> int:
+        return sum(len(c.steps) for c in self.columns)
+
+    @property
+    def pains(self) -> int:
+        return sum(1 for c in self.columns for s in c.steps if s.pain_points)
+
+
+def journey_map(
+    operating_model: OperatingModel,
+    access: Access,
+    journey: Journey,
+    findings: list[Finding] | None = None,
+) -> JourneyMap:
+    """Stages as columns, squads as lanes, steps as cards (with their own health findings):
+    three queries (stages, steps, their technologies) and the lead's squads, once a request."""
+    stages = list(
+        Stage.objects.filter(journey=journey).select_related(None).order_by("position", "pk")
+    )
+    steps = list(
+        Step.objects.filter(stage__journey=journey)
+        .order_by("position", "pk")
+        .prefetch_related(Prefetch("technologies"))
+    )
+    by_stage: dict[int, list[Step]] = defaultdict(list)
+    for step in steps:
+        by_stage[step.stage_id].append(step)
+    # lanes: the owner first, then squads in the order they first act in the journey
+    lanes: dict[int, Lane] = {}
+    if journey.owner is not None:
+        lanes[journey.owner.pk] = Lane(journey.owner)
+    stage_order = {s.pk: i for i, s in enumerate(stages)}
+    for step in sorted(steps, key=lambda s: (stage_order.get(s.stage_id, 0), s.position, s.pk)):
+        key = step.squad_id or NO_SQUAD
+        if key not in lanes:
+            lanes[key] = Lane(step.squad)
+    lane_list = list(lanes.values())
+    if not lane_list:
+        lane_list = [Lane(None)]
+    problems: dict[int, list[Finding]] = defaultdict(list)
+    for finding in findings or []:
+        if finding.section == "journeys.steps" and finding.part_id:
+            problems[finding.part_id].append(finding)
+    columns = []
+    for i, stage in enumerate(stages):
+        stage.journey = journey  # the map's own journey: no query per stage
+        stage.number = i + 1  # type: ignore[attr-defined]
+        mine = by_stage.get(stage.pk, [])
+        for n, step in enumerate(mine, start=1):
+            step.number = f"{i + 1}.{n}"  # type: ignore[attr-defined]
+            step.findings = problems.get(step.pk, [])  # type: ignore[attr-defined]
+            step.handoff_direction = _direction(  # type: ignore[attr-defined]
+                lanes, step.squad_id or NO_SQUAD, step.handoff_to_id
+            )
+        column = Column(stage, i + 1, first=i == 0, last=i == len(stages) - 1, steps=mine)
+        column.cells = [
+            (lane, [s for s in mine if (s.squad_id or NO_SQUAD) == lane.key]) for lane in lane_list
+        ]
+        columns.append(column)
+    return JourneyMap(
+        journey=journey,
+        columns=columns,
+        lanes=lane_list,
+        editable=access.can_edit,
+        lead_of=frozenset(led_squads(access)),
+    )
+
+
+def _direction(lanes: dict[int, Lane], source: int, target: int | None) -> str:
+    """Where the receiving squad's lane is from the sending one: up, down or off the map."""
+    if not target:
+        return ""
+    keys = list(lanes)
+    if target not in keys or source not in keys:
+        return "out"
+    return "down" if keys.index(target) > keys.index(source) else "up"
+
+
+# ---------- pain points across journeys ----------
+
+
+@dataclass
+class PainGroup:
+    journey: Journey
+    steps: list[Step]
+
+
+def pain_points(operating_model: OperatingModel) -> list[PainGroup]:
+    """Every step with a pain point, by journey and stage order. Two queries."""
+    steps = list(
+        Step.objects.filter(operating_model=operating_model)
+        .exclude(pain_points="")
+        .select_related("stage", "stage__journey", "stage__journey__owner")
+        .order_by("stage__journey__position", "stage__journey_id", "stage__position", "position")
+        .prefetch_related("technologies")
+    )
+    groups: dict[int, PainGroup] = {}
+    for step in steps:
+        journey = step.stage.journey
+        groups.setdefault(journey.pk, PainGroup(journey, [])).steps.append(step)
+    return list(groups.values())
+
+
+# ---------- one squad's steps everywhere ----------
+
+
+@dataclass
+class SquadSteps:
+    squad: Squad
+    performs: list[tuple[Journey, list[Step]]]
+    receives: list[Step]
+
+    @property
+    def count(self) -> int:
+        return sum(len(steps) for _, steps in self.performs)
+
+
+def squad_steps(operating_model: OperatingModel, squad: Squad) -> SquadSteps:
+    """The steps a squad performs in every journey, and the hand-offs it receives. Three
+    queries."""
+    performed = list(
+        Step.objects.filter(squad=squad)
+        .select_related("stage", "stage__journey")
+        .order_by("stage__journey__position", "stage__journey_id", "stage__position", "position")
+        .prefetch_related("technologies")
+    )
+    by_journey: dict[int, tuple[Journey, list[Step]]] = {}
+    for step in performed:
+        journey = step.stage.journey
+        by_journey.setdefault(journey.pk, (journey, []))[1].append(step)
+    receives = list(
+        Step.objects.filter(handoff_to=squad)
+        .select_related("stage", "stage__journey")
+        .order_by("stage__journey__position", "stage__position", "position")
+    )
+    return SquadSteps(squad, list(by_journey.values()), receives)
+
+
+def journey_findings(
+    operating_model: OperatingModel, journey: Journey, findings: list[Finding]
+) -> list[Finding]:
+    """The findings about one journey, its stages and its steps."""
+    owner = journey_owners(operating_model)
+    return [
+        f
+        for f in findings
+        if (f.section == "journeys.journeys" and f.part_id == journey.pk)
+        or owner.get((f.section, f.part_id)) == journey.pk
+    ]

@@ -1,0 +1,93 @@
+"""WeasyPrint, locked down: it reads the app's own static files (fonts, stylesheet) and nothing
+else, so a PDF renders the same on every machine and never reaches the network, whatever a
+model's text contains."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+
+log = logging.getLogger(__name__)
+
+
+def static_roots() -> list[Path]:
+    """The folders a PDF may read from: the project's static folders and collected static."""
+    roots = [Path(p).resolve() for p in settings.STATICFILES_DIRS]
+    roots.append(Path(settings.STATIC_ROOT).resolve())
+    return roots
+
+
+def static_file_url(path: str) -> str:
+    """A ``file://`` URL of one of the app's static files (what PDF templates link to)."""
+    found = finders.find(path)
+    if not found:
+        raise ValueError(f"no static file {path!r}")
+    return Path(str(found)).resolve().as_uri()
+
+
+@dataclass
+class Fetches:
+    """What a render asked for: served from static files, or refused."""
+
+    served: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+
+def _fetcher_class() -> type:
+    from weasyprint.urls import URLFetcher, URLFetchingError
+
+    class StaticOnlyFetcher(URLFetcher):
+        """Serves ``data:`` URLs and files inside the static folders; refuses anything else
+        (http, https, ftp, other files) without opening a connection."""
+
+        def __init__(self, record: Fetches) -> None:
+            super().__init__(allowed_protocols=["file", "data"], allow_redirects=False)
+            self.record = record
+            self.roots = static_roots()
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            parts = urlsplit(url)
+            if parts.scheme == "data":
+                return super().fetch(url, headers)
+            if parts.scheme == "file":
+                path = Path(unquote(parts.path)).resolve()
+                if any(path.is_relative_to(root) for root in self.roots) and path.is_file():
+                    self.record.served.append(url)
+                    return super().fetch(url, headers)
+            self.record.refused.append(url)
+            log.info("PDF render refused to fetch %s", url)
+            raise URLFetchingError(f"PDFs only read the app's static files, not {url}")
+
+    return StaticOnlyFetcher
+
+
+@dataclass
+class Rendered:
+    pdf: bytes
+    pages: int
+    fetches: Fetches
+
+
+def layout(html: str, fetches: Fetches | None = None) -> Any:
+    """Lay ``html`` out into pages (a WeasyPrint Document), fetching static files only."""
+    from weasyprint import HTML
+
+    record = fetches if fetches is not None else Fetches()
+    fetcher = _fetcher_class()(record)
+    base = Path(settings.BASE_DIR / "static").resolve().as_uri() + "/"
+    return HTML(string=html, base_url=base, url_fetcher=fetcher).render()
+
+
+def write(document: Any, fetches: Fetches) -> Rendered:
+    return Rendered(pdf=document.write_pdf(), pages=len(document.pages), fetches=fetches)
+
+
+def html_to_pdf(html: str) -> Rendered:
+    fetches = Fetches()
+    return write(layout(html, fetches), fetches)

@@ -1,0 +1,37 @@
+"""Celery tasks of the core: thin, they take ids and call a service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from opmodel.models import Export
+from opmodel.services.exports import TransientExportError, export_fail, export_render
+
+MAX_RETRIES = 4
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
+def export_render_task(self: Any, export_id: int) -> None:
+    """Render one export. Acknowledged late, so a worker killed mid-render leaves the message
+    to be redelivered (the export is then stuck in "rendering" and claimed again once stale).
+    Transient errors are retried with exponential backoff (2, 4, 8, 16 s)."""
+    try:
+        export = export_render(export_id=export_id)
+    except TransientExportError as exc:
+        if self.request.retries >= MAX_RETRIES:
+            export_fail(export_id=export_id, error=f"Gave up after {MAX_RETRIES} retries: {exc}")
+            return
+        raise self.retry(exc=exc, countdown=2 ** (self.request.retries + 1)) from exc
+    if export is not None and export.status == Export.Status.RENDERING:
+        # Someone else holds it: a worker rendering it now, or one that died mid-render (its
+        # pool process killed, the message handed back at once). Come back when a holder would
+        # count as lost; by then it is done, or it is taken again: never "rendering" forever.
+        wait = settings.OPMODEL_EXPORT_STALE_SECONDS
+        if export.started_at is not None:
+            held = (timezone.now() - export.started_at).total_seconds()
+            wait = max(1, int(settings.OPMODEL_EXPORT_STALE_SECONDS - held) + 1)
+        raise self.retry(countdown=wait)

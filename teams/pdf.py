@@ -1,0 +1,211 @@
+"""Level 2's blocks of the PDF exports: squads by type and mode with the interaction map in
+miniature on the picture on a page; squads with their Team API, interactions, the map and the
+shared accountability model (split across pages by columns) in the handbook.
+
+Everything is drawn from the version's rows (``source.rows``, built from its document), so a
+release's PDF shows the release, never today's draft; the map is the same SVG as the page's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from opmodel.registry import PdfBlock, registry
+
+from .diagrams import interaction_map_svg
+from .models import AREA_HINTS, MODE_HINTS, Area, InteractionMode, Mode, Responsibility, TeamType
+
+TYPE_ORDER = {t.value: i for i, t in enumerate(TeamType)}
+# Squads per page of the accountability matrix: more would make the columns unreadable.
+MATRIX_COLUMNS = 12
+# Above this many squads the miniature map on the picture on a page is unreadable: the picture
+# shows the interactions by mode instead and points to the handbook's full map.
+MINI_MAP_SQUADS = 18
+
+
+@dataclass
+class SquadEntry:
+    squad: Any
+    people: list[Any] = field(default_factory=list)
+    started: list[Any] = field(default_factory=list)
+    joined: list[Any] = field(default_factory=list)
+    accountable: list[Any] = field(default_factory=list)
+    responsible: list[Any] = field(default_factory=list)
+
+    @property
+    def load(self) -> int:
+        return len(self.accountable) + len(self.responsible)
+
+
+@dataclass
+class MatrixPart:
+    squads: list[Any]
+    areas: list[tuple[str, str, list[tuple[Any, list[str]]]]]  # (area, label, [(cap, letters)])
+    first: int
+    last: int
+
+
+@dataclass
+class Teams:
+    squads: list[SquadEntry]
+    interactions: list[Any]
+    capabilities: list[Any]
+    cells: dict[tuple[Any, Any], str]
+    people: int
+
+    def by_type(self) -> list[tuple[str, str, list[SquadEntry]]]:
+        return [
+            (t.value, t.label, [e for e in self.squads if e.squad.team_type == t.value])
+            for t in TeamType
+        ]
+
+    def type_by_mode(self) -> list[tuple[str, str, list[int], int]]:
+        """Counts of squads: team types (rows) by modes of operation (columns)."""
+        rows = []
+        for t in TeamType:
+            counts = [
+                sum(1 for e in self.squads if e.squad.team_type == t and e.squad.mode == m)
+                for m in Mode
+            ]
+            rows.append((t.value, t.label, counts, sum(counts)))
+        return rows
+
+    def mode_totals(self) -> list[tuple[str, str, str, int]]:
+        return [
+            (m.value, m.label, MODE_HINTS[m], sum(1 for e in self.squads if e.squad.mode == m))
+            for m in Mode
+        ]
+
+    def interactions_by_mode(self) -> list[tuple[str, str, int]]:
+        return [
+            (m.value, m.label, sum(1 for i in self.interactions if i.mode == m))
+            for m in InteractionMode
+        ]
+
+    def accountable_count(self, capability: Any) -> int:
+        return sum(
+            1
+            for e in self.squads
+            if self.cells.get((capability.pk, e.squad.pk)) == Responsibility.ACCOUNTABLE
+        )
+
+    @property
+    def broken(self) -> list[Any]:
+        """Capabilities without exactly one accountable squad."""
+        return [c for c in self.capabilities if self.accountable_count(c) != 1]
+
+    def matrix_parts(self, columns: int = MATRIX_COLUMNS) -> list[MatrixPart]:
+        parts = []
+        squads = [e.squad for e in self.squads]
+        for start in range(0, max(len(squads), 1), columns):
+            chunk = squads[start : start + columns]
+            areas = []
+            for area in Area:
+                rows = [
+                    (c, [self._letter(c, s) for s in chunk])
+                    for c in self.capabilities
+                    if c.area == area
+                ]
+                if rows:
+                    areas.append((area.value, f"{area.label} · {AREA_HINTS[area]}", rows))
+            parts.append(MatrixPart(chunk, areas, start + 1, start + len(chunk)))
+        return parts
+
+    def _letter(self, capability: Any, squad: Any) -> str:
+        role = self.cells.get((capability.pk, squad.pk))
+        return {"accountable": "A", "responsible": "R", "consulted": "C", "informed": "I"}.get(
+            role or "", ""
+        )
+
+
+def teams_of(source: Any) -> Teams:
+    """Level 2 of the version, from its rows (no query)."""
+    cached = source.extra.get("teams")
+    if cached is not None:
+        return cached
+    rows = source.rows
+    squads = sorted(
+        rows.get("teams.squads", []), key=lambda s: (TYPE_ORDER.get(s.team_type, 9), s.position)
+    )
+    entries = {s.pk: SquadEntry(s) for s in squads}
+    for person in rows.get("teams.people", []):
+        if person.squad_id in entries:
+            entries[person.squad_id].people.append(person)
+    interactions = list(rows.get("teams.interactions", []))
+    for interaction in interactions:
+        if interaction.squad_id in entries:
+            entries[interaction.squad_id].started.append(interaction)
+        if interaction.partner_id in entries:
+            entries[interaction.partner_id].joined.append(interaction)
+    capabilities = sorted(
+        rows.get("teams.capabilities", []),
+        key=lambda c: ([a.value for a in Area].index(c.area) if c.area in Area else 9, c.position),
+    )
+    names = {c.pk: c for c in capabilities}
+    cells: dict[tuple[Any, Any], str] = {}
+    for cell in rows.get("teams.accountabilities", []):
+        cells[(cell.capability_id, cell.squad_id)] = cell.role
+        entry = entries.get(cell.squad_id)
+        capability = names.get(cell.capability_id)
+        if entry is None or capability is None:
+            continue
+        if cell.role == Responsibility.ACCOUNTABLE:
+            entry.accountable.append(capability)
+        elif cell.role == Responsibility.RESPONSIBLE:
+            entry.responsible.append(capability)
+    teams = Teams(
+        squads=list(entries.values()),
+        interactions=interactions,
+        capabilities=capabilities,
+        cells=cells,
+        people=len(rows.get("teams.people", [])),
+    )
+    source.extra["teams"] = teams
+    return teams
+
+
+def _map(source: Any) -> str:
+    cached = source.extra.get("teams_map")
+    if cached is None:
+        teams = teams_of(source)
+        cached = source.extra["teams_map"] = interaction_map_svg(
+            source.operating_model,
+            squads=[e.squad for e in teams.squads],
+            interactions=teams.interactions,
+            organisation=source.organisation,
+        )
+    return cached
+
+
+def _picture(source: Any) -> dict[str, Any]:
+    teams = teams_of(source)
+    small = len(teams.squads) <= MINI_MAP_SQUADS
+    return {"teams": teams, "map_svg": _map(source) if small else "", "modes": list(Mode)}
+
+
+def _handbook(source: Any) -> dict[str, Any]:
+    return {"teams": teams_of(source), "map_svg": _map(source), "modes": list(Mode)}
+
+
+def register() -> None:
+    registry.register_pdf_block(
+        PdfBlock(
+            key="teams",
+            kind="picture",
+            title="Teams & interactions",
+            level=2,
+            template="teams/pdf.html#picture",
+            context=_picture,
+        )
+    )
+    registry.register_pdf_block(
+        PdfBlock(
+            key="teams",
+            kind="handbook",
+            title="Teams & interactions",
+            level=2,
+            template="teams/pdf.html#handbook",
+            context=_handbook,
+        )
+    )

@@ -1,0 +1,257 @@
+"""Real PDFs, read back with poppler: the picture on a page is one landscape A3 page for the
+demo and for a large model, says what it condensed, and shows the release (not the draft);
+the handbook's contents point at the right pages and it grows with the model; rich text is
+sanitised; WeasyPrint fetches nothing but the app's static files.
+
+Rendering is slow: every PDF here is rendered once per module, in a transaction rolled back
+afterwards."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.db import transaction
+
+from bench.largemodel import build_large_model
+from canvas.models import Principle, Purpose
+from opmodel.exports import html_to_pdf, render_pdf
+from opmodel.exports.pdfs import handbook_html
+from opmodel.exports.sources import pdf_source
+from opmodel.registry import registry
+from opmodel.services import part_update, release_publish
+from tests.conftest import add_members, build_model
+from tests.exports.conftest import ARTIFACTS, Pdf, keep, need_poppler
+from tests.workshops.conftest import make_workshop
+
+A3_LANDSCAPE = "1190.55 x 841.89 pts (A3)"
+
+# The module renders its PDFs once (``rendered``): scripts/test keeps a module on one worker.
+# Every test is marked for the database: pytest-django sets up the test database only when a
+# selected test is, and ``rendered`` writes to it (so ``-k`` one test works too).
+pytestmark = [pytest.mark.xdist_group("pdfs"), pytest.mark.django_db]
+
+
+def _set_mission(om, actor, text: str) -> None:
+    purpose = Purpose.objects.get(operating_model=om)
+    part_update(
+        section=registry.get("canvas.purpose"),
+        part=purpose,
+        revision=purpose.revision,
+        actor=actor,
+        data={"mission": text},
+    )
+
+
+@pytest.fixture(scope="module")
+def rendered(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, Any]:
+    """The demo's release pictures and handbook, a large model's picture and handbook, and a
+    workshop summary: rendered once, the database left as it was."""
+    need_poppler()
+    directory = tmp_path_factory.mktemp("pdfs")
+    out: dict[str, Any] = {}
+    from django.contrib.auth import get_user_model
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        users = {
+            name: get_user_model().objects.create_user(username=f"pdf-{name}", password="pw")
+            for name in ["facilitator", "editor", "participant", "viewer", "outsider"]
+        }
+        om = add_members(build_model(users["facilitator"]), users)
+        out["mission"] = Purpose.objects.get(operating_model=om).mission
+        out["vision"] = Purpose.objects.get(operating_model=om).vision
+        out["principles"] = list(
+            Principle.objects.filter(operating_model=om).values_list("name", flat=True)
+        )
+        v1 = release_publish(operating_model=om, actor=users["facilitator"], title="First cut")
+        _set_mission(om, users["facilitator"], "Quokkas everywhere, measured")
+        v2 = release_publish(
+            operating_model=om,
+            actor=users["facilitator"],
+            title="Sharper mission",
+            notes="We **sharpened** the mission after the first workshop.",
+        )
+        _set_mission(om, users["facilitator"], "A draft mission nobody released")
+        out["picture"] = keep(render_pdf(om, "picture", release=v1), directory, "picture-demo-v1")
+        out["handbook"] = keep(
+            render_pdf(om, "handbook", release=v2), directory, "handbook-demo-v2"
+        )
+        workshop = make_workshop(om, users["facilitator"], title="Mesh kick-off")
+        out["workshop"] = keep(
+            render_pdf(om, "workshop", subject_id=workshop.pk), directory, "workshop-summary"
+        )
+
+        # The issue's large model (60 squads: five pages of the matrix), but three journeys
+        # rather than twenty: each is landscape pages of swim lanes, slow to lay out.
+        large_model = build_large_model(
+            actor=users["facilitator"],
+            history_rows=0,
+            counts={"journeys.journeys": 3, "journeys.stages": 18, "journeys.steps": 180},
+        )
+        large = large_model.operating_model
+        out["large_rows"] = large_model.rows
+        release = release_publish(operating_model=large, actor=users["facilitator"], title="Big")
+        out["large_picture"] = keep(
+            render_pdf(large, "picture", release=release), directory, "picture-large"
+        )
+        out["large_handbook"] = keep(
+            render_pdf(large, "handbook", release=release), directory, "handbook-large"
+        )
+        transaction.set_rollback(True)
+    out["picture"].png("picture-demo-v1", dpi=60)
+    out["large_picture"].png("picture-large", dpi=60)
+    out["handbook"].png("handbook-demo-v2", first=1, last=out["handbook"].pages, dpi=40)
+    out["large_handbook"].png(
+        "handbook-large-matrix",
+        first=out["large_handbook"].pages - 8,
+        last=out["large_handbook"].pages - 6,
+        dpi=40,
+    )
+    out["workshop"].png("workshop-summary", dpi=50)
+    return out
+
+
+def _words(text: str) -> str:
+    """pdftotext breaks lines (and -layout adds spaces): compare on single spaces."""
+    return re.sub(r"\s+", " ", text)
+
+
+def test_the_picture_is_one_landscape_a3_page_with_the_canvas_and_the_release(rendered):
+    pdf: Pdf = rendered["picture"]
+    assert pdf.pages == 1
+    assert pdf.info()["Pages"] == "1"
+    assert pdf.info()["Page size"] == A3_LANDSCAPE
+    text = _words(pdf.text())
+    assert _words(rendered["mission"]) in text
+    assert _words(rendered["vision"]) in text
+    for name in rendered["principles"]:
+        assert _words(name) in text, name
+    assert "Release v1" in text and "First cut" in text
+    assert "Quokka Inc" in text  # the organisation, in the header
+    assert any(label in text for label in ("Healthy", "Needs attention", "At risk"))
+    assert "Stream-aligned" in text and "Consumption" in text  # squads by type and mode
+
+
+def test_a_release_picture_shows_the_release_not_todays_draft(rendered):
+    text = _words(rendered["picture"].text())
+    assert "Quokkas everywhere" not in text
+    assert "nobody released" not in text
+
+
+def test_the_picture_of_a_large_model_is_still_one_page_and_says_what_it_left_out(rendered):
+    pdf: Pdf = rendered["large_picture"]
+    assert pdf.pages == 1 and pdf.info()["Page size"] == A3_LANDSCAPE
+    text = _words(pdf.text())
+    assert "Benchmark everything" in text  # the mission
+    assert re.search(r"\+\d+ more", text), "a condensed list says how much it left out"
+    assert "Condensed to one page: the full lists are in the handbook." in text
+    assert "Release v1" in text
+    assert rendered["large_rows"]["teams.squads"] == 60
+
+
+def _toc(pdf: Pdf) -> list[tuple[str, int]]:
+    entries = []
+    for line in pdf.text(page=2).splitlines():
+        match = re.match(r"\s*(.+?)\s*\.{3,}\s*(\d+)\s*$", line)
+        if match:
+            entries.append((match.group(1).strip(), int(match.group(2))))
+    return entries
+
+
+def test_the_handbook_contents_point_at_the_pages_where_the_chapters_start(rendered):
+    pdf: Pdf = rendered["handbook"]
+    toc = _toc(pdf)
+    titles = [title for title, _ in toc]
+    assert titles == [
+        "Level 1 · Operating canvas",
+        "Level 2 · Teams & interactions",
+        "Level 3 · Team journeys",
+        "Health findings",
+        "Release notes and changes",
+    ]
+    pages = [page for _, page in toc]
+    assert pages == sorted(pages) and pages[0] == 3 and pages[-1] <= pdf.pages
+    for title, page in toc:
+        chapter = title.split(" · ", 1)[-1]
+        text = pdf.text(page=page)
+        # the chapter's heading is on that page, and the running head names it
+        assert chapter in _words(text), (title, page)
+        assert f"Page {page} of {pdf.pages}" in text
+        # and the chapter had not started on the page before (the contents page lists it)
+        if page - 1 > 2:
+            assert chapter not in _words(pdf.text(page=page - 1)), (title, page)
+
+
+def test_the_handbook_has_the_release_notes_and_the_changes_since_the_previous_release(rendered):
+    pdf: Pdf = rendered["handbook"]
+    text = _words(pdf.text())
+    assert "v2 · Sharper mission" in text
+    assert "We sharpened the mission after the first workshop." in text
+    assert "Changes since v1 · First cut" in text
+    assert "Quokkas everywhere, measured" in text  # the new mission, in the diff and chapter
+    assert "nobody released" not in text
+    assert "Operating model handbook" in pdf.text(page=1)
+
+
+def test_the_handbook_grows_with_the_model_and_splits_the_matrix_by_squads(rendered):
+    small, large = rendered["handbook"], rendered["large_handbook"]
+    assert large.pages > small.pages + 20
+    text = _words(large.text())
+    assert "Squads 1–12 of 60" in text and "Squads 49–60 of 60" in text
+    assert "Capability 119" in text  # every capability, none cut
+
+
+def test_the_workshop_summary_pdf_lists_the_workshop(rendered):
+    text = _words(rendered["workshop"].text())
+    assert "Mesh kick-off" in text
+    assert "Attendees" in text and "Decisions" in text and "Changes to the draft" in text
+
+
+def test_the_pngs_to_look_at_are_written(rendered):
+    for name in ["picture-demo-v1-1.png", "picture-large-1.png", "workshop-summary-1.png"]:
+        assert (ARTIFACTS / name).stat().st_size > 10_000, name
+
+
+# ---------- safety: sanitised rich text, no fetches ----------
+
+
+def test_rich_text_and_names_cannot_inject_markup_or_make_the_renderer_fetch(people):
+    need_poppler()
+    om = build_model(people["facilitator"], starter="small")
+    purpose = Purpose.objects.get(operating_model=om)
+    part_update(
+        section=registry.get("canvas.purpose"),
+        part=purpose,
+        revision=purpose.revision,
+        actor=people["facilitator"],
+        data={
+            "overview": (
+                '<img src="http://127.0.0.1:9/track.png" onerror="alert(1)"> '
+                '<script>alert("x")</script> [click](javascript:alert(1)) '
+                '<link rel="stylesheet" href="http://127.0.0.1:9/evil.css">'
+            ),
+            "mission": "<b onmouseover=alert(1)>Mission</b>",
+        },
+    )
+    html = handbook_html(pdf_source(om, None, with_diff=True))
+    assert "<script>alert" not in html and "onerror" not in html
+    assert "javascript:" not in html and "127.0.0.1:9" not in html
+    assert "&lt;b onmouseover=alert(1)&gt;Mission&lt;/b&gt;" in html  # plain text, escaped
+    rendered = render_pdf(om, "handbook")
+    assert rendered.fetches.refused == []
+    assert all(url.startswith("file://") for url in rendered.fetches.served)
+
+
+def test_the_renderer_refuses_the_network_and_files_outside_static():
+    html = (
+        '<link rel="stylesheet" href="http://127.0.0.1:9/evil.css">'
+        '<img src="https://example.com/x.png"><img src="file:///etc/hostname">'
+        "<p>hello</p>"
+    )
+    rendered = html_to_pdf(html)
+    assert rendered.pages == 1
+    assert sorted(rendered.fetches.refused) == sorted(
+        ["http://127.0.0.1:9/evil.css", "https://example.com/x.png", "file:///etc/hostname"]
+    )
+    assert rendered.fetches.served == []
