@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -127,6 +128,8 @@ class RedisBroadcaster(Broadcaster):
         self._listener: threading.Thread | None = None
         self._listening = threading.Event()
         self._stop = threading.Event()
+        # Shown by Redis's CLIENT LIST: which process holds which listening connection.
+        self.client_name = f"opmodel-events-{os.getpid()}-{id(self):x}"
 
     def subscribe(self, channel: str) -> Subscription:
         self._ensure_listener()
@@ -159,7 +162,10 @@ class RedisBroadcaster(Broadcaster):
             pubsub = None
             try:
                 client = redis.Redis.from_url(
-                    self._url, socket_connect_timeout=2, health_check_interval=10
+                    self._url,
+                    socket_connect_timeout=2,
+                    health_check_interval=10,
+                    client_name=self.client_name,
                 )
                 pubsub = client.pubsub()
                 pubsub.psubscribe(f"{settings.OPMODEL_EVENTS_PREFIX}:model:*")

@@ -41,8 +41,15 @@ CHANNEL = f"{settings.OPMODEL_EVENTS_PREFIX}:model:7"
 
 @pytest.mark.redis
 def test_the_redis_broadcaster_fans_one_subscription_out_to_many_clients(redis_url):
+    import redis
+
     hub = events.RedisBroadcaster(redis_url)
     publisher = events.RedisBroadcaster(redis_url)  # as if another process
+    server = redis.Redis.from_url(redis_url)
+
+    def hub_connections() -> list[dict]:
+        # Other test workers share this Redis: count only the connections this hub opened.
+        return [c for c in server.client_list() if c.get("name") == hub.client_name]
 
     async def scenario():
         subs = [hub.subscribe(CHANNEL) for _ in range(150)]
@@ -50,22 +57,21 @@ def test_the_redis_broadcaster_fans_one_subscription_out_to_many_clients(redis_u
         while not hub.healthy and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         await asyncio.sleep(0.2)
+        connections = hub_connections()
         publisher.publish(CHANNEL, {"hello": "world"})
         got = await asyncio.gather(*(s.get(timeout=3) for s in subs))
         for s in subs:
             hub.unsubscribe(s)
-        return got
+        return got, connections
 
     try:
-        got = asyncio.run(scenario())
+        got, connections = asyncio.run(scenario())
     finally:
         hub.close()
     assert got == [{"hello": "world"}] * 150
     # one pattern subscription for the whole process, not one per client
-    import redis
-
-    numpat = redis.Redis.from_url(redis_url).execute_command("PUBSUB", "NUMPAT")
-    assert numpat >= 1
+    assert len(connections) == 1
+    assert connections[0]["psub"] == "1" and connections[0]["sub"] == "0"
 
 
 def _listen(url: str, cookies: dict[str, str], out: queue.Queue, stop: threading.Event) -> None:
