@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -62,3 +63,30 @@ def login(browser, base: str, username: str, password: str = "pw-123456"):
     page.wait_for_url(f"{base}/")
     page.js_errors = errors  # type: ignore[attr-defined]
     return page
+
+
+def settled(page) -> None:
+    """No htmx request on its way and no swap settling."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
+
+
+@contextlib.contextmanager
+def own_echo(page, changes: int = 1) -> Iterator[None]:
+    """The block changes something: wait until its live event has come back to this page too
+    and whatever that refreshes has landed. (A drag started before then could grab a row that
+    is about to be replaced.)"""
+    page.evaluate(
+        """() => {
+            window.opmodelChangesHeard = 0;
+            if (window.opmodelCountingChanges) return;
+            window.opmodelCountingChanges = true;
+            document.addEventListener("htmx:sseMessage", (e) => {
+                if (e.detail && e.detail.type === "change") window.opmodelChangesHeard++;
+            });
+        }"""
+    )
+    yield
+    page.wait_for_function("n => window.opmodelChangesHeard >= n", arg=changes)
+    settled(page)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from canvas.models import Principle, Purpose, Stage
-from tests.e2e.conftest import login
+from tests.e2e.conftest import login, own_echo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -52,7 +52,8 @@ def test_edit_add_reorder_and_see_it_live_in_a_second_browser(
     # reorder stages: with the keyboard button, then by dragging
     first = Stage.objects.filter(operating_model=om).first()
     editor.locator(f"#part-canvas-stages-{first.pk}").hover()
-    editor.click(f"#move-down-canvas-stages-{first.pk}")
+    with own_echo(editor):
+        editor.click(f"#move-down-canvas-stages-{first.pk}")
     editor.wait_for_function(
         "id => document.querySelectorAll('.journey > .part')[1].id === 'part-canvas-stages-' + id",
         arg=first.pk,
@@ -60,10 +61,11 @@ def test_edit_add_reorder_and_see_it_live_in_a_second_browser(
     order = list(Stage.objects.filter(operating_model=om).values_list("pk", flat=True))
     assert order[1] == first.pk
     last = order[-1]
-    editor.locator(f"#part-canvas-stages-{last} .drag-handle").drag_to(
-        editor.locator(f"#part-canvas-stages-{order[0]}")
-    )
-    editor.wait_for_timeout(800)
+    with editor.expect_response(lambda r: r.url.endswith("/reorder/")) as reordered:
+        editor.locator(f"#part-canvas-stages-{last} .drag-handle").drag_to(
+            editor.locator(f"#part-canvas-stages-{order[0]}")
+        )
+    assert reordered.value.status == 200
     new_order = list(Stage.objects.filter(operating_model=om).values_list("pk", flat=True))
     assert new_order[0] == last, new_order
     watcher.wait_for_function(

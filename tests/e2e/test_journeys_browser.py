@@ -7,7 +7,7 @@ from opmodel.models import Role
 from opmodel.services import member_add
 from teams.models import Squad
 from teams.services import squad_lead_grant
-from tests.e2e.conftest import login
+from tests.e2e.conftest import login, own_echo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -52,14 +52,16 @@ def test_steps_are_added_moved_and_edited_by_their_team_lead_on_the_swim_lanes(
     editor.click(f"#section-journeys-steps-{idea.pk} .sl-foot a.add-btn")
     editor.fill("#id_title", "Check the idea with fraud")
     editor.select_option("#id_squad", label="Fraud ML")
-    editor.keyboard.press("Control+Enter")
+    with own_echo(editor):
+        editor.keyboard.press("Control+Enter")
     editor.wait_for_selector(".sl-lane-label:has-text('Fraud ML')")
     step = Step.objects.get(stage=idea, title="Check the idea with fraud")
     editor.wait_for_selector(f"#section-journeys-steps-{idea.pk} #part-journeys-steps-{step.pk}")
 
     # ... and moves it to the next stage with the keyboard
     editor.focus(f"#step-right-{step.pk}")
-    editor.keyboard.press("Enter")
+    with own_echo(editor):
+        editor.keyboard.press("Enter")
     editor.wait_for_selector(f"#section-journeys-steps-{build.pk} #part-journeys-steps-{step.pk}")
     assert Step.objects.get(pk=step.pk).stage_id == build.pk
     # the lead's browser follows live
