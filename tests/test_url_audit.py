@@ -15,10 +15,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from opmodel.models import Role
 from opmodel.services import member_add, operating_model_create
 from tests.canvas.test_permissions import CASES as MODEL_CASES
-from tests.canvas.test_permissions import ROLES, Case
 from tests.exports.test_permissions import CASES as EXPORT_CASES
 from tests.journeys.conftest import SMALL_JOURNEYS
 from tests.journeys.test_permissions import CASES as JOURNEY_CASES
+from tests.permissions import ROLES, Case
 from tests.teams.conftest import SMALL_TEAMS
 from tests.teams.test_permissions import CASES as TEAMS_CASES
 from tests.versions.test_permissions import CASES as VERSIONS_CASES

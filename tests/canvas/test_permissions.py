@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.urls import reverse
 
 from canvas.models import Principle, Stage
+from tests.permissions import (
+    MANAGE_FORM,
+    MANAGE_REDIRECT,
+    READ,
+    ROLES,
+    WRITE_FORM,
+    WRITE_REDIRECT,
+    Case,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -17,38 +25,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def om(small_om):
     return small_om
-
-
-ROLES = ["anonymous", "outsider", "viewer", "participant", "editor", "facilitator"]
-READ = {
-    "anonymous": 302,
-    "outsider": 404,
-    "viewer": 200,
-    "participant": 200,
-    "editor": 200,
-    "facilitator": 200,
-}
-WRITE_FORM = {**READ, "viewer": 403, "participant": 403}
-WRITE_REDIRECT = {
-    "anonymous": 302,
-    "outsider": 404,
-    "viewer": 403,
-    "participant": 403,
-    "editor": 302,
-    "facilitator": 302,
-}
-MANAGE_FORM = {**READ, "viewer": 403, "participant": 403, "editor": 403}
-MANAGE_REDIRECT = {**WRITE_REDIRECT, "editor": 403}
-
-
-@dataclass
-class Case:
-    name: str
-    method: str
-    url: Callable[[Any], str]
-    expected: dict[str, int]
-    data: Callable[[Any], dict] | None = None
-    htmx: bool = False
 
 
 def stage(om) -> Stage:

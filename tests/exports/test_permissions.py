@@ -14,19 +14,11 @@ from django.urls import reverse
 
 from opmodel.models import Export
 from opmodel.services import release_publish
-from tests.canvas.test_permissions import Case  # one row type for every matrix
 from tests.exports.conftest import FAKE_PDF
+from tests.permissions import READ, ROLES, Case
 
 pytestmark = pytest.mark.django_db
 
-READ = {
-    "anonymous": 302,
-    "outsider": 404,
-    "viewer": 200,
-    "participant": 200,
-    "editor": 200,
-    "facilitator": 200,
-}
 ASK = {**READ, **dict.fromkeys(["viewer", "participant", "editor", "facilitator"], 302)}
 ASK_NOT_VIEWER = {**ASK, "viewer": 403}
 HIDDEN_FROM_VIEWER = {**READ, "viewer": 404}
@@ -120,7 +112,7 @@ def om(small_om, people, media):
     return small_om
 
 
-ORDER = ["anonymous", "outsider", "viewer", "participant", "editor", "facilitator"]
+ORDER = ROLES  # (refused roles come first in it)
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)

@@ -7,30 +7,25 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import transaction
 from django.urls import reverse
 
 from journeys.models import Journey, Stage, Step
-from tests.canvas.test_permissions import Case  # one row type for every matrix
 from tests.journeys.conftest import journey_of, stage_named, step_named
+from tests.permissions import (
+    LEAD_FORM,
+    LEAD_INVALID,
+    LEAD_WRITE,
+    LEVEL_FORM,
+    LEVEL_READ,
+    LEVEL_WRITE,
+    Case,
+    page,
+    part,
+    wrong_answers,
+)
 from tests.teams.conftest import squad_named
 
 pytestmark = pytest.mark.django_db
-
-ROLES = ["anonymous", "outsider", "viewer", "participant", "lead", "editor", "facilitator"]
-READ = {r: 200 for r in ROLES} | {"anonymous": 302, "outsider": 404}
-WRITE = {r: 403 for r in ROLES} | {
-    "anonymous": 302,
-    "outsider": 404,
-    "editor": 302,
-    "facilitator": 302,
-}
-FORM = WRITE | {"editor": 200, "facilitator": 200}
-LEAD_WRITE = WRITE | {"lead": 302}
-# The lead's form offers only their own squads: another squad (or none) is an invalid choice,
-# and the rule behind the form refuses it too (test_the_step_rule_refuses_other_squads).
-LEAD_INVALID = WRITE | {"lead": 422}
-LEAD_FORM = FORM | {"lead": 200}
 
 
 def own_step(om) -> Step:
@@ -55,20 +50,6 @@ def own(om) -> Any:
 
 def other(om) -> Any:
     return squad_named(om, "Other squad")
-
-
-def part(name: str, key: str, row: Callable[[Any], Any] | None = None, query: str = ""):
-    def build_url(om) -> str:
-        kwargs = {"slug": om.slug, "key": key}
-        if row is not None:
-            kwargs["pk"] = row(om).pk
-        return reverse(name, kwargs=kwargs) + (query(om) if callable(query) else query)
-
-    return build_url
-
-
-def page(name: str, *args: Callable[[Any], Any]) -> Callable[[Any], str]:
-    return lambda om: reverse(name, args=[om.slug, *[a(om).pk for a in args]])
 
 
 def step_data(om, step: Step, **changes: Any) -> dict[str, Any]:
@@ -96,83 +77,95 @@ def revert_url(row: Callable[[Any], Any], key: str) -> Callable[[Any], str]:
 
 CASES = [
     # pages and partials: everyone who may see the model reads them
-    Case("journey list", "get", page("journeys-list"), READ),
-    Case("journey page", "get", page("journeys-journey", journey_of), READ),
-    Case("pain points", "get", page("journeys-pain-points"), READ),
-    Case("squad steps", "get", page("journeys-squad", own), READ),
+    Case("journey list", "get", page("journeys-list"), LEVEL_READ),
+    Case("journey page", "get", page("journeys-journey", journey_of), LEVEL_READ),
+    Case("pain points", "get", page("journeys-pain-points"), LEVEL_READ),
+    Case("squad steps", "get", page("journeys-squad", own), LEVEL_READ),
     Case(
-        "journeys list partial", "get", part("section-list", "journeys-journeys"), READ, htmx=True
+        "journeys list partial",
+        "get",
+        part("section-list", "journeys-journeys"),
+        LEVEL_READ,
+        htmx=True,
     ),
     Case(
         "journey map partial",
         "get",
         part("section-list", "journeys-stages", query=lambda om: f"?scope={journey_of(om).pk}"),
-        READ,
+        LEVEL_READ,
         htmx=True,
     ),
     Case(
         "stage column partial",
         "get",
         part("section-list", "journeys-steps", query=lambda om: f"?scope={idea(om).pk}"),
-        READ,
+        LEVEL_READ,
         htmx=True,
     ),
-    Case("step card", "get", part("part-detail", "journeys-steps", own_step), READ, htmx=True),
-    Case("stage head", "get", part("part-detail", "journeys-stages", idea), READ, htmx=True),
     Case(
-        "journey head", "get", part("part-detail", "journeys-journeys", journey_of), READ, htmx=True
+        "step card", "get", part("part-detail", "journeys-steps", own_step), LEVEL_READ, htmx=True
     ),
-    Case("step history", "get", part("part-history", "journeys-steps", own_step), READ),
-    Case("journey history", "get", part("part-history", "journeys-journeys", journey_of), READ),
+    Case("stage head", "get", part("part-detail", "journeys-stages", idea), LEVEL_READ, htmx=True),
+    Case(
+        "journey head",
+        "get",
+        part("part-detail", "journeys-journeys", journey_of),
+        LEVEL_READ,
+        htmx=True,
+    ),
+    Case("step history", "get", part("part-history", "journeys-steps", own_step), LEVEL_READ),
+    Case(
+        "journey history", "get", part("part-history", "journeys-journeys", journey_of), LEVEL_READ
+    ),
     # journeys and stages: facilitators and editors only
-    Case("journey new form", "get", part("part-new", "journeys-journeys"), FORM),
+    Case("journey new form", "get", part("part-new", "journeys-journeys"), LEVEL_FORM),
     Case(
         "journey new",
         "post",
         part("part-new", "journeys-journeys"),
-        WRITE,
+        LEVEL_WRITE,
         lambda om: {"name": "Onboarding a new squad", "owner": own(om).pk},
     ),
     Case(
         "journey edit",
         "post",
         part("part-edit", "journeys-journeys", journey_of),
-        WRITE,
+        LEVEL_WRITE,
         lambda om: {"name": "Renamed", "revision": journey_of(om).revision},
     ),
     Case(
         "journey delete",
         "post",
         part("part-delete", "journeys-journeys", journey_of),
-        WRITE,
+        LEVEL_WRITE,
         lambda om: {"revision": journey_of(om).revision},
     ),
     Case(
         "stage new",
         "post",
         part("part-new", "journeys-stages"),
-        WRITE,
+        LEVEL_WRITE,
         lambda om: {"journey": journey_of(om).pk, "name": "Run"},
     ),
     Case(
         "stage edit",
         "post",
         part("part-edit", "journeys-stages", idea),
-        WRITE,
+        LEVEL_WRITE,
         lambda om: {"journey": journey_of(om).pk, "name": "Ideas", "revision": idea(om).revision},
     ),
     Case(
         "stage delete",
         "post",
         part("part-delete", "journeys-stages", idea),
-        WRITE,
+        LEVEL_WRITE,
         lambda om: {"revision": idea(om).revision},
     ),
     Case(
         "stage move",
         "post",
         page("journeys-stage-move", idea),
-        WRITE,
+        LEVEL_WRITE,
         lambda om: {"direction": "right"},
     ),
     # steps: the lead adds, edits, moves, reverts and deletes their squad's steps only
@@ -209,7 +202,9 @@ CASES = [
         lambda om: {"stage": idea(om).pk, "title": "New", "squad": "", "automation": "manual"},
     ),
     Case("own step edit form", "get", part("part-edit", "journeys-steps", own_step), LEAD_FORM),
-    Case("other step edit form", "get", part("part-edit", "journeys-steps", other_step), FORM),
+    Case(
+        "other step edit form", "get", part("part-edit", "journeys-steps", other_step), LEVEL_FORM
+    ),
     Case(
         "own step edit",
         "post",
@@ -242,14 +237,14 @@ CASES = [
         "other step edit",
         "post",
         part("part-edit", "journeys-steps", other_step),
-        WRITE,
+        LEVEL_WRITE,
         lambda om: step_data(om, other_step(om), title="Taken over"),
     ),
     Case(
         "other step claimed by the lead",
         "post",
         part("part-edit", "journeys-steps", other_step),
-        WRITE,
+        LEVEL_WRITE,
         lambda om: step_data(om, other_step(om), squad=own(om).pk),
     ),
     Case(
@@ -263,7 +258,7 @@ CASES = [
         "other step delete",
         "post",
         part("part-delete", "journeys-steps", other_step),
-        WRITE,
+        LEVEL_WRITE,
         lambda om: {"revision": other_step(om).revision},
     ),
     Case(
@@ -277,7 +272,7 @@ CASES = [
         "other step revert",
         "post",
         revert_url(other_step, "journeys-steps"),
-        WRITE,
+        LEVEL_WRITE,
         lambda om: {"revision": other_step(om).revision},
     ),
     Case(
@@ -305,7 +300,7 @@ CASES = [
         "other step to the next stage",
         "post",
         page("journeys-step-move", other_step),
-        WRITE,
+        LEVEL_WRITE,
         lambda om: {"direction": "right"},
     ),
 ]
@@ -354,28 +349,8 @@ def _prepare(om, people) -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_level3_permission_matrix(case: Case, journeys_om, other_om, people, client_for):
-    """Every role in turn, each in a savepoint rolled back afterwards."""
     _prepare(journeys_om, people)
-    wrong = []
-    for role in ROLES:
-        with transaction.atomic():
-            client = client_for(None if role == "anonymous" else people[role])
-            before = snapshot(journeys_om)
-            headers = {"HX-Request": "true"} if case.htmx else {}
-            data = case.data(journeys_om) if case.data else {}
-            response = getattr(client, case.method)(case.url(journeys_om), data, headers=headers)
-            status = response.status_code
-            if status != case.expected[role]:
-                wrong.append((role, status, case.expected[role]))
-            elif case.method == "post":
-                changed = snapshot(journeys_om) != before
-                if status in (403, 404, 422) and changed:
-                    wrong.append((role, "a refused write changed something"))
-                if status == 302 and role != "anonymous" and not changed:
-                    wrong.append((role, "an allowed write changed nothing"))
-            if role == "anonymous" and not response["Location"].startswith(reverse("login")):
-                wrong.append((role, "not sent to the login page"))
-            transaction.set_rollback(True)
+    wrong = wrong_answers(case, journeys_om, people, client_for, snapshot)
     assert not wrong, (case.name, wrong)
 
 

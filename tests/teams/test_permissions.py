@@ -3,35 +3,28 @@ on their own squad and on another one. A refused write changes nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import transaction
 from django.urls import reverse
 
 from teams.models import Accountability, Capability, Interaction, Person, Squad
-from tests.canvas.test_permissions import Case  # one row type for every matrix
+from tests.permissions import (
+    LEAD_FORM,
+    LEAD_INVALID,
+    LEAD_WRITE,
+    LEVEL_FORM,
+    LEVEL_MANAGE,
+    LEVEL_READ,
+    LEVEL_WRITE,
+    Case,
+    page,
+    part,
+    wrong_answers,
+)
 from tests.teams.conftest import squad_named
 
 pytestmark = pytest.mark.django_db
-
-ROLES = ["anonymous", "outsider", "viewer", "participant", "lead", "editor", "facilitator"]
-READ = {r: 200 for r in ROLES} | {"anonymous": 302, "outsider": 404}
-# a write only facilitators and editors may make (the lead included in "refused")
-WRITE = {r: 403 for r in ROLES} | {
-    "anonymous": 302,
-    "outsider": 404,
-    "editor": 302,
-    "facilitator": 302,
-}
-FORM = WRITE | {"editor": 200, "facilitator": 200}
-LEAD_WRITE = WRITE | {"lead": 302}  # the lead's own squad
-LEAD_FORM = FORM | {"lead": 200}
-# A lead's forms offer only their own squads: another squad is an invalid choice (422); the rule
-# behind the form refuses it too (test_the_squad_rule_refuses_rows_of_other_squads).
-LEAD_INVALID = WRITE | {"lead": 422}
-MANAGE = WRITE | {"editor": 403}
 
 
 def own(om) -> Squad:
@@ -58,31 +51,19 @@ def capability(om) -> Capability:
     return Capability.objects.filter(operating_model=om).first()
 
 
-def part(name: str, key: str, row: Callable[[Any], Any] | None = None, query: str = ""):
-    def build(om) -> str:
-        kwargs = {"slug": om.slug, "key": key}
-        if row is not None:
-            kwargs["pk"] = row(om).pk
-        return reverse(name, kwargs=kwargs) + query
-
-    return build
-
-
-def page(name: str, *args: Callable[[Any], Any]) -> Callable[[Any], str]:
-    return lambda om: reverse(name, args=[om.slug, *[a(om).pk for a in args]])
-
-
 CASES = [
     # pages and partials: everyone who may see the model reads them
-    Case("squads page", "get", page("teams-squads"), READ),
-    Case("map page", "get", page("teams-map"), READ),
-    Case("matrix page", "get", page("teams-matrix"), READ),
-    Case("own squad page", "get", page("teams-squad", own), READ),
-    Case("other squad page", "get", page("teams-squad", other), READ),
-    Case("who answers", "get", lambda om: page("teams-who")(om) + "?q=kafka", READ, htmx=True),
-    Case("map partial", "get", page("teams-map"), READ, htmx=True),
+    Case("squads page", "get", page("teams-squads"), LEVEL_READ),
+    Case("map page", "get", page("teams-map"), LEVEL_READ),
+    Case("matrix page", "get", page("teams-matrix"), LEVEL_READ),
+    Case("own squad page", "get", page("teams-squad", own), LEVEL_READ),
+    Case("other squad page", "get", page("teams-squad", other), LEVEL_READ),
+    Case(
+        "who answers", "get", lambda om: page("teams-who")(om) + "?q=kafka", LEVEL_READ, htmx=True
+    ),
+    Case("map partial", "get", page("teams-map"), LEVEL_READ, htmx=True),
     *[
-        Case(f"{key} list", "get", part("section-list", key), READ, htmx=True)
+        Case(f"{key} list", "get", part("section-list", key), LEVEL_READ, htmx=True)
         for key in [
             "teams-squads",
             "teams-people",
@@ -95,24 +76,24 @@ CASES = [
         "people of a squad",
         "get",
         part("section-list", "teams-people", query="?scope=1"),
-        READ,
+        LEVEL_READ,
         htmx=True,
     ),
-    Case("squad detail", "get", part("part-detail", "teams-squads", own), READ, htmx=True),
-    Case("squad history", "get", part("part-history", "teams-squads", own), READ),
+    Case("squad detail", "get", part("part-detail", "teams-squads", own), LEVEL_READ, htmx=True),
+    Case("squad history", "get", part("part-history", "teams-squads", own), LEVEL_READ),
     Case(
         "person history",
         "get",
         part("part-history", "teams-people", lambda om: person_of(own(om))),
-        READ,
+        LEVEL_READ,
     ),
     # squads: a lead edits their own squad's profile, nothing else about squads
-    Case("squad new form", "get", part("part-new", "teams-squads"), FORM),
+    Case("squad new form", "get", part("part-new", "teams-squads"), LEVEL_FORM),
     Case(
         "squad new",
         "post",
         part("part-new", "teams-squads"),
-        WRITE,
+        LEVEL_WRITE,
         lambda om: {"name": "New", "team_type": "platform", "mode": "sustain"},
     ),
     Case("own squad edit form", "get", part("part-edit", "teams-squads", own), LEAD_FORM),
@@ -127,21 +108,21 @@ CASES = [
         "other squad edit",
         "post",
         part("part-edit", "teams-squads", other, "?field=purpose"),
-        WRITE,
+        LEVEL_WRITE,
         lambda om: {"purpose": "Theirs", "revision": other(om).revision},
     ),
     Case(
         "own squad delete",
         "post",
         part("part-delete", "teams-squads", own),
-        WRITE,
+        LEVEL_WRITE,
         lambda om: {"revision": own(om).revision},
     ),
     Case(
         "own squad move",
         "post",
         part("part-move", "teams-squads", own),
-        WRITE,
+        LEVEL_WRITE,
         lambda om: {"offset": 1},
     ),
     Case(
@@ -171,7 +152,7 @@ CASES = [
                 "history_id": other(om).history.earliest().history_id,
             },
         ),
-        WRITE,
+        LEVEL_WRITE,
         lambda om: {"revision": other(om).revision},
     ),
     # people
@@ -208,7 +189,7 @@ CASES = [
         "other person edit",
         "post",
         part("part-edit", "teams-people", lambda om: person_of(other(om))),
-        WRITE,
+        LEVEL_WRITE,
         lambda om: {"squad": other(om).pk, "name": "X", "revision": person_of(other(om)).revision},
     ),
     Case(
@@ -222,7 +203,7 @@ CASES = [
         "other person delete",
         "post",
         part("part-delete", "teams-people", lambda om: person_of(other(om))),
-        WRITE,
+        LEVEL_WRITE,
         lambda om: {"revision": person_of(other(om)).revision},
     ),
     # interactions: the lead changes the ones their squad starts
@@ -257,7 +238,7 @@ CASES = [
         "other interaction delete",
         "post",
         part("part-delete", "teams-interactions", lambda om: interaction_of(other(om))),
-        WRITE,
+        LEVEL_WRITE,
         lambda om: {"revision": interaction_of(other(om)).revision},
     ),
     # capabilities: facilitators and editors only
@@ -265,14 +246,14 @@ CASES = [
         "capability new",
         "post",
         part("part-new", "teams-capabilities"),
-        WRITE,
+        LEVEL_WRITE,
         lambda om: {"area": "governance", "name": "Data loss prevention"},
     ),
     Case(
         "capability edit",
         "post",
         part("part-edit", "teams-capabilities", capability),
-        WRITE,
+        LEVEL_WRITE,
         lambda om: {"area": "engineering", "name": "Kafka", "revision": capability(om).revision},
     ),
     # the matrix: the lead changes their squad's column only
@@ -286,7 +267,7 @@ CASES = [
         "other cell picker",
         "get",
         lambda om: reverse("teams-cell", args=[om.slug, capability(om).pk, other(om).pk]),
-        FORM,
+        LEVEL_FORM,
     ),
     Case(
         "own cell set",
@@ -304,7 +285,7 @@ CASES = [
         "other cell set",
         "post",
         lambda om: reverse("teams-cell", args=[om.slug, capability(om).pk, other(om).pk]),
-        WRITE,
+        LEVEL_WRITE,
         lambda om: {"role": "accountable", "revision": 0},
     ),
     Case(
@@ -323,7 +304,7 @@ CASES = [
         "other cell through the generic edit",
         "post",
         part("part-edit", "teams-accountabilities", lambda om: cell_of(other(om))),
-        WRITE,
+        LEVEL_WRITE,
         lambda om: {
             "capability": cell_of(other(om)).capability_id,
             "squad": other(om).pk,
@@ -343,19 +324,19 @@ CASES = [
         },
     ),
     # importing squads (Backstage, Team API): facilitators and editors; a preview writes nothing
-    Case("import page", "get", page("teams-import"), FORM),
+    Case("import page", "get", page("teams-import"), LEVEL_FORM),
     Case(
         "import preview",
         "post",
         page("teams-import"),
-        FORM,
+        LEVEL_FORM,
         lambda om: {"source": "team_api", "documents": [team_api_upload()]},
     ),
     Case(
         "import apply without a preview",
         "post",
         page("teams-import"),
-        FORM | {"editor": 400, "facilitator": 400},
+        LEVEL_FORM | {"editor": 400, "facilitator": 400},
         lambda om: {"action": "apply"},
     ),
     # team leads are granted and removed by facilitators
@@ -363,7 +344,7 @@ CASES = [
         "grant a team lead",
         "post",
         page("teams-lead-grant", other),
-        MANAGE,
+        LEVEL_MANAGE,
         lambda om: {"user": om.role_groups.get(role="viewer").group.user_set.get().pk},
     ),
     Case(
@@ -377,7 +358,7 @@ CASES = [
                 om.role_groups.get(role="participant").group.user_set.get(username="lead").pk,
             ],
         ),
-        MANAGE,
+        LEVEL_MANAGE,
     ),
 ]
 
@@ -405,29 +386,7 @@ def snapshot(om) -> tuple:
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_level2_permission_matrix(case: Case, teams_om, other_om, people, client_for):
-    """Every role in turn, each in a savepoint rolled back afterwards: one model per case."""
-    wrong = []
-    for role in ROLES:
-        with transaction.atomic():
-            client = client_for(None if role == "anonymous" else people[role])
-            before = snapshot(teams_om)
-            headers = {"HX-Request": "true"} if case.htmx else {}
-            data = case.data(teams_om) if case.data else {}
-            response = getattr(client, case.method)(case.url(teams_om), data, headers=headers)
-            status = response.status_code
-            if status != case.expected[role]:
-                wrong.append((role, status, case.expected[role]))
-            elif case.method == "post" and status in (403, 404, 422):
-                changed = snapshot(teams_om) != before
-                if changed:
-                    wrong.append((role, "a refused write changed something"))
-            elif case.method == "post" and status == 302 and role != "anonymous":
-                changed = snapshot(teams_om) != before
-                if not changed:
-                    wrong.append((role, "an allowed write changed nothing"))
-            if role == "anonymous" and not response["Location"].startswith(reverse("login")):
-                wrong.append((role, "not sent to the login page"))
-            transaction.set_rollback(True)
+    wrong = wrong_answers(case, teams_om, people, client_for, snapshot)
     assert not wrong, (case.name, wrong)
 
 

@@ -10,21 +10,10 @@ from canvas.models import Principle, Stage
 from opmodel.models import OperatingModel, Release
 from opmodel.registry import registry
 from opmodel.services import part_delete, release_publish
-from tests.canvas.test_permissions import Case  # one row type for every matrix
+from tests.permissions import MANAGE_FORM, MANAGE_REDIRECT, READ, ROLES, WRITE_REDIRECT, Case
 
 pytestmark = pytest.mark.django_db
 
-READ = {
-    "anonymous": 302,
-    "outsider": 404,
-    "viewer": 200,
-    "participant": 200,
-    "editor": 200,
-    "facilitator": 200,
-}
-MANAGE_FORM = {**READ, "viewer": 403, "participant": 403, "editor": 403}
-MANAGE_REDIRECT = {**MANAGE_FORM, "facilitator": 302}
-WRITE_REDIRECT = {**READ, "viewer": 403, "participant": 403, "editor": 302, "facilitator": 302}
 ANY_USER = {**READ, "outsider": 200}
 
 
@@ -96,7 +85,7 @@ def _state(om) -> tuple:
 
 # Refused roles first: each case runs every role against one model, so the state a refused
 # write must leave untouched is the state before any allowed write.
-ORDER = ["anonymous", "outsider", "viewer", "participant", "editor", "facilitator"]
+ORDER = ROLES  # (refused roles come first in it)
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from opmodel.models import Role
 from opmodel.services import member_add
-from tests.canvas.test_permissions import Case  # one row type for every matrix
+from tests.permissions import Case
 from workshops import services
 from workshops.models import ProposalKind
 
