@@ -36,6 +36,9 @@ class Finding:
     message: str
     section: str
     part_id: int | None = None
+    # added to the section page's address, where the page shows part of the section at a time
+    # (the accountability matrix: one area of a large one)
+    query: str = ""
 
 
 HealthCheck = Callable[["OperatingModel"], Iterable[Finding]]

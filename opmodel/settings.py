@@ -330,3 +330,6 @@ OPMODEL_INVITATION_DAYS = int(os.environ.get("OPMODEL_INVITATION_DAYS", "7"))
 # Level 2: how many capabilities one squad can be accountable or responsible for before the
 # health check calls it overloaded (Team Topologies' cognitive load).
 TEAMS_COGNITIVE_LOAD_LIMIT = int(os.environ.get("TEAMS_COGNITIVE_LOAD_LIMIT", "6"))
+# Level 2: the accountability matrix shows every area at once up to this many cells
+# (capabilities x squads); a bigger one shows one area at a time unless asked for all.
+TEAMS_MATRIX_WHOLE_CELLS = int(os.environ.get("TEAMS_MATRIX_WHOLE_CELLS", "5000"))

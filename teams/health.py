@@ -35,7 +35,8 @@ def _accountable_by_capability(model: OperatingModel) -> dict[int, list[str]]:
 
 def capability_without_accountable(model: OperatingModel) -> Iterator[Finding]:
     owners = _accountable_by_capability(model)
-    for pk, name in Capability.objects.filter(operating_model=model).values_list("pk", "name"):
+    rows = Capability.objects.filter(operating_model=model).values_list("pk", "name", "area")
+    for pk, name, area in rows:
         if not owners.get(pk):
             yield Finding(
                 "no-accountable-squad",
@@ -43,25 +44,25 @@ def capability_without_accountable(model: OperatingModel) -> Iterator[Finding]:
                 f"No squad is accountable for {name}: who answers when it goes wrong?",
                 "teams.capabilities",
                 pk,
+                query=f"area={area}",
             )
 
 
 def capability_with_several_accountable(model: OperatingModel) -> Iterator[Finding]:
     owners = _accountable_by_capability(model)
-    names = dict(
-        Capability.objects.filter(operating_model=model, pk__in=list(owners)).values_list(
-            "pk", "name"
-        )
-    )
+    rows = Capability.objects.filter(operating_model=model, pk__in=list(owners))
+    capabilities = {pk: (name, area) for pk, name, area in rows.values_list("pk", "name", "area")}
     for pk, squads in owners.items():
         if len(squads) > 1:
+            name, area = capabilities.get(pk, ("?", ""))
             yield Finding(
                 "several-accountable-squads",
                 Severity.ERROR,
-                f"{len(squads)} squads are accountable for {names.get(pk, '?')} "
+                f"{len(squads)} squads are accountable for {name} "
                 f"({', '.join(sorted(squads))}): exactly one should be.",
                 "teams.capabilities",
                 pk,
+                query=f"area={area}" if area else "",
             )
 
 

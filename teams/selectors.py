@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Count, Q
 
 from opmodel.access import Access
 from opmodel.models import OperatingModel
@@ -208,11 +208,26 @@ class Column:
         return self.load > self.limit
 
 
+ALL_AREAS = "all"
+
+
+@dataclass
+class AreaTab:
+    value: str
+    label: str
+    count: int
+    current: bool
+
+
 @dataclass
 class Matrix:
     columns: list[Column]
-    areas: list[tuple[str, str, str, list[MatrixRow]]]
+    areas: list[tuple[str, str, str, list[MatrixRow]]]  # the areas shown, each with its rows
     limit: int
+    area: str = ALL_AREAS  # the area shown, or ALL_AREAS
+    tabs: list[AreaTab] = field(default_factory=list)
+    total: int = 0  # capabilities in every area
+    condensed: bool = False  # too big to show whole: one area shown unless asked for all
 
     @property
     def rows(self) -> list[MatrixRow]:
@@ -223,32 +238,73 @@ class Matrix:
         return sum(1 for row in self.rows if row.broken)
 
 
-def matrix(operating_model: OperatingModel, access: Access) -> Matrix:
-    """Capabilities (rows, by area) x squads (columns): four queries at most. A row holds only
-    the cells with a role (the large model's 18,000 cells are 1,800 roles); the template tag
-    ``matrix_cells`` fills in the rest as it writes the row."""
+def _area_shown(
+    asked: str | None, counts: dict[str, int], squads: int, fallback: str | None
+) -> str:
+    """The area to show: the one asked for; else the whole matrix while it is small enough to
+    read (and to send) at once; else the ``fallback`` area (where a row was just added), or the
+    first area with capabilities."""
+    if asked == ALL_AREAS or asked in Area.values:
+        return asked
+    if sum(counts.values()) * max(squads, 1) <= settings.TEAMS_MATRIX_WHOLE_CELLS:
+        return ALL_AREAS
+    if fallback in Area.values:
+        return fallback
+    return next((a for a in Area.values if counts.get(a)), ALL_AREAS)
+
+
+def matrix(
+    operating_model: OperatingModel,
+    access: Access,
+    area: str | None = None,
+    fallback: str | None = None,
+) -> Matrix:
+    """Capabilities (rows, by area) x squads (columns), one area or all (see ``_area_shown``):
+    five queries whatever the size. A row holds only the cells with a role (the large model's
+    18,000 cells are 1,800 roles); the template tag ``matrix_cells`` fills in the rest as it
+    writes the row. The load row counts every area."""
     squads = squads_in_order(operating_model)
-    capabilities = list(
-        Capability.objects.filter(operating_model=operating_model).order_by("position", "pk")
+    counts = dict(
+        Capability.objects.filter(operating_model=operating_model)
+        .values_list("area")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
+    shown = _area_shown(area, counts, len(squads), fallback)
+    capabilities = Capability.objects.filter(operating_model=operating_model)
+    cells = Accountability.objects.filter(operating_model=operating_model)
+    if shown != ALL_AREAS:
+        capabilities = capabilities.filter(area=shown)
+        cells = cells.filter(capability__area=shown)
     roles: dict[int, dict[int, Accountability]] = defaultdict(dict)
-    load: Counter[int] = Counter()
-    for a in Accountability.objects.filter(operating_model=operating_model).select_related(None):
+    for a in cells:
         roles[a.capability_id][a.squad_id] = a
-        if a.role in LOAD_ROLES:
-            load[a.squad_id] += 1
+    load = dict(
+        Accountability.objects.filter(operating_model=operating_model, role__in=LOAD_ROLES)
+        .values_list("squad_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
     editable = {s.pk for s in squads} if access.can_edit else set(led_squads(access))
     limit = settings.TEAMS_COGNITIVE_LOAD_LIMIT
-    columns = [Column(s, load[s.pk], s.pk in editable, limit) for s in squads]
+    columns = [Column(s, load.get(s.pk, 0), s.pk in editable, limit) for s in squads]
     by_area: dict[str, list[MatrixRow]] = defaultdict(list)
-    for capability in capabilities:
+    for capability in capabilities.order_by("position", "pk"):
         row = roles.get(capability.pk, {})
         accountable = sum(1 for a in row.values() if a.role == Responsibility.ACCOUNTABLE)
         by_area[capability.area].append(MatrixRow(capability, row, accountable))
     return Matrix(
         columns=columns,
-        areas=[(a.value, a.label, AREA_HINTS[a], by_area[a.value]) for a in Area],
+        areas=[
+            (a.value, a.label, AREA_HINTS[a], by_area[a.value])
+            for a in Area
+            if shown in (ALL_AREAS, a.value)
+        ],
         limit=limit,
+        area=shown,
+        tabs=[AreaTab(a.value, a.label, counts.get(a.value, 0), a.value == shown) for a in Area],
+        total=sum(counts.values()),
+        condensed=sum(counts.values()) * max(len(squads), 1) > settings.TEAMS_MATRIX_WHOLE_CELLS,
     )
 
 

@@ -5,6 +5,7 @@ them, and handle the matrix cells and team-lead grants."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -113,7 +114,13 @@ def accountability(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         access,
         query=query,
         answers=selectors.who_answers(operating_model, query),
+        # the area tabs change the address on this page, not on another showing the matrix
+        push_tabs=not request.htmx
+        or urlsplit(request.headers.get("HX-Current-URL", "")).path == request.path,
     )
+    if request.htmx:  # an area tab, or a live refresh of the matrix
+        ctx["section"] = ctx["sections"]["capabilities"]
+        return render(request, "teams/teams.html#matrix", ctx)
     return render(request, "teams/matrix.html", ctx)
 
 
@@ -162,7 +169,8 @@ def matrix_cell(
         "capability": capability,
         "squad": squad,
         "matrix_url": reverse("teams-matrix", args=[slug]),
-        "back_url": reverse("teams-matrix", args=[slug]) + f"#cap-{capability.pk}",
+        "back_url": reverse("teams-matrix", args=[slug])
+        + f"?area={capability.area}#cap-{capability.pk}",
     }
     template = "teams/teams.html#cell" if request.htmx else "teams/cell_page.html"
     if request.method == "GET":

@@ -4,6 +4,7 @@ a partial rendered alone (by the core's generic views, or for a live update) is 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from django import template
 from django.utils.html import escape
@@ -28,9 +29,18 @@ def modes() -> list[tuple[str, str, str]]:
     return [(m.value, m.label, MODE_HINTS[m]) for m in Mode]
 
 
-@register.simple_tag
-def accountability_matrix(operating_model: Any, access: Access) -> selectors.Matrix:
-    return selectors.matrix(operating_model, access)
+@register.simple_tag(takes_context=True)
+def accountability_matrix(context: Any, operating_model: Any, access: Access) -> selectors.Matrix:
+    """The matrix, one area or all: the area the request asks for (``?area=``, or the address
+    of the page a partial is fetched for), else the default (``selectors._area_shown``), where
+    a capability just added (``?group=``) brings its own area."""
+    request = context.get("request")
+    asked = fallback = None
+    if request is not None:
+        current = parse_qs(urlsplit(request.headers.get("HX-Current-URL", "")).query)
+        asked = request.GET.get("area") or (current.get("area") or [None])[0]
+        fallback = request.GET.get("group")
+    return selectors.matrix(operating_model, access, asked, fallback)
 
 
 def _td(

@@ -120,4 +120,4 @@ def test_the_demo_has_deliberate_findings_shown_on_the_health_page(om, people, c
 
     html = client_for(people["viewer"]).get(reverse("model-health", args=[om.slug])).content
     assert b"No squad is accountable for Data asset management" in html
-    assert b"/teams/accountability/#part-teams-capabilities-" in html
+    assert b"/teams/accountability/?area=governance#part-teams-capabilities-" in html

@@ -56,6 +56,13 @@ CASES = [
     Case("squads page", "get", page("teams-squads"), LEVEL_READ),
     Case("map page", "get", page("teams-map"), LEVEL_READ),
     Case("matrix page", "get", page("teams-matrix"), LEVEL_READ),
+    Case(
+        "matrix area tab",
+        "get",
+        lambda om: page("teams-matrix")(om) + "?area=governance",
+        LEVEL_READ,
+        htmx=True,
+    ),
     Case("own squad page", "get", page("teams-squad", own), LEVEL_READ),
     Case("other squad page", "get", page("teams-squad", other), LEVEL_READ),
     Case(

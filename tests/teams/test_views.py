@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -154,3 +156,103 @@ def test_level2_pages_cost_the_same_queries_on_a_large_model(
         response = client.get(url)
     assert "Squad 59" in response.content.decode()
     assert len(demo.captured_queries) <= 40
+
+
+def _loads(html: str) -> list[str]:
+    return re.findall(r'<td class="heat[^"]*" title="[^"]*">(\d+)</td>', html)
+
+
+def _rows(html: str) -> int:
+    return html.count('<tr class="m-row')
+
+
+@pytest.fixture
+def two_areas(teams_om) -> Capability:
+    """A governance capability beside the two engineering ones, Other squad accountable."""
+    policy = Capability.objects.create(
+        operating_model=teams_om, name="Data access policy", area="governance", position=9
+    )
+    Accountability.objects.create(
+        operating_model=teams_om,
+        capability=policy,
+        squad=squad_named(teams_om, "Other squad"),
+        role="accountable",
+    )
+    return policy
+
+
+def test_a_small_matrix_shows_every_area_and_a_tab_shows_one(
+    teams_om, two_areas, people, client_for
+):
+    client = client_for(people["viewer"])
+    url = reverse("teams-matrix", args=[teams_om.slug])
+    html = client.get(url).content.decode()
+    assert _rows(html) == 3 and "opens one area at a time" not in html
+    assert f'href="{url}?area=governance"' in html
+    assert 'Governance <span class="tab-count">1</span>' in html
+    one = client.get(url + "?area=governance").content.decode()
+    assert _rows(one) == 1 and "Data access policy" in one and "Kafka platform" not in one
+    assert f'data-url="{url}?area=governance"' in one  # a live refresh keeps the area
+    assert _loads(one) == _loads(html)  # the load row counts every area
+    assert _rows(client.get(url + "?area=nonsense").content.decode()) == 3
+
+
+def test_a_matrix_too_big_to_read_at_once_opens_one_area_at_a_time(
+    teams_om, two_areas, people, client_for, settings
+):
+    settings.TEAMS_MATRIX_WHOLE_CELLS = 8  # 3 capabilities x 3 squads are more
+    client = client_for(people["viewer"])
+    url = reverse("teams-matrix", args=[teams_om.slug])
+    html = client.get(url).content.decode()
+    assert _rows(html) == 2 and "Data access policy" not in html  # the first area
+    assert "opens one area at a time" in html
+    assert f'data-url="{url}?area=engineering"' in html
+    whole = client.get(url + "?area=all").content.decode()
+    assert _rows(whole) == 3
+    assert _loads(html) == _loads(whole) == ["1", "2", "1"]  # own, other, platform squad
+    # "who is accountable" links to the capability in its area
+    answer = client.get(reverse("teams-who", args=[teams_om.slug]) + "?q=policy", headers=HX)
+    assert f'href="{url}?area=governance#cap-{two_areas.pk}"' in answer.content.decode()
+
+
+def test_an_area_tab_swaps_the_matrix_and_changes_the_address_on_the_matrix_page_only(
+    teams_om, two_areas, people, client_for
+):
+    client = client_for(people["viewer"])
+    url = reverse("teams-matrix", args=[teams_om.slug])
+    on_page = client.get(
+        url + "?area=governance", headers={**HX, "HX-Current-URL": f"http://testserver{url}"}
+    ).content.decode()
+    assert on_page.lstrip().startswith('<section class="panel matrix-panel"')
+    assert _rows(on_page) == 1 and 'hx-push-url="true"' in on_page
+    elsewhere = client.get(
+        url + "?area=governance",
+        headers={**HX, "HX-Current-URL": "http://testserver/m/teams/workshops/1/room/"},
+    ).content.decode()
+    assert _rows(elsewhere) == 1 and "hx-push-url" not in elsewhere
+
+
+def test_a_capability_added_to_a_big_matrix_shows_in_its_area(
+    teams_om, two_areas, people, client_for, settings
+):
+    settings.TEAMS_MATRIX_WHOLE_CELLS = 8
+    url = reverse("part-new", kwargs={"slug": teams_om.slug, "key": "teams-capabilities"})
+    response = client_for(people["editor"]).post(
+        url + "?group=governance",
+        {"name": "Retention rules", "area": "governance", "description": ""},
+        headers=HX,
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Retention rules" in html and "Data access policy" in html and _rows(html) == 2
+
+
+def test_a_health_finding_links_to_the_capability_in_its_area(
+    teams_om, two_areas, people, client_for
+):
+    orphan = Capability.objects.create(
+        operating_model=teams_om, name="Audit trail", area="governance", position=10
+    )
+    url = reverse("teams-matrix", args=[teams_om.slug])
+    html = client_for(people["viewer"]).get(url).content.decode()
+    assert f'href="{url}?area=governance#part-teams-capabilities-{orphan.pk}"' in html
