@@ -83,6 +83,10 @@ class Section:
     scope_field: str | None = None
     # Rows keep the order they were added in (no move or drag controls).
     orderable: bool = True
+    # Where a whole-model view shows this section better than its own list does (the workshop
+    # room): the key of the section whose list partial holds its rows too (the accountabilities
+    # are the cells of the capabilities' matrix).
+    shown_in: str | None = None
     describe: Callable[[Any], str] = str
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -89,6 +89,7 @@ SECTIONS = [
         template=TEMPLATE,
         item_partial="accountability",
         list_partial="accountabilities",
+        shown_in="teams.capabilities",  # in the workshop room: the matrix
         scope_field="squad",
         orderable=False,
         item_noun="accountability",

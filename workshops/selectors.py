@@ -127,6 +127,10 @@ class SectionView:
     section: Section
     rows: list[Any]
     partial: str  # "template#partial" of the section's own list
+    # The section whose list the room shows for ``section`` (itself, or its ``shown_in``)
+    shown: Section | None = None
+    # Where another focused section already shows that list: that section (``partial`` empty)
+    shown_with: Section | None = None
 
     @property
     def items(self) -> list[tuple[int, str]]:
@@ -139,6 +143,23 @@ def section_views(workshop: Workshop, sections: list[Section] | None = None) -> 
         SectionView(s, list(s.rows(operating_model)), f"{s.template}#{s.list_partial}")
         for s in (sections if sections is not None else focused_sections(workshop))
     ]
+
+
+def room_views(workshop: Workshop) -> list[SectionView]:
+    """What the room shows for each focused section: its own list, or the list of the section
+    it is ``shown_in`` (the accountabilities as the matrix), each list once."""
+    operating_model = workshop.operating_model
+    views: list[SectionView] = []
+    seen: dict[str, Section] = {}
+    for section in focused_sections(workshop):
+        shown = (registry.find(section.shown_in) if section.shown_in else None) or section
+        if shown.key in seen:
+            views.append(SectionView(section, [], "", shown, seen[shown.key]))
+            continue
+        seen[shown.key] = section
+        rows = list(shown.rows(operating_model))
+        views.append(SectionView(section, rows, f"{shown.template}#{shown.list_partial}", shown))
+    return views
 
 
 def section_titles() -> dict[str, str]:

@@ -19,8 +19,22 @@
     if (!el || !el.dataset.url) return;
     if (isBusy(el)) { el.dataset.stale = "1"; return; }  // never under someone's hands
     delete el.dataset.stale;
+    el.dataset.roomRefreshing = "1";
     htmx.ajax("GET", el.dataset.url, { source: el, target: el, swap: "outerHTML" });
   }
+
+  /* A click sent a request from inside a part while its refresh was on the way: swapping the
+     refresh in would detach the element that request answers to (htmx:targetError, and the
+     answer lost). Keep the part; it is refreshed once that answer is in (afterRequest). */
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var target = e.detail.target;
+    if (!target || !target.dataset || !target.dataset.roomRefreshing) return;
+    delete target.dataset.roomRefreshing;
+    if (target.querySelector(".htmx-request")) {
+      e.detail.shouldSwap = false;
+      target.dataset.stale = "1";
+    }
+  });
 
   function refreshPart(name) {
     refresh(document.querySelector('[data-room-part="' + name + '"]'));

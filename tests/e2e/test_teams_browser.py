@@ -51,6 +51,15 @@ def test_a_team_lead_edits_their_squad_and_column_and_others_see_it_live(
     watcher.goto(matrix_url)
     _live(tara)
     _live(watcher)
+    # the watcher looks at one area (a tab, by keyboard): the address says so, the rest is gone
+    watcher.focus("#matrix-tab-governance")
+    watcher.keyboard.press("Enter")
+    watcher.wait_for_selector('#matrix-tab-governance[aria-current="page"]:focus')
+    assert watcher.url.endswith("?area=governance")
+    assert (
+        watcher.locator(".m-row").count()
+        == Capability.objects.filter(operating_model=om, area="governance").count()
+    )
     assert tara.locator(f"#cell-{dlp.pk}-{theirs.pk} a").count() == 0
     cell = f"#cell-{dlp.pk}-{mine.pk}"
     # the keyboard opens the picker in place, Escape closes it, and focus stays on the cell
@@ -63,7 +72,9 @@ def test_a_team_lead_edits_their_squad_and_column_and_others_see_it_live(
     tara.click(f"{cell} button[value=consulted]")
     tara.wait_for_selector(f"{cell}.role-consulted a.cell-btn:focus")
     assert Accountability.objects.get(capability=dlp, squad=mine).role == "consulted"
+    # (the live refresh keeps the watcher's area)
     watcher.wait_for_selector(f"#cell-{dlp.pk}-{mine.pk}.role-consulted", timeout=5_000)
+    assert watcher.locator('#matrix-tab-governance[aria-current="page"]').count() == 1
 
     watcher.screenshot(path=str(artifacts / "teams-matrix.png"), full_page=False)
     watcher.goto(f"{asgi_server}/m/{om.slug}/teams/map/")

@@ -12,6 +12,7 @@ from opmodel import services as core
 from opmodel.models import Role
 from opmodel.registry import registry
 from opmodel.services import member_add
+from tests.workshops.conftest import make_workshop
 from workshops import services
 from workshops.models import Note, ProposalKind, Vote
 
@@ -171,3 +172,25 @@ def test_proposing_from_the_room_stays_in_its_dialog(workshop, people, client_fo
     assert added.status_code == 200 and added.content == b""
     assert "opmodel:dialog-close" in added["HX-Trigger"]
     assert workshop.proposals.get().changes == {"name": "Construct"}
+
+
+@pytest.mark.parametrize(
+    "sections",
+    [
+        ["teams.accountabilities"],
+        ["teams.accountabilities", "teams.capabilities"],
+        ["teams.capabilities", "teams.accountabilities"],
+    ],
+)
+def test_the_room_shows_the_accountabilities_as_the_matrix_once(sections, om, people, client_for):
+    workshop = make_workshop(om, people["facilitator"], sections=sections)
+    html = client_for(people["facilitator"]).get(url(workshop, "workshop-room")).content.decode()
+    assert html.count('class="panel matrix-panel"') == 1
+    assert 'class="panel answers-panel"' not in html  # not the flat list of every role
+    for key in sections:  # each focused section keeps its place (and its proposals)
+        assert f'id="room-section-{key.replace(".", "-")}"' in html
+    if len(sections) == 2:  # the second one says where it is
+        first, second = (registry.get(key).title for key in sections)
+        assert f"{second}: shown above, with {first.lower()}." in html
+    else:
+        assert "shown above, with" not in html

@@ -72,7 +72,7 @@ def room_context(
     if "proposals" in parts:
         ctx["proposals"] = selectors.proposals_for(workshop, user)
     if "sections" in parts:
-        ctx["section_views"] = selectors.section_views(workshop)
+        ctx["section_views"] = selectors.room_views(workshop)
         ctx["can_edit"] = wa.access.can_edit
     return ctx
 
