@@ -251,6 +251,9 @@ OPMODEL_EXPORTS_QUEUE = os.environ.get("OPMODEL_EXPORTS_QUEUE", CELERY_TASK_DEFA
 # An export queued or rendering for longer than this is taken as lost (a killed worker) and
 # may be run again.
 OPMODEL_EXPORT_STALE_SECONDS = int(os.environ.get("OPMODEL_EXPORT_STALE_SECONDS", "600"))
+# ``manage.py prune_exports`` deletes draft and failed PDFs finished longer ago than this (a
+# release's PDF is kept: it is the cache), and files no export names.
+OPMODEL_EXPORT_KEEP_DAYS = int(os.environ.get("OPMODEL_EXPORT_KEEP_DAYS", "30"))
 
 # Email: console in development; SMTP settings from the environment otherwise (Django 6.1's
 # MAILERS; the older EMAIL_* settings are deprecated).

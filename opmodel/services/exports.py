@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -260,3 +261,55 @@ def export_render(*, export_id: int) -> Export | None:
     export.refresh_from_db()
     events.broadcaster().publish(channel, _event(export))
     return export
+
+
+# ---------- pruning ----------
+
+EXPORTS_DIR = "exports"
+# A file younger than this may belong to a render whose row is not saved yet: never an orphan.
+ORPHAN_GRACE = dt.timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Pruned:
+    exports: int
+    files: int
+
+
+def exports_prune(*, keep_days: int | None = None, now: dt.datetime | None = None) -> Pruned:
+    """Delete what nobody will download again, and its files: draft PDFs and failed exports
+    that finished more than ``keep_days`` ago (a release's PDF stays: asking for it again must
+    not render it again). Then files under ``exports/`` that no export names (deleting a model
+    deletes its exports' rows, not their files)."""
+    keep = settings.OPMODEL_EXPORT_KEEP_DAYS if keep_days is None else keep_days
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=keep)
+    old = Export.objects.filter(finished_at__lt=cutoff).filter(
+        Q(release__isnull=True) | Q(status=Status.FAILED)
+    )
+    files = 0
+    for export in old.exclude(file="").only("pk", "file").iterator():
+        export.file.delete(save=False)
+        files += 1
+    deleted, _ = old.delete()
+    files += _delete_orphans(min(cutoff, now - ORPHAN_GRACE))
+    log.info("Pruned %s exports and %s files", deleted, files)
+    return Pruned(deleted, files)
+
+
+def _delete_orphans(before: dt.datetime) -> int:
+    from django.core.files.storage import default_storage
+
+    if not default_storage.exists(EXPORTS_DIR):
+        return 0
+    named = set(Export.objects.exclude(file="").values_list("file", flat=True))
+    deleted = 0
+    folders, _files = default_storage.listdir(EXPORTS_DIR)
+    for folder in folders:
+        _sub, names = default_storage.listdir(f"{EXPORTS_DIR}/{folder}")
+        for name in names:
+            path = f"{EXPORTS_DIR}/{folder}/{name}"
+            if path not in named and default_storage.get_modified_time(path) < before:
+                default_storage.delete(path)
+                deleted += 1
+    return deleted
