@@ -12,7 +12,7 @@ from typing import Any
 
 from opmodel.registry import Section, registry, related_model
 
-from .snapshots import MODEL_FIELDS, document_index, document_rows
+from .snapshots import MODEL_FIELDS, document_index, document_rows, sections_referred
 
 EMPTY = "(empty)"
 
@@ -108,17 +108,31 @@ def _plural(noun: str) -> str:
 
 
 class Reader:
-    """Shows the values of one document in words (choices by label, references by name)."""
+    """Shows the values of one document in words (choices by label, references by name).
 
-    def __init__(self, document: dict[str, Any]) -> None:
-        self.objects = document_rows(document)
+    The row objects that give the names are built when a name is first asked for, for the
+    sections it needs (``sections_referred``): a diff names the few rows that changed, and
+    building every row of both documents took most of a large model's compare page."""
+
+    def __init__(self, document: dict[str, Any], every_section: bool = False) -> None:
+        self.document = document
+        self.built: set[str] = set()
+        self.by_model_id: dict[tuple[type, Any], Any] = {}
+        if every_section:
+            self._build({s.key for s in registry.sections()})
+
+    def _build(self, keys: set[str]) -> None:
+        # Built together, so that references between them point at each other.
+        self.built = self.built | keys
         self.by_model_id = {
             (registry.get(key).model, obj.pk): obj
-            for key, objs in self.objects.items()
+            for key, objs in document_rows(self.document, only=self.built).items()
             for obj in objs
         }
 
     def name(self, section: Section, row_id: Any) -> str:
+        if section.key not in self.built:
+            self._build(sections_referred(section.key))
         obj = self.by_model_id.get((section.model, row_id))
         if obj is None:
             return f"#{row_id}"
@@ -325,7 +339,7 @@ class SectionView:
 def document_view(document: dict[str, Any]) -> list[SectionView]:
     """Every registered section of ``document`` as labelled rows, grouped like the live pages
     (rows of a grouped section under their group's label, every group listed). No query."""
-    reader = Reader(document)
+    reader = Reader(document, every_section=True)
     sections = document.get("sections") or {}
     views = []
     for section in registry.sections():

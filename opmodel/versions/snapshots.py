@@ -116,8 +116,9 @@ def snapshot_as_of(operating_model: OperatingModel, when: dt.datetime) -> dict[s
     }
 
 
-def document_rows(document: dict[str, Any]) -> dict[str, list[Any]]:
-    """Lightweight, unsaved row objects built from a document, by section key.
+def document_rows(document: dict[str, Any], only: set[str] | None = None) -> dict[str, list[Any]]:
+    """Lightweight, unsaved row objects built from a document, by section key (of the sections
+    in ``only``, which must hold the sections they refer to: see ``sections_referred``).
 
     They answer ``str()``, ``get_<field>_display()`` and attribute access like rows read from
     the database, so a level's templates can draw a release exactly as it draws the draft.
@@ -129,6 +130,8 @@ def document_rows(document: dict[str, Any]) -> dict[str, list[Any]]:
     by_model_id: dict[tuple[type, Any], Any] = {}
     pending: list[tuple[Any, models.Field, Any]] = []
     for section in registry.sections():
+        if only is not None and section.key not in only:
+            continue
         content = sections.get(section.key)
         items = ([content] if content else []) if section.singleton else (content or [])
         objects = []
@@ -162,6 +165,26 @@ def document_rows(document: dict[str, Any]) -> dict[str, list[Any]]:
             if (target, value) in by_model_id:
                 model_field.set_cached_value(obj, by_model_id[(target, value)])  # type: ignore[attr-defined]
     return built
+
+
+def sections_referred(key: str) -> set[str]:
+    """``key`` and every section its rows refer to, directly or through others (a step: its
+    stage, that stage's journey, its squad): what ``document_rows`` needs to name its rows."""
+    found: set[str] = set()
+    todo = [key]
+    while todo:
+        current = todo.pop()
+        if current in found:
+            continue
+        found.add(current)
+        section = registry.get(current)
+        for name in section.fields:
+            model_field = section.model_field(name)
+            if model_field.is_relation:
+                target = registry.for_model(related_model(model_field))
+                if target is not None:
+                    todo.append(target.key)
+    return found
 
 
 def document_index(document: dict[str, Any]) -> dict[str, dict[Any, dict[str, Any]]]:

@@ -189,3 +189,23 @@ def test_the_diff_names_who_made_each_change(om, publish, people):
     diff_authors(om, diff, release.published_at, None)
     who = {r.name: r.who for s in diff.changed_sections for r in s.rows}
     assert who == {metric.name: ["editor"], principle.name: ["facilitator"]}
+
+
+def test_names_are_built_only_for_the_sections_they_need(om):
+    """A diff names the few rows that changed: the reader builds those sections' rows and the
+    ones they refer to, not the whole document (most of a large compare page's time)."""
+    from journeys.models import Step
+    from opmodel.versions.diffs import Reader
+    from opmodel.versions.snapshots import sections_referred
+
+    assert {"teams.capabilities", "teams.squads"} <= sections_referred("teams.accountabilities")
+    step = Step.objects.filter(operating_model=om).exclude(squad=None).first()
+    reader = Reader(snapshot_build(om))
+    assert reader.built == set()
+    name = reader.name(registry.get("journeys.steps"), step.pk)
+    assert name == str(registry.get("journeys.steps").describe(step))
+    assert reader.built == sections_referred("journeys.steps")
+    assert {"journeys.stages", "teams.squads"} <= reader.built
+    assert "canvas.metrics" not in reader.built
+    squad = reader.value(registry.get("journeys.steps"), "squad", step.squad_id)
+    assert squad == step.squad.name
