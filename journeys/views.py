@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
-from opmodel.access import Access, get_model_for
+from opmodel.access import Access, get_model_for, row_in_model
 from opmodel.models import OperatingModel
 from opmodel.registry import registry
 from opmodel.selectors import model_health
@@ -40,13 +40,6 @@ def _page_context(operating_model: OperatingModel, access: Access, **extra: Any)
     }
 
 
-def _row(model: type[Any], operating_model: OperatingModel, pk: int) -> Any:
-    row = model._default_manager.filter(operating_model=operating_model, pk=pk).first()
-    if row is None:
-        raise Http404(f"No such {model._meta.verbose_name}")
-    return row
-
-
 @login_required
 @require_http_methods(["GET"])
 def journey_list(request: HtmxHttpRequest, slug: str) -> HttpResponse:
@@ -60,7 +53,7 @@ def journey_list(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 def journey(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     """One journey as a swim-lane map: stages as columns, squads as lanes, steps as cards."""
     operating_model, access = get_model_for(request.user, slug)
-    item = _row(Journey, operating_model, pk)
+    item = row_in_model(Journey, operating_model, pk)
     ctx = _page_context(operating_model, access, item=item, scope=item.pk)
     ctx["journey_findings"] = selectors.journey_findings(operating_model, item, ctx["findings"])
     return render(request, "journeys/journey.html", ctx)
@@ -80,7 +73,7 @@ def pain_points(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 def squad_steps(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     """The steps one squad performs in every journey, and the hand-offs it receives."""
     operating_model, access = get_model_for(request.user, slug)
-    squad = _row(Squad, operating_model, pk)
+    squad = row_in_model(Squad, operating_model, pk)
     ctx = _page_context(
         operating_model, access, page=selectors.squad_steps(operating_model, squad), squad=squad
     )
@@ -106,13 +99,13 @@ def step_move(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     """Move a step: ``direction`` up/down within its stage or left/right to the next stage, or
     ``stage`` (and ``index``) to put it at a place in a stage of the same journey."""
     operating_model, access = get_model_for(request.user, slug)
-    step = _row(Step, operating_model, pk)
+    step = row_in_model(Step, operating_model, pk)
     if not registry.get("journeys.steps").allows(access, step, "move"):
         raise PermissionDenied("You can read this journey but not move this step.")
     stage = Stage.objects.get(pk=step.stage_id)
     try:
         if request.POST.get("stage"):
-            target = _row(Stage, operating_model, _int(request.POST["stage"]))
+            target = row_in_model(Stage, operating_model, _int(request.POST["stage"]))
             services.step_move(
                 step=step,
                 stage=target,
@@ -136,7 +129,7 @@ def step_move(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
 def stage_move(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     """Move a stage one column left or right."""
     operating_model, access = get_model_for(request.user, slug)
-    stage = _row(Stage, operating_model, pk)
+    stage = row_in_model(Stage, operating_model, pk)
     if not registry.get("journeys.stages").allows(access, stage, "move"):
         raise PermissionDenied("Only facilitators and editors reorder stages.")
     try:

@@ -115,3 +115,12 @@ def role_of(user: User, operating_model: OperatingModel) -> Role | None:
         .first()
     )
     return Role(role) if role else None
+
+
+def row_in_model[M: Model](model: type[M], operating_model: OperatingModel, pk: int) -> M:
+    """The row ``pk`` of ``model`` if it belongs to ``operating_model``; a 404 otherwise (a row
+    of another model looks like no row at all)."""
+    row = model._default_manager.filter(operating_model=operating_model, pk=pk).first()
+    if row is None:
+        raise Http404(f"No such {model._meta.verbose_name}")
+    return row

@@ -225,7 +225,7 @@ class Matrix:
     areas: list[tuple[str, str, str, list[MatrixRow]]]  # the areas shown, each with its rows
     limit: int
     area: str = ALL_AREAS  # the area shown, or ALL_AREAS
-    tabs: list[AreaTab] = field(default_factory=list)
+    tabs: list[AreaTab] = field(default_factory=list)  # "All areas" first
     total: int = 0  # capabilities in every area
     condensed: bool = False  # too big to show whole: one area shown unless asked for all
 
@@ -239,14 +239,14 @@ class Matrix:
 
 
 def _area_shown(
-    asked: str | None, counts: dict[str, int], squads: int, fallback: str | None
+    asked: str | None, counts: dict[str, int], condensed: bool, fallback: str | None
 ) -> str:
     """The area to show: the one asked for; else the whole matrix while it is small enough to
     read (and to send) at once; else the ``fallback`` area (where a row was just added), or the
     first area with capabilities."""
     if asked == ALL_AREAS or asked in Area.values:
         return asked
-    if sum(counts.values()) * max(squads, 1) <= settings.TEAMS_MATRIX_WHOLE_CELLS:
+    if not condensed:
         return ALL_AREAS
     if fallback in Area.values:
         return fallback
@@ -270,7 +270,9 @@ def matrix(
         .annotate(n=Count("pk"))
         .order_by()
     )
-    shown = _area_shown(area, counts, len(squads), fallback)
+    total = sum(counts.values())
+    condensed = total * max(len(squads), 1) > settings.TEAMS_MATRIX_WHOLE_CELLS
+    shown = _area_shown(area, counts, condensed, fallback)
     capabilities = Capability.objects.filter(operating_model=operating_model)
     cells = Accountability.objects.filter(operating_model=operating_model)
     if shown != ALL_AREAS:
@@ -302,9 +304,10 @@ def matrix(
         ],
         limit=limit,
         area=shown,
-        tabs=[AreaTab(a.value, a.label, counts.get(a.value, 0), a.value == shown) for a in Area],
-        total=sum(counts.values()),
-        condensed=sum(counts.values()) * max(len(squads), 1) > settings.TEAMS_MATRIX_WHOLE_CELLS,
+        tabs=[AreaTab(ALL_AREAS, "All areas", total, shown == ALL_AREAS)]
+        + [AreaTab(a.value, a.label, counts.get(a.value, 0), a.value == shown) for a in Area],
+        total=total,
+        condensed=condensed,
     )
 
 

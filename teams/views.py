@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from opmodel import services as core
-from opmodel.access import Access, get_model_for
+from opmodel.access import Access, get_model_for, row_in_model
 from opmodel.models import OperatingModel
 from opmodel.registry import registry
 from opmodel.selectors import model_health
@@ -49,13 +49,6 @@ def _page_context(operating_model: OperatingModel, access: Access, **extra: Any)
     }
 
 
-def _squad(operating_model: OperatingModel, pk: int) -> Squad:
-    squad = Squad.objects.filter(operating_model=operating_model, pk=pk).first()
-    if squad is None:
-        raise Http404("No such squad")
-    return squad
-
-
 @login_required
 @require_http_methods(["GET"])
 def squads(request: HtmxHttpRequest, slug: str) -> HttpResponse:
@@ -69,7 +62,7 @@ def squads(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 def squad(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     """One squad: its Team API, people, interactions and what it answers for."""
     operating_model, access = get_model_for(request.user, slug)
-    data = selectors.squad_page(operating_model, _squad(operating_model, pk))
+    data = selectors.squad_page(operating_model, row_in_model(Squad, operating_model, pk))
     ctx = _page_context(
         operating_model,
         access,
@@ -144,11 +137,10 @@ def who_answers(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 def _cell_parts(
     operating_model: OperatingModel, capability_pk: int, squad_pk: int
 ) -> tuple[Capability, Squad]:
-    capability = Capability.objects.filter(operating_model=operating_model, pk=capability_pk)
-    found = capability.first()
-    if found is None:
-        raise Http404("No such capability")
-    return found, _squad(operating_model, squad_pk)
+    return (
+        row_in_model(Capability, operating_model, capability_pk),
+        row_in_model(Squad, operating_model, squad_pk),
+    )
 
 
 @login_required
@@ -216,7 +208,7 @@ def lead_grant(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     operating_model, access = get_model_for(request.user, slug)
     if not access.can_manage:
         raise PermissionDenied("Only facilitators grant team leads.")
-    squad = _squad(operating_model, pk)
+    squad = row_in_model(Squad, operating_model, pk)
     form = LeadForm(request.POST, members=_members(operating_model))
     if form.is_valid():
         user = form.cleaned_data["user"]
@@ -238,7 +230,7 @@ def lead_remove(request: HtmxHttpRequest, slug: str, pk: int, user_id: int) -> H
     operating_model, access = get_model_for(request.user, slug)
     if not access.can_manage:
         raise PermissionDenied("Only facilitators remove team leads.")
-    squad = _squad(operating_model, pk)
+    squad = row_in_model(Squad, operating_model, pk)
     user = get_user_model().objects.filter(pk=user_id).first()
     if user is None:
         raise Http404("No such user")

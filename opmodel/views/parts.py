@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from opmodel import services
-from opmodel.access import Access, get_model_for
+from opmodel.access import Access, get_model_for, row_in_model
 from opmodel.forms import PartForm
 from opmodel.models import OperatingModel, Part
 from opmodel.registry import Section, registry
@@ -34,10 +34,7 @@ def _section(key: str) -> Section:
 
 
 def _part(section: Section, operating_model: OperatingModel, pk: int) -> Part:
-    part = section.model._default_manager.filter(operating_model=operating_model, pk=pk).first()
-    if part is None:
-        raise Http404("No such item")
-    return part
+    return row_in_model(section.model, operating_model, pk)
 
 
 def can_change(
