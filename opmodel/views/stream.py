@@ -1,10 +1,16 @@
-"""The live event stream (server-sent events), served by async views under ASGI."""
+"""The live event stream (server-sent events), served by async views under ASGI.
+
+``event_stream`` is the one stream loop of the project: every page's stream (a model's, a
+workshop room's, a share link's) is this loop with its own channels, first words, filter and
+hooks for joining, staying and leaving.
+"""
 
 from __future__ import annotations
 
 import functools
 import json
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -39,6 +45,96 @@ def releasing_connections[**P, R](func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def format_event(name: str, data: dict) -> str:
+    return f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+
+
+# When live events cannot flow (Redis is away) a stream says "poll" and ends; the browser polls
+# and reconnects after this long, and stays connected once events flow again.
+POLL_RETRY_MS = 5000
+# How long a browser waits before reconnecting after a drop.
+RETRY_MS = 2000
+
+
+def poll_event() -> str:
+    """The last words of a stream that cannot deliver live events: poll, try again later."""
+    return f"retry: {POLL_RETRY_MS}\n" + format_event("poll", events.POLL)
+
+
+# A hook run in a worker thread with its database connection given back at once.
+Hook = Callable[[], Any]
+
+
+async def _run(hook: Hook | None) -> Any:
+    if hook is None:
+        return None
+    return await sync_to_async(releasing_connections(hook))()
+
+
+def event_stream(
+    *,
+    channels: list[str],
+    hello: dict[str, Any],
+    select: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None,
+    on_open: Hook | None = None,
+    on_idle: Hook | None = None,
+    on_close: Hook | None = None,
+) -> StreamingHttpResponse:
+    """Stream the messages of ``channels`` (one queue) as server-sent events.
+
+    ``select`` turns a message into what this client may see (``None``: nothing); ``on_open``
+    runs once events flow, ``on_idle`` at every heartbeat (it may answer ``False`` to end the
+    stream: the client lost its right to it), ``on_close`` when the client leaves, only if
+    ``on_open`` ran. A comment every heartbeat keeps proxies from closing an idle stream.
+    """
+    heartbeat = settings.OPMODEL_SSE_HEARTBEAT_SECONDS
+    hub = events.broadcaster()
+
+    async def stream() -> AsyncIterator[str]:
+        subs = [hub.subscribe(channel) for channel in channels]
+        for sub in subs[1:]:
+            sub.queue = subs[0].queue  # one queue, fed by every channel
+        opened = False
+        # Everything after subscribing is inside try: a client that leaves at any point (even
+        # while we wait for Redis) is unsubscribed, and its on_close runs if on_open did.
+        try:
+            if not await hub.wait_ready():
+                yield poll_event()
+                return
+            await _run(on_open)
+            opened = True
+            yield f"retry: {RETRY_MS}\n" + format_event("hello", hello)
+            while True:
+                message = await subs[0].get(timeout=heartbeat)
+                if message is None:
+                    if await _run(on_idle) is False:
+                        return
+                    yield ": keep-alive\n\n"
+                    continue
+                if message is events.POLL:
+                    yield poll_event()
+                    return
+                shown = select(message) if select is not None else message
+                if shown is not None:
+                    yield format_event(shown.get("type", "change"), shown)
+        finally:
+            for sub in subs:
+                hub.unsubscribe(sub)
+            if opened:
+                await _run(on_close)
+
+    response = StreamingHttpResponse(stream(), content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"  # nginx and friends: do not buffer the stream
+    return response
+
+
+def method_not_allowed(request: HttpRequest) -> HttpResponse | None:
+    if request.method != "GET":
+        return HttpResponse(status=405, headers={"Allow": "GET"})
+    return None
+
+
 @releasing_connections
 def _check(request: HttpRequest, slug: str):
     if not request.user.is_authenticated:
@@ -47,49 +143,9 @@ def _check(request: HttpRequest, slug: str):
     return operating_model
 
 
-def format_event(name: str, data: dict) -> str:
-    return f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
-
-
-# When live events cannot flow (Redis is away) a stream says "poll" and ends; the browser polls
-# and reconnects after this long, and stays connected once events flow again.
-POLL_RETRY_MS = 5000
-
-
-def poll_event() -> str:
-    """The last words of a stream that cannot deliver live events: poll, try again later."""
-    return f"retry: {POLL_RETRY_MS}\n" + format_event("poll", events.POLL)
-
-
 async def model_stream(request: HttpRequest, slug: str) -> HttpResponseBase:
-    """Stream the model's live events; a comment every few seconds keeps proxies open."""
-    if request.method != "GET":
-        return HttpResponse(status=405, headers={"Allow": "GET"})
+    """Stream the model's live events."""
+    if refused := method_not_allowed(request):
+        return refused
     operating_model = await sync_to_async(_check)(request, slug)
-    heartbeat = settings.OPMODEL_SSE_HEARTBEAT_SECONDS
-    hub = events.broadcaster()
-
-    async def stream() -> AsyncIterator[str]:
-        subscription = hub.subscribe(operating_model.channel)
-        try:
-            if not await hub.wait_ready():
-                yield poll_event()
-                return
-            # retry: how long the browser waits before reconnecting after a drop.
-            yield "retry: 2000\n" + format_event("hello", {"model": operating_model.slug})
-            while True:
-                message = await subscription.get(timeout=heartbeat)
-                if message is None:
-                    yield ": keep-alive\n\n"
-                    continue
-                if message is events.POLL:
-                    yield poll_event()
-                    return
-                yield format_event(message.get("type", "change"), message)
-        finally:
-            hub.unsubscribe(subscription)
-
-    response = StreamingHttpResponse(stream(), content_type="text/event-stream")
-    response["Cache-Control"] = "no-cache"
-    response["X-Accel-Buffering"] = "no"  # nginx and friends: do not buffer the stream
-    return response
+    return event_stream(channels=[operating_model.channel], hello={"model": operating_model.slug})

@@ -22,6 +22,12 @@
     return !!(el && (el.matches(".part-form-wrap, .part-confirm") || el.querySelector(".part-form-wrap, .part-confirm")));
   }
 
+  /* The keyboard is in a field inside the element (a note being grouped, a picker open). */
+  function isTyping(el) {
+    var a = document.activeElement;
+    return !!(a && a !== el && el.contains(a) && a.matches("input[type=text], input:not([type]), textarea, select"));
+  }
+
   function refresh(el) {
     if (!el || !el.dataset.url) return;
     el.dataset.refreshing = "1";  // checked again when the answer lands (htmx:beforeSwap)
@@ -36,8 +42,12 @@
     return !!(el && (el.matches(".htmx-request") || el.querySelector(".htmx-request")));
   }
 
+  /* What a page refreshes as a whole when it is told to: a section ([data-live-section]) or a
+     part of a room ([data-room-part]); both carry their own URL. */
+  var LIVE = "[data-live-section], [data-room-part]";
+
   function refreshSection(section) {
-    if (isEditing(section) || isBusy(section)) {
+    if (isEditing(section) || isBusy(section) || isTyping(section)) {
       section.dataset.stale = "1";  // refreshed once the open form closes or the answer lands
       return;
     }
@@ -87,12 +97,27 @@
     delete target.dataset.refreshing;
     if (isEditing(target) || target.querySelector(".htmx-request")) {
       e.detail.shouldSwap = false;
-      if (target.dataset.liveSection) target.dataset.stale = "1";
+      if (target.matches(LIVE)) target.dataset.stale = "1";
     }
   });
 
+  /* After a reconnect (events were missed) or while polling: fetch everything live we show. */
   function resyncAll() {
-    document.querySelectorAll("[data-live-section]").forEach(refreshSection);
+    document.querySelectorAll(LIVE).forEach(refreshSection);
+  }
+
+  function refreshStale() {
+    document.querySelectorAll("[data-live-section][data-stale], [data-room-part][data-stale]").forEach(refreshSection);
+  }
+
+  /* A room event names the room's parts that changed (or asks for all of them); page scripts
+     hear it as "opmodel:room" (the room moves everyone to the facilitator's focus). */
+  function onRoom(data) {
+    if (data.reload) resyncAll();
+    else (data.parts || []).forEach(function (name) {
+      document.querySelectorAll('[data-room-part="' + name + '"]').forEach(refreshSection);
+    });
+    document.dispatchEvent(new CustomEvent("opmodel:room", { detail: data }));
   }
 
   var pollTimer = null;
@@ -113,7 +138,7 @@
   });
   document.addEventListener("htmx:sseError", function () {
     setStatus("offline", "Reconnecting…");
-    if (!pollTimer) pollTimer = setInterval(resyncAll, 10000);  // fall back to polling
+    if (!pollTimer) pollTimer = setInterval(resyncAll, 5000);  // fall back to polling
   });
   /* An export moved on (progress, done, failed): re-fetch its row where the page shows it. */
   function onExport(data) {
@@ -134,6 +159,7 @@
     try {
       if (msg.type === "change") onChange(JSON.parse(msg.data));
       else if (msg.type === "export") onExport(JSON.parse(msg.data));
+      else if (msg.type === "room") onRoom(JSON.parse(msg.data));
     } catch (err) { console.error(err); }
   });
 
@@ -185,12 +211,28 @@
     refocus = null;
     var first = target && target.querySelector && target.querySelector(".part-form input:not([type=hidden]), .part-form textarea, .part-form select");
     if (first && target.matches && target.matches(".part-form-wrap")) first.focus();
-    document.querySelectorAll("[data-live-section][data-stale]").forEach(refreshSection);
+    refreshStale();
     Object.keys(again).forEach(function (id) {
       var el = document.getElementById(id);
       if (!el) { delete again[id]; return; }
       if (!isBusy(el) && !isEditing(el)) { delete again[id]; refresh(el); }
     });
+  });
+
+  /* A part skipped while someone typed in it is refreshed once they leave the field. */
+  document.addEventListener("focusout", function () { setTimeout(refreshStale, 50); });
+
+  /* A form that was saved clears itself (a note); one that was refused keeps every word. */
+  document.addEventListener("htmx:afterRequest", function (e) {
+    // A part skipped while its own request was out is refreshed once the answer has landed
+    // (also when it was refused and nothing was swapped).
+    setTimeout(refreshStale, 150);
+    var form = e.detail.elt;
+    if (form && form.matches && form.matches("form[data-reset-on-success]") && e.detail.successful) {
+      form.reset();
+      var text = form.querySelector("textarea");
+      if (text) text.focus();
+    }
   });
 
   /* Drag and drop (SortableJS); the move buttons are the keyboard way. */

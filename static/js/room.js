@@ -1,46 +1,8 @@
-/* The workshop room: live partials, the countdown, focus and presence.
-   The room works without JavaScript (every form posts and comes back); this makes it live. */
+/* The workshop room's own bits: the countdown, following the facilitator's focus and the
+   proposal dialog. Live updates (refresh, resync, polling) are app.js's, as on every page;
+   the room hears its events from it as "opmodel:room". */
 (function () {
   "use strict";
-
-  function toast(text, kind) { if (window.opmodelToast) window.opmodelToast(text, kind); }
-
-  function parts() { return document.querySelectorAll("[data-room-part]"); }
-
-  function isBusy(el) {
-    // Someone is typing in it, or a request sent from inside it is on its way: replacing it now
-    // would detach the element whose answer htmx is about to swap (htmx:targetError).
-    var a = document.activeElement;
-    if (a && el.contains(a) && a.matches("input[type=text], textarea, select")) return true;
-    return el.classList.contains("htmx-request") || !!el.querySelector(".htmx-request");
-  }
-
-  function refresh(el) {
-    if (!el || !el.dataset.url) return;
-    if (isBusy(el)) { el.dataset.stale = "1"; return; }  // never under someone's hands
-    delete el.dataset.stale;
-    el.dataset.roomRefreshing = "1";
-    htmx.ajax("GET", el.dataset.url, { source: el, target: el, swap: "outerHTML" });
-  }
-
-  /* A click sent a request from inside a part while its refresh was on the way: swapping the
-     refresh in would detach the element that request answers to (htmx:targetError, and the
-     answer lost). Keep the part; it is refreshed once that answer is in (afterRequest). */
-  document.addEventListener("htmx:beforeSwap", function (e) {
-    var target = e.detail.target;
-    if (!target || !target.dataset || !target.dataset.roomRefreshing) return;
-    delete target.dataset.roomRefreshing;
-    if (target.querySelector(".htmx-request")) {
-      e.detail.shouldSwap = false;
-      target.dataset.stale = "1";
-    }
-  });
-
-  function refreshPart(name) {
-    refresh(document.querySelector('[data-room-part="' + name + '"]'));
-  }
-
-  function resyncRoom() { parts().forEach(refresh); }
 
   /* ---- the countdown: the server sends the end time, every browser counts locally ---- */
   var offset = 0;  // server clock minus this browser's clock, in ms
@@ -84,36 +46,9 @@
     lastFocus = key || null;
   }
 
-  /* ---- live events ---- */
-  var opened = false, poll = null;
-  document.addEventListener("htmx:sseMessage", function (e) {
-    var msg = e.detail;
-    if (msg && msg.type === "poll") {  // live events paused (Redis is away): poll meanwhile
-      if (!poll) poll = setInterval(resyncRoom, 5000);
-      return;
-    }
-    if (!msg || msg.type !== "room") return;
-    var data;
-    try { data = JSON.parse(msg.data); } catch (err) { return; }
-    if (data.reload) { resyncRoom(); }
-    else { (data.parts || []).forEach(refreshPart); }
+  document.addEventListener("opmodel:room", function (e) {
+    var data = e.detail || {};
     if (Object.prototype.hasOwnProperty.call(data, "focus")) applyFocus(data.focus, true);
-  });
-
-  document.addEventListener("htmx:sseOpen", function () {
-    if (poll) { clearInterval(poll); poll = null; }
-    if (opened) resyncRoom();  // back after a blip: what did we miss?
-    opened = true;
-  });
-  document.addEventListener("htmx:sseError", function () {
-    if (!poll) poll = setInterval(resyncRoom, 5000);  // the stream is down: poll
-  });
-
-  /* A stale partial is refreshed once the person leaves the field they were typing in. */
-  document.addEventListener("focusout", function () {
-    setTimeout(function () {
-      document.querySelectorAll("[data-room-part][data-stale]").forEach(refresh);
-    }, 50);
   });
 
   document.addEventListener("htmx:afterSettle", function (e) {
@@ -122,20 +57,6 @@
       var el = document.getElementById("room-bar");
       applyFocus(el && el.dataset.focus, false);
       tick();
-    }
-  });
-
-  /* A note that was saved clears its form; one that was not keeps every word. */
-  document.addEventListener("htmx:afterRequest", function (e) {
-    // A part skipped while its own request was out is refreshed once the answer has settled.
-    setTimeout(function () {
-      document.querySelectorAll("[data-room-part][data-stale]").forEach(refresh);
-    }, 150);
-    var form = e.detail.elt;
-    if (form && form.matches && form.matches("form[data-reset-on-success]") && e.detail.successful) {
-      form.reset();
-      var text = form.querySelector("textarea");
-      if (text) text.focus();
     }
   });
 
@@ -159,7 +80,8 @@
   });
   document.addEventListener("opmodel:dialog-close", function () {
     closeDialog(null);
-    refreshPart("proposals");
+    var proposals = document.querySelector('[data-room-part="proposals"]');
+    if (proposals && proposals.dataset.url) htmx.ajax("GET", proposals.dataset.url, { source: proposals, target: proposals, swap: "outerHTML" });
   });
 
   document.addEventListener("DOMContentLoaded", function () {

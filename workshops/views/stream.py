@@ -1,4 +1,5 @@
-"""The room's live stream: the model's changes and the room's own events, on one connection.
+"""The room's live stream: the model's changes and the room's own events, on one connection
+(``opmodel.views.stream.event_stream``, the project's one stream loop).
 
 Opening the stream marks the person present in the room, closing it absent; presence lives in
 the database, so every process (and every browser) sees the same room.
@@ -6,15 +7,14 @@ the database, so every process (and every browser) sees the same room.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import functools
+from typing import Any
 
 from asgiref.sync import sync_to_async
-from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 
-from opmodel import events
-from opmodel.views.stream import format_event, poll_event, releasing_connections
+from opmodel.views.stream import event_stream, method_not_allowed, releasing_connections
 
 from .. import services
 from ..access import get_workshop_for
@@ -29,91 +29,41 @@ def _check(request: HttpRequest, slug: str, pk: int):
 
 
 async def room_stream(request: HttpRequest, slug: str, pk: int) -> HttpResponseBase:
-    if request.method != "GET":
-        return HttpResponse(status=405, headers={"Allow": "GET"})
+    if refused := method_not_allowed(request):
+        return refused
     workshop, attending = await sync_to_async(_check)(request, slug, pk)
     user = request.user
-    heartbeat = settings.OPMODEL_SSE_HEARTBEAT_SECONDS
-    hub = events.broadcaster()
+    hooks: dict[str, Any] = {}
+    if attending:
+        hooks = {
+            "on_open": functools.partial(services.presence_join, workshop=workshop, user=user),
+            "on_idle": functools.partial(services.presence_touch, workshop=workshop, user=user),
+            "on_close": functools.partial(services.presence_leave, workshop=workshop, user=user),
+        }
+    return event_stream(
+        channels=[workshop.operating_model.channel, workshop.channel],
+        hello={"model": workshop.operating_model.slug, "workshop": workshop.pk},
+        **hooks,
+    )
 
-    async def stream() -> AsyncIterator[str]:
-        model_sub = hub.subscribe(workshop.operating_model.channel)
-        room_sub = hub.subscribe(workshop.channel)
-        room_sub.queue = model_sub.queue  # one queue, fed by both channels
-        joined = False
-        # Everything after subscribing is inside try: a client that leaves at any point (even
-        # while we wait for Redis) is unsubscribed, and marked absent if it was marked present.
-        try:
-            if not await hub.wait_ready():
-                yield poll_event()
-                return
-            if attending:
-                await sync_to_async(releasing_connections(services.presence_join))(
-                    workshop=workshop, user=user
-                )
-                joined = True
-            yield "retry: 2000\n" + format_event(
-                "hello", {"model": workshop.operating_model.slug, "workshop": workshop.pk}
-            )
-            while True:
-                message = await model_sub.get(timeout=heartbeat)
-                if message is None:
-                    if joined:
-                        await sync_to_async(releasing_connections(services.presence_touch))(
-                            workshop=workshop, user=user
-                        )
-                    yield ": keep-alive\n\n"
-                    continue
-                if message is events.POLL:
-                    yield poll_event()
-                    return
-                yield format_event(message.get("type", "change"), message)
-        finally:
-            hub.unsubscribe(model_sub)
-            hub.unsubscribe(room_sub)
-            if joined:
-                await sync_to_async(releasing_connections(services.presence_leave))(
-                    workshop=workshop, user=user
-                )
 
-    response = StreamingHttpResponse(stream(), content_type="text/event-stream")
-    response["Cache-Control"] = "no-cache"
-    response["X-Accel-Buffering"] = "no"
-    return response
+def _comments_only(message: dict[str, Any]) -> dict[str, Any] | None:
+    if "comments" in message.get("parts", ()):
+        return {"type": "room", "parts": ["comments"]}
+    return None
 
 
 async def share_stream(request: HttpRequest, slug: str, token: str) -> HttpResponseBase:
     """Live comments for whoever holds a share link: only the "comments changed" events of the
     workshop, nothing else that happens in the model or the room."""
-    if request.method != "GET":
-        return HttpResponse(status=405, headers={"Allow": "GET"})
+    if refused := method_not_allowed(request):
+        return refused
     link = await sync_to_async(_share_link)(slug, token)
-    heartbeat = settings.OPMODEL_SSE_HEARTBEAT_SECONDS
-    hub = events.broadcaster()
-
-    async def stream() -> AsyncIterator[str]:
-        sub = hub.subscribe(link.workshop.channel)
-        try:
-            if not await hub.wait_ready():
-                yield poll_event()
-                return
-            yield "retry: 2000\n" + format_event("hello", {"workshop": link.workshop_id})
-            while True:
-                message = await sub.get(timeout=heartbeat)
-                if message is None:
-                    yield ": keep-alive\n\n"
-                elif message is events.POLL:
-                    yield poll_event()
-                    return
-                elif "comments" in message.get("parts", ()):
-                    yield format_event("room", {"type": "room", "parts": ["comments"]})
-        finally:
-            hub.unsubscribe(sub)
-
-    response = StreamingHttpResponse(stream(), content_type="text/event-stream")
-    response["Cache-Control"] = "no-cache"
-    response["X-Accel-Buffering"] = "no"
-    return response
+    return event_stream(
+        channels=[link.workshop.channel],
+        hello={"workshop": link.workshop_id},
+        select=_comments_only,
+    )
 
 
 @releasing_connections
