@@ -23,6 +23,7 @@ urlpatterns = [
     path("<int:pk>/attendees/", invitations.attendee_add, name="attendee-add"),
     path("<int:pk>/room/", room.workshop_room, name="workshop-room"),
     path("<int:pk>/room/bar/", room.room_part, {"part": "bar"}, name="room-bar"),
+    path("<int:pk>/room/controls/", room.room_part, {"part": "controls"}, name="room-controls"),
     path("<int:pk>/room/presence/", room.room_part, {"part": "presence"}, name="room-presence"),
     path("<int:pk>/room/notes/", room.room_part, {"part": "notes"}, name="room-notes"),
     path("<int:pk>/room/proposals/", room.room_part, {"part": "proposals"}, name="room-proposals"),

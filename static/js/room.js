@@ -84,7 +84,46 @@
     if (proposals && proposals.dataset.url) htmx.ajax("GET", proposals.dataset.url, { source: proposals, target: proposals, swap: "outerHTML" });
   });
 
+  /* ---- panes: Sections, Notes, Proposals, Facilitate (a phone shows one at a time) ---- */
+  function showPane(name, moveFocus) {
+    var room = document.getElementById("room");
+    if (!room) return;
+    room.dataset.pane = name;
+    room.classList.remove("is-side-collapsed");
+    var toggle = room.querySelector("[data-side-toggle]");
+    if (toggle) toggle.setAttribute("aria-expanded", "true");
+    room.querySelectorAll("[data-pane-link]").forEach(function (a) {
+      if (a.dataset.paneLink === name) a.setAttribute("aria-current", "true"); else a.removeAttribute("aria-current");
+    });
+    if (moveFocus) {
+      var pane = document.getElementById(name === "stage" ? "room-stage" : "pane-" + name);
+      if (pane) pane.focus({ preventScroll: true });
+      if (window.matchMedia("(max-width: 720px)").matches) window.scrollTo(0, 0);
+    }
+  }
+  document.addEventListener("click", function (e) {
+    var link = e.target.closest && e.target.closest("[data-pane-link]");
+    if (link) { e.preventDefault(); showPane(link.dataset.paneLink, true); return; }
+    var toggle = e.target.closest && e.target.closest("[data-side-toggle]");
+    if (toggle) {
+      var room = document.getElementById("room");
+      var collapsed = room.classList.toggle("is-side-collapsed");
+      toggle.setAttribute("aria-expanded", collapsed ? "false" : "true");
+    }
+  });
+
+  /* The bar stays at the top: sections scroll to just below it, the side panel sticks under it. */
+  function measureBar() {
+    var bar = document.getElementById("room-bar");
+    if (bar) document.documentElement.style.setProperty("--room-bar-h", bar.offsetHeight + "px");
+  }
+  window.addEventListener("resize", measureBar);
+  document.addEventListener("htmx:afterSettle", measureBar);
+
   document.addEventListener("DOMContentLoaded", function () {
+    var room = document.getElementById("room");
+    if (room) { room.classList.add("js-tabs"); showPane("stage", false); }
+    measureBar();
     var bar = document.getElementById("room-bar");
     if (bar) applyFocus(bar.dataset.focus, false);
     tick();

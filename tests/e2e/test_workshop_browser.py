@@ -56,6 +56,7 @@ def test_invite_accept_note_propose_vote_reveal_accept_live(
     fac.wait_for_selector('.avatars [title^="Nia Newbie"][data-present="1"]', timeout=5_000)
 
     # the facilitator starts the timer: everyone sees it count down
+    fac.get_by_role("link", name="Facilitate").click()
     fac.get_by_role("button", name=re.compile("Start Journey")).click()
     nia.wait_for_selector(".timer[data-ends-at]", timeout=5_000)
     nia.wait_for_function(
@@ -65,7 +66,9 @@ def test_invite_accept_note_propose_vote_reveal_accept_live(
     # a note, seen live by the facilitator
     nia.fill("#room-note-form textarea", "Build and Run overlap")
     nia.get_by_role("button", name="Add note").click()
-    fac.wait_for_selector(".note-text:has-text('Build and Run overlap')", timeout=5_000)
+    fac.wait_for_selector(
+        ".note-text:has-text('Build and Run overlap')", state="attached", timeout=5_000
+    )
     assert nia.input_value("#room-note-form textarea") == ""
 
     # a proposal to rename a stage, through the stage's own form, in a dialog over the room
@@ -83,20 +86,24 @@ def test_invite_accept_note_propose_vote_reveal_accept_live(
     nia.wait_for_selector("#proposal-dialog", state="hidden")
     assert nia.url.endswith("/room/")  # never left the room
     _live(nia)
+    nia.get_by_role("link", name="Proposals").click()
     nia.wait_for_selector(".proposal:has-text('Construct')", timeout=5_000)
-    fac.wait_for_selector(".proposal:has-text('Construct')", timeout=5_000)
+    fac.wait_for_selector(".proposal:has-text('Construct')", state="attached", timeout=5_000)
 
     # dots: hidden until the facilitator reveals them
-    nia.click("#room-notes button[aria-label='Put a dot on this note']")
     nia.click("#room-proposals button[aria-label='Put a dot on proposal 1']")
+    nia.get_by_role("link", name="Notes").click()
+    nia.click("#room-notes button[aria-label='Put a dot on this note']")
     nia.wait_for_selector("#room-dots:has-text('3 of 5 dots left')")
     assert fac.locator("#room-notes .vote-total").count() == 0
-    fac.click("#reveal-votes")
+    fac.click("#reveal-votes")  # (the Facilitate pane is open)
     nia.wait_for_selector("#room-notes .vote-total[data-total='1']", timeout=5_000)
 
     # the facilitator accepts: the model changes in both browsers
+    fac.get_by_role("link", name="Proposals").click()
     fac.click("#room-proposals button[aria-label='Accept proposal 1']")
     fac.wait_for_selector("#room-proposals .status-chip.status-accepted")
+    nia.get_by_role("link", name="Proposals").click()
     nia.wait_for_selector("#room-proposals .status-chip.status-accepted", timeout=5_000)
     nia.wait_for_selector("#section-canvas-stages :text('Construct')", timeout=5_000)
     stage.refresh_from_db()

@@ -130,6 +130,7 @@ CASES = [
     Case("invite", "get", w("workshop-invite"), FACILITATE_GET),
     Case("room", "get", w("workshop-room"), READ),
     Case("room-bar", "get", w("room-bar"), READ),
+    Case("room-controls", "get", w("room-controls"), FACILITATE_GET),
     Case("room-presence", "get", w("room-presence"), READ),
     Case("room-notes", "get", w("room-notes"), READ),
     Case("room-proposals", "get", w("room-proposals"), READ),

@@ -55,10 +55,9 @@ def room_context(
         room_open=workshop.phase in OPEN_PHASES,
         server_now=timezone.now(),
     )
-    if "bar" in parts:
+    if "controls" in parts and wa.is_facilitator:
         ctx["agenda"] = list(workshop.agenda.all())
-        if wa.is_facilitator:
-            ctx["handover_to"] = [p for p in selectors.presence(workshop) if not p.is_facilitator]
+        ctx["handover_to"] = [p for p in selectors.presence(workshop) if not p.is_facilitator]
     if "presence" in parts:
         ctx["people"] = selectors.presence(workshop)
         ctx["present_count"] = sum(1 for p in ctx["people"] if p.present)
@@ -84,7 +83,7 @@ def _grouped(notes: list[Note]) -> list[tuple[str, list[Note]]]:
     return sorted(groups.items(), key=lambda kv: (kv[0] == "", kv[0].lower()))
 
 
-ALL_PARTS = ("bar", "presence", "notes", "proposals", "sections")
+ALL_PARTS = ("bar", "controls", "presence", "notes", "proposals", "sections")
 
 
 @login_required
@@ -103,6 +102,8 @@ def workshop_room(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
 def room_part(request: HtmxHttpRequest, slug: str, pk: int, part: str) -> HttpResponse:
     """One partial of the room, re-fetched after a live event (``part`` is fixed per URL)."""
     workshop, wa = load(request, slug, pk)
+    if part == "controls":
+        wa.require_facilitator()
     ctx = room_context(request, workshop, wa, (part,))
     return render(request, f"{TEMPLATE}#room-{part}", ctx)
 
@@ -117,11 +118,15 @@ def _partial(
     error: bool = False,
     status: int = 200,
     with_dots: bool = False,
+    also: tuple[str, ...] = (),
 ) -> HttpResponse:
-    ctx = room_context(request, workshop, wa, (part,))
+    """The partial ``part`` as the answer, with the parts ``also`` (and the dots) out of band."""
+    ctx = room_context(request, workshop, wa, (part, *also))
     html = render_to_string(f"{TEMPLATE}#room-{part}", ctx, request=request)
     if with_dots:
-        html += render_to_string(f"{TEMPLATE}#room-dots", {**ctx, "oob": True}, request=request)
+        also = (*also, "dots")
+    for extra in also:
+        html += render_to_string(f"{TEMPLATE}#room-{extra}", {**ctx, "oob": True}, request=request)
     response = HttpResponse(html, status=status)
     return notify(reswap(retarget(response, f"#room-{part}"), "outerHTML"), notice, error=error)
 
@@ -373,7 +378,7 @@ def _control(
     error: bool = False,
 ) -> HttpResponse:
     if request.htmx:
-        return _partial(request, workshop, wa, "bar", message, error=error)
+        return _partial(request, workshop, wa, "bar", message, error=error, also=("controls",))
     return done(request, _room(workshop.operating_model.slug, workshop.pk), message, error=error)
 
 
