@@ -1,8 +1,29 @@
 from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from guardian.admin import GuardedModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from .auth import ThrottledAdminAuthenticationForm
 from .models import ModelGroup, OperatingModel
+
+_admin_login = admin.site.login
+
+
+def admin_login(request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+    """The admin signs people in through the one sign-in page (throttled, two-factor, single
+    sign-on). Its own form is left only for a signed-in non-staff person (switching accounts)
+    and is under the same throttle."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(
+            request.GET.get("next") or reverse("admin:index"), reverse("account_login")
+        )
+    return _admin_login(request, extra_context)
+
+
+admin.site.login_form = ThrottledAdminAuthenticationForm
+admin.site.login = admin_login  # type: ignore[method-assign]
 
 
 @admin.register(OperatingModel)

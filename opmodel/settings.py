@@ -64,6 +64,12 @@ INSTALLED_APPS = [
     "django_htmx",
     "guardian",
     "simple_history",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
     "opmodel",
     "canvas",
     "teams",
@@ -82,6 +88,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -140,6 +147,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
+    # Log in with a username or an email address (django-allauth).
+    "allauth.account.auth_backends.AuthenticationBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -150,13 +159,93 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 if ENVIRONMENT == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-LOGIN_URL = "login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "dashboard"
-LOGOUT_REDIRECT_URL = "login"
-# Login throttling (opmodel/auth.py): failures counted per account and per address.
+LOGOUT_REDIRECT_URL = "account_login"
+# Login throttling (opmodel/auth.py): failures counted per account and per address, on every
+# form that takes a password (the sign-in page and the admin's).
 LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "5"))
 LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "30"))
 LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "900"))
+
+# Accounts (django-allauth): sign in with a username or an email address; people who register
+# themselves confirm their address first (accounts made by an invitation or an administrator
+# are trusted: opmodel/accounts.py); two-factor by TOTP; single sign-on by OpenID Connect or
+# SAML 2.0 when configured below.
+ACCOUNT_ADAPTER = "opmodel.accounts.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "opmodel.accounts.SocialAccountAdapter"
+ACCOUNT_FORMS = {"login": "opmodel.auth.ThrottledLoginForm"}
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_SESSION_REMEMBER = True  # sessions last SESSION_COOKIE_AGE, as before
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[opmodel] "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
+# An unknown address asking for a reset gets no mail at all (nothing to reveal, nothing to spam).
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+# Failed logins are counted by opmodel.auth (per account and per address, on every form that
+# takes a password); allauth's own limits stay on as well: they also guard the two-factor code.
+OPMODEL_SIGNUP_OPEN = env_bool("OPMODEL_SIGNUP_OPEN", default=True)
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = os.environ.get("MFA_TOTP_ISSUER", "opmodel")
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"  # the identity provider vouches for its addresses
+SOCIALACCOUNT_AUTO_SIGNUP = True  # "just in time" accounts on a first single sign-on
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_PROVIDERS: dict[str, dict[str, object]] = {}
+if os.environ.get("OIDC_SERVER_URL"):
+    SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [
+            {
+                "provider_id": os.environ.get("OIDC_PROVIDER_ID", "sso"),
+                "name": os.environ.get("OIDC_NAME", "Single sign-on"),
+                "client_id": os.environ.get("OIDC_CLIENT_ID", ""),
+                "secret": os.environ.get("OIDC_CLIENT_SECRET", ""),
+                "settings": {
+                    "server_url": os.environ["OIDC_SERVER_URL"],
+                    "token_auth_method": os.environ.get(
+                        "OIDC_TOKEN_AUTH_METHOD", "client_secret_basic"
+                    ),
+                    "scope": env_list("OIDC_SCOPES", ["openid", "profile", "email"]),
+                },
+            }
+        ],
+    }
+if os.environ.get("SAML_IDP_ENTITY_ID"):
+    SOCIALACCOUNT_PROVIDERS["saml"] = {
+        "APPS": [
+            {
+                "provider_id": os.environ.get("SAML_PROVIDER_ID", "saml"),
+                "name": os.environ.get("SAML_NAME", "SAML sign-on"),
+                "client_id": os.environ.get("SAML_ORGANIZATION", "opmodel"),
+                "settings": {
+                    "attribute_mapping": {
+                        "uid": "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier",
+                        "email": os.environ.get("SAML_ATTRIBUTE_EMAIL", "email"),
+                        "first_name": os.environ.get("SAML_ATTRIBUTE_FIRST_NAME", "first_name"),
+                        "last_name": os.environ.get("SAML_ATTRIBUTE_LAST_NAME", "last_name"),
+                    },
+                    "idp": {
+                        "entity_id": os.environ["SAML_IDP_ENTITY_ID"],
+                        "sso_url": os.environ.get("SAML_IDP_SSO_URL", ""),
+                        "x509cert": os.environ.get("SAML_IDP_X509CERT", ""),
+                    },
+                    "advanced": {
+                        "want_assertion_signed": True,
+                        "want_message_signed": False,
+                        "reject_idp_initiated_sso": True,
+                    },
+                },
+            }
+        ]
+    }
+# Optional: identity-provider groups that give roles on models, one "group=model-slug:role" per
+# item (comma-separated). Off when empty; a role is only ever raised by it, never lowered.
+OPMODEL_SSO_GROUP_ROLES = env_list("OPMODEL_SSO_GROUP_ROLES", [])
+OPMODEL_SSO_GROUPS_CLAIM = os.environ.get("OPMODEL_SSO_GROUPS_CLAIM", "groups")
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # a reset link works for a day
 GUARDIAN_RAISE_403 = False
 GUARDIAN_RENDER_403 = False

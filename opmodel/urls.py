@@ -1,10 +1,9 @@
 from __future__ import annotations
 
+from allauth.urls import build_provider_urlpatterns
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 
-from opmodel.auth import ThrottledAuthenticationForm
 from opmodel.registry import registry
 from opmodel.views import documents, exports, models, parts, stream, versions
 
@@ -46,48 +45,21 @@ model_patterns: list[URLPattern | URLResolver] = [
 # Level apps mount their pages through the registry: the core never imports them.
 model_patterns += [path(prefix, include(module)) for prefix, module in registry.url_modules()]
 
+account_patterns: list[URLPattern | URLResolver] = [
+    path("", include("allauth.account.urls")),
+    path("2fa/", include("allauth.mfa.urls")),
+    path("3rdparty/", include("allauth.socialaccount.urls")),
+    *build_provider_urlpatterns(),
+]
+
 urlpatterns = [
     path("", models.dashboard, name="dashboard"),
     path("models/new/", models.model_new, name="model-new"),
     path("models/import/", documents.model_import_new, name="model-import-new"),
     path("m/<slug:slug>/", include(model_patterns)),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(
-            redirect_authenticated_user=True, authentication_form=ThrottledAuthenticationForm
-        ),
-        name="login",
-    ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
-    path(
-        "accounts/password/done/",
-        auth_views.PasswordChangeDoneView.as_view(),
-        name="password_change_done",
-    ),
-    path(
-        "accounts/password/reset/",
-        auth_views.PasswordResetView.as_view(
-            email_template_name="registration/password_reset_email.txt",
-            html_email_template_name="registration/password_reset_email.html",
-        ),
-        name="password_reset",
-    ),
-    path(
-        "accounts/password/reset/sent/",
-        auth_views.PasswordResetDoneView.as_view(),
-        name="password_reset_done",
-    ),
-    path(
-        "accounts/password/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
-        name="password_reset_confirm",
-    ),
-    path(
-        "accounts/password/reset/complete/",
-        auth_views.PasswordResetCompleteView.as_view(),
-        name="password_reset_complete",
-    ),
+    # Sign-in, sign-up, password reset and change, two-factor, single sign-on: django-allauth
+    # (its pages, without the legacy redirects allauth.urls still carries).
+    path("accounts/", include(account_patterns)),
     path("admin/", admin.site.urls),
 ]
 

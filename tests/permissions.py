@@ -100,7 +100,8 @@ def wrong_answers(
                     wrong.append((role, "a refused write changed something"))
                 if status == 302 and role != "anonymous" and not changed:
                     wrong.append((role, "an allowed write changed nothing"))
-            if role == "anonymous" and not response["Location"].startswith(reverse("login")):
+            login_page = reverse("account_login")
+            if role == "anonymous" and not response["Location"].startswith(login_page):
                 wrong.append((role, "not sent to the login page"))
             transaction.set_rollback(True)
     return wrong

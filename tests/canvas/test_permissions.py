@@ -153,7 +153,7 @@ def test_permission_matrix(case: Case, role: str, om, other_om, people, client_f
         # a refused write changes nothing
         assert stage(om).revision == before
     if role == "anonymous" and case.expected[role] == 302:
-        assert response["Location"].startswith(reverse("login"))
+        assert response["Location"].startswith(reverse("account_login"))
 
 
 @pytest.mark.parametrize("name", ["part-detail", "part-edit", "part-delete", "part-history"])

@@ -85,11 +85,11 @@ def test_demo_logins_prints_every_demo_user(capsys):
 def test_password_change(people, client_for):
     client = client_for(people["viewer"])
     response = client.post(
-        reverse("password_change"),
+        reverse("account_change_password"),
         {
-            "old_password": "pw-123456",
-            "new_password1": "a-much-better-secret-42",
-            "new_password2": "a-much-better-secret-42",
+            "oldpassword": "pw-123456",
+            "password1": "a-much-better-secret-42",
+            "password2": "a-much-better-secret-42",
         },
     )
     assert response.status_code == 302

@@ -37,6 +37,6 @@ def test_a_database_error_outside_a_view_gives_the_friendly_503_too(people, monk
     monkeypatch.setattr(SessionStore, "save", broken)
     monkeypatch.setattr(SessionStore, "cycle_key", lambda self: None)
     client = Client(raise_request_exception=False)
-    response = client.post(reverse("login"), {"username": "viewer", "password": "pw-123456"})
+    response = client.post(reverse("account_login"), {"login": "viewer", "password": "pw-123456"})
     assert response.status_code == 503
     assert "Back in a moment" in response.content.decode()

@@ -133,7 +133,7 @@ def test_redis_stopping_mid_workshop_loses_nothing_and_live_updates_resume(stack
         token = anonymous.cookies["csrftoken"]
         login = anonymous.post(
             "/accounts/login/",
-            data={"username": "viewer", "password": "pw-123456", "csrfmiddlewaretoken": token},
+            data={"login": "viewer", "password": "pw-123456", "csrfmiddlewaretoken": token},
         )
         assert page.status_code == 200 and login.status_code == 302, login.text[:300]
     notes = _notes(stack, b)  # what a polling browser sees

@@ -100,7 +100,7 @@ def test_permission_matrix(case: Case, om, other_om, people, client_for):
         if case.method == "post" and response.status_code in (403, 404):
             assert _state(om) == before, (case.name, role)  # a refused write changes nothing
         if role == "anonymous":
-            assert response["Location"].startswith(reverse("login"))
+            assert response["Location"].startswith(reverse("account_login"))
     assert seen == case.expected, case.name
 
 

@@ -159,7 +159,7 @@ def invitation_open(request: HttpRequest, slug: str, token: str) -> HttpResponse
             form.add_error(None, error)
         else:
             return done(request, room, f"Welcome to “{workshop.title}”.")
-    login_url = f"{reverse('login')}?next={request.path}"
+    login_url = f"{reverse('account_login')}?next={request.path}"
     return render(
         request,
         "workshops/invitation.html",
