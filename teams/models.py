@@ -57,6 +57,9 @@ class Squad(Part):
     contact = models.CharField(
         "how to reach it", max_length=200, blank=True, help_text="e.g. #data-platform on Slack"
     )
+    # the Backstage entity ref or Team API id the row was imported from: a re-import after a
+    # rename renames instead of adding a second row (see docs/team-api-import.md)
+    source_ref = models.CharField(max_length=300, blank=True, default="", editable=False)
 
     class Meta(Part.Meta):
         ordering = ["team_type", "position", "pk"]
@@ -97,6 +100,9 @@ class Person(Part):
     name = models.CharField(max_length=120)
     role = models.CharField(max_length=80, blank=True, help_text="e.g. Data engineer")
     is_lead = models.BooleanField("team lead", default=False)
+    # the Backstage entity ref or Team API id the row was imported from: a re-import after a
+    # rename renames instead of adding a second row (see docs/team-api-import.md)
+    source_ref = models.CharField(max_length=300, blank=True, default="", editable=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -185,6 +191,9 @@ class Capability(Part):
     area = models.CharField(max_length=14, choices=Area.choices, default=Area.ENGINEERING)
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True)
+    # the Backstage entity ref or Team API id the row was imported from: a re-import after a
+    # rename renames instead of adding a second row (see docs/team-api-import.md)
+    source_ref = models.CharField(max_length=300, blank=True, default="", editable=False)
 
     class Meta(Part.Meta):
         verbose_name_plural = "capabilities"

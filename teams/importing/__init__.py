@@ -4,22 +4,25 @@ files are read (``yaml.safe_load_all`` only), planned against a model without wr
 
 from __future__ import annotations
 
-from .backstage import backstage_read
+from .backstage import DEFAULT_TEAM_TYPES, backstage_read
 from .plan import ImportPlan, Step, import_plan
-from .records import Bundle, Problem, Source
+from .records import Bundle, Origin, Problem, Source
 from .team_api import team_api_read
-from .yamlfiles import source_from_bytes, sources_from_paths
+from .yamlfiles import file_access, source_from_bytes, sources_from_paths
 
 READERS = {"backstage": backstage_read, "team_api": team_api_read}
 
 __all__ = [
     "READERS",
+    "DEFAULT_TEAM_TYPES",
     "Bundle",
+    "Origin",
     "ImportPlan",
     "Problem",
     "Source",
     "Step",
     "backstage_read",
+    "file_access",
     "import_plan",
     "source_from_bytes",
     "sources_from_paths",

@@ -1,9 +1,11 @@
 """The plan of an import: what reading a set of files into a model would create or change,
 and every problem found, computed without writing anything.
 
-Squads, capabilities and people (within their squad) are matched by name, case-insensitive,
-so importing the same files twice plans nothing the second time. A field a file leaves out
-never clears what the model holds.
+Squads, capabilities and people (within their squad) are matched by the entity ref or Team
+API id they were imported from (``source_ref``), else by name, case-insensitive, so importing
+the same files twice plans nothing the second time and a renamed entity renames its row. A
+field a file leaves out never clears what the model holds. Every row a step would write is
+validated as apply validates it (the model's ``full_clean``), so a preview that passes applies.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
+
+from django.core.exceptions import ValidationError
 
 from opmodel.models import OperatingModel
 from teams.models import (
@@ -27,7 +31,7 @@ from teams.models import (
     TeamType,
 )
 
-from .records import Bundle, Problem
+from .records import Bundle, Origin, Problem
 
 SQUAD_FIELD_LABELS = {
     "team_type": "team type",
@@ -38,6 +42,7 @@ SQUAD_FIELD_LABELS = {
     "services": "services",
     "ways_of_working": "ways of working",
     "contact": "contact",
+    "source_ref": "source ref",
 }
 REASONS = {"backstage": "Imported from Backstage catalog", "team_api": "Imported from Team API"}
 
@@ -51,7 +56,7 @@ class Step:
     kind: str
     action: str
     text: str
-    origin: str
+    origin: Any  # an Origin (file, document, ref, lines) or "file: entity" text
     name: str = ""
     squad: str = ""
     partner: str = ""
@@ -65,6 +70,9 @@ class ImportPlan:
     steps: list[Step] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    summary: str = ""
+    files: list[str] = field(default_factory=list)
 
     @property
     def reason(self) -> str:
@@ -95,9 +103,55 @@ class ImportPlan:
         return [f"{step.text}  [{step.origin}]" for step in self.steps]
 
 
-def _problem(origin: str, message: str) -> Problem:
-    file, _, entity = origin.partition(": ")
-    return Problem(file, entity, message)
+def _problem(origin: Any, message: str, field: str = "") -> Problem:
+    if isinstance(origin, Origin):
+        return origin.problem(message, field)
+    file, _, entity = str(origin).partition(": ")
+    return Problem(file, entity, message, field)
+
+
+# the model field a step's data sets -> the field of the file it came from (for line numbers)
+FILE_FIELDS = {
+    "name": "metadata.name",
+    "purpose": "metadata.description",
+    "description": "metadata.description",
+    "contact": "spec.profile.email",
+    "domain": "spec.parent",
+}
+
+
+def _validate(plan: ImportPlan) -> None:
+    """Check every row a step writes as apply will (``clean_fields``, references aside)."""
+    models: dict[str, Any] = {"squad": Squad, "person": Person, "capability": Capability}
+    models["interaction"] = Interaction
+    for step in plan.steps:
+        model = models.get(step.kind)
+        if model is None:
+            continue
+        row = model()
+        values = {n: v for n, v in step.data.items() if not hasattr(v, "_meta")}
+        if step.kind in ("person", "capability", "squad") and step.action == "create":
+            values.setdefault("name", step.name)
+        for name, value in values.items():
+            setattr(row, name, value)
+        names = {f.name for f in model._meta.concrete_fields}
+        exclude = [n for n in names if n not in values]
+        try:
+            row.clean_fields(exclude=exclude)
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                for message in messages:
+                    plan.problems.append(
+                        _problem(
+                            step.origin,
+                            f"{model._meta.get_field(name).verbose_name}: {message}",
+                            FILE_FIELDS.get(name, name),
+                        )
+                    )
+
+
+def _by_ref(rows: Any) -> dict[str, Any]:
+    return {r.source_ref.lower(): r for r in rows if r.source_ref}
 
 
 def _differs(current: Any, new: Any) -> bool:
@@ -112,20 +166,43 @@ def _label(choices: Any, value: str) -> str:
 
 def import_plan(operating_model: OperatingModel, bundle: Bundle) -> ImportPlan:
     """What importing ``bundle`` into ``operating_model`` would do (reads only)."""
-    plan = ImportPlan(kind=bundle.kind, problems=list(bundle.problems), skipped=bundle.skipped)
-    squads = {s.name.lower(): s for s in Squad.objects.filter(operating_model=operating_model)}
+    plan = ImportPlan(
+        kind=bundle.kind,
+        problems=list(bundle.problems),
+        skipped=bundle.skipped,
+        warnings=list(bundle.warnings),
+        summary=bundle.summary(),
+        files=list(bundle.files),
+    )
+    rows = list(Squad.objects.filter(operating_model=operating_model))
+    squads = {s.name.lower(): s for s in rows}
+    refs = _by_ref(rows)
     known = {name: squad.name for name, squad in squads.items()}
-    known |= {s.name.lower(): s.name for s in bundle.squads}
-    _plan_squads(plan, bundle, squads)
+    known_refs = {ref: squad.name for ref, squad in refs.items()}
+    for incoming in bundle.squads:
+        current = refs.get(incoming.ref.lower()) if incoming.ref else None
+        if current is not None and current.name.lower() != incoming.name.lower():
+            # renamed in the files: the row is renamed, and found by either name
+            squads[incoming.name.lower()] = current
+        known[incoming.name.lower()] = incoming.name
+        if current is not None:
+            known[current.name.lower()] = incoming.name
+        if incoming.ref:
+            known_refs[incoming.ref.lower()] = incoming.name
+    _plan_squads(plan, bundle, squads, refs)
     _plan_people(plan, bundle, squads, known)
-    _plan_capabilities(plan, bundle, operating_model, squads, known)
+    _plan_capabilities(plan, bundle, operating_model, squads, known, known_refs)
     _plan_interactions(plan, bundle, operating_model, squads, known)
+    _validate(plan)
     return plan
 
 
-def _plan_squads(plan: ImportPlan, bundle: Bundle, squads: dict[str, Squad]) -> None:
+def _plan_squads(
+    plan: ImportPlan, bundle: Bundle, squads: dict[str, Squad], refs: dict[str, Squad]
+) -> None:
     for incoming in bundle.squads:
-        current = squads.get(incoming.name.lower())
+        current = refs.get(incoming.ref.lower()) if incoming.ref else None
+        current = current or squads.get(incoming.name.lower())
         if current is None:
             data = {
                 "name": incoming.name,
@@ -133,6 +210,8 @@ def _plan_squads(plan: ImportPlan, bundle: Bundle, squads: dict[str, Squad]) -> 
                 "mode": Mode.GROWTH,
                 **incoming.fields,
             }
+            if incoming.ref:
+                data["source_ref"] = incoming.ref
             plan.steps.append(
                 Step(
                     "squad",
@@ -145,13 +224,22 @@ def _plan_squads(plan: ImportPlan, bundle: Bundle, squads: dict[str, Squad]) -> 
                 )
             )
             continue
+        wanted = dict(incoming.fields)
+        if incoming.ref:
+            wanted["source_ref"] = incoming.ref
+        if current.name.lower() != incoming.name.lower():
+            wanted["name"] = incoming.name
         changed = {
-            name: value
-            for name, value in incoming.fields.items()
-            if _differs(getattr(current, name), value)
+            name: value for name, value in wanted.items() if _differs(getattr(current, name), value)
         }
         if changed:
-            what = ", ".join(SQUAD_FIELD_LABELS[name] for name in changed)
+            what = ", ".join(
+                SQUAD_FIELD_LABELS.get(name, name)
+                for name in changed
+                if name not in ("name", "source_ref") or len(changed) == 1
+            )
+            if "name" in changed:
+                what = f"renamed {incoming.name}" + (f", {what}" if what else "")
             plan.steps.append(
                 Step(
                     "squad",
@@ -169,7 +257,12 @@ def _plan_people(
     plan: ImportPlan, bundle: Bundle, squads: dict[str, Squad], known: dict[str, str]
 ) -> None:
     ids = [s.pk for s in squads.values()]
-    people = {(p.squad_id, p.name.lower()): p for p in Person.objects.filter(squad_id__in=ids)}
+    people: dict[tuple[int, str], Person] = {}
+    by_ref: dict[tuple[int, str], Person] = {}
+    for person in Person.objects.filter(squad_id__in=ids):
+        people[(person.squad_id, person.name.lower())] = person
+        if person.source_ref:
+            by_ref[(person.squad_id, person.source_ref.lower())] = person
     for incoming in bundle.people:
         squad_name = known.get(incoming.squad.lower())
         if squad_name is None:
@@ -182,10 +275,23 @@ def _plan_people(
             )
             continue
         squad = squads.get(squad_name.lower())
-        current = people.get((squad.pk, incoming.name.lower())) if squad else None
+        current = None
+        if squad is not None:
+            current = by_ref.get((squad.pk, incoming.ref.lower())) if incoming.ref else None
+            current = current or people.get((squad.pk, incoming.name.lower()))
         wanted = {
             name: value
-            for name, value in (("role", incoming.role), ("is_lead", incoming.is_lead))
+            for name, value in (
+                ("role", incoming.role),
+                ("is_lead", incoming.is_lead),
+                ("source_ref", incoming.ref or None),
+                (
+                    "name",
+                    incoming.name
+                    if current is not None and current.name.lower() != incoming.name.lower()
+                    else None,
+                ),
+            )
             if value is not None
         }
         if current is None:
@@ -209,7 +315,11 @@ def _plan_people(
                     "person",
                     "update",
                     f"Update {current.name} in {squad_name}: "
-                    + ", ".join("team lead" if n == "is_lead" else n for n in changed),
+                    + ", ".join(
+                        {"is_lead": "team lead", "source_ref": "source ref"}.get(n, n)
+                        for n in changed
+                        if n != "source_ref" or len(changed) == 1
+                    ),
                     incoming.origin,
                     name=current.name,
                     squad=squad_name,
@@ -225,28 +335,35 @@ def _plan_capabilities(
     operating_model: OperatingModel,
     squads: dict[str, Squad],
     known: dict[str, str],
+    known_refs: dict[str, str],
 ) -> None:
-    capabilities = {
-        c.name.lower(): c for c in Capability.objects.filter(operating_model=operating_model)
-    }
+    rows = list(Capability.objects.filter(operating_model=operating_model))
+    capabilities = {c.name.lower(): c for c in rows}
+    refs = _by_ref(rows)
     cells: dict[int, list[Accountability]] = {}
     for cell in Accountability.objects.filter(operating_model=operating_model):
         cells.setdefault(cell.capability_id, []).append(cell)
     for incoming in bundle.capabilities:
-        owner = known.get(incoming.accountable.lower())
-        if owner is None:
-            plan.problems.append(
-                _problem(
-                    incoming.origin,
-                    f"owner {incoming.accountable!r} not found: no team of that name in the "
-                    "files or the model",
-                )
+        owner = None
+        if incoming.accountable is not None:
+            owner = known_refs.get(incoming.owner_ref.lower()) or known.get(
+                incoming.accountable.lower()
             )
-            continue
-        current = capabilities.get(incoming.name.lower())
+            if owner is None:
+                found = _problem(
+                    incoming.origin,
+                    f"owner {incoming.owner_ref or incoming.accountable} not found in the files "
+                    "or the model: imported unowned",
+                    "spec.owner",
+                )
+                (plan.problems if bundle.strict else plan.warnings).append(found)
+        current = refs.get(incoming.ref.lower()) if incoming.ref else None
+        current = current or capabilities.get(incoming.name.lower())
         if current is None:
             area = incoming.area or Area.ENGINEERING
             data = {"name": incoming.name, "area": area}
+            if incoming.ref:
+                data["source_ref"] = incoming.ref
             if incoming.description:
                 data["description"] = incoming.description
             plan.steps.append(
@@ -262,7 +379,15 @@ def _plan_capabilities(
         else:
             changed = {
                 n: v
-                for n, v in (("area", incoming.area), ("description", incoming.description))
+                for n, v in (
+                    ("area", incoming.area),
+                    ("description", incoming.description),
+                    ("source_ref", incoming.ref or None),
+                    (
+                        "name",
+                        None if current.name.lower() == incoming.name.lower() else incoming.name,
+                    ),
+                )
                 if v is not None and _differs(getattr(current, n), v)
             }
             if changed:
@@ -270,14 +395,21 @@ def _plan_capabilities(
                     Step(
                         "capability",
                         "update",
-                        f"Update capability {current.name}: {', '.join(changed)}",
+                        f"Update capability {current.name}: "
+                        + ", ".join(
+                            n.replace("_", " ")
+                            for n in changed
+                            if n != "source_ref" or len(changed) == 1
+                        ),
                         incoming.origin,
                         name=current.name,
                         data=changed,
                         pk=current.pk,
                     )
                 )
-        name = current.name if current is not None else incoming.name
+        name = incoming.name
+        if owner is None:
+            continue
         existing = cells.get(current.pk, []) if current is not None else []
         owner_squad = squads.get(owner.lower())
         if any(

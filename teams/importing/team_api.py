@@ -1,16 +1,32 @@
-"""Team API files (Team Topologies' team API as code, YAML or JSON) read as squads, people and
-interactions. The accepted shape is in ``docs/team-api-import.md``."""
+"""Team API files as people write them, read as squads, people and interactions:
+
+- opmodel's own shape (``name``, ``type``, ``members``, ``interactions`` ...), one team per
+  YAML/JSON document or a ``teams:`` list;
+- the TeamAPI-As-Code shape (``teamapi:``, ``info.name``, ``channels``, ``services`` as a list
+  of mappings, ``work``, ``meetings``, ``interactions`` with ``teamName``/``team-name``,
+  ``startDate`` and ``expectedDuration``; ``platform``, ``dependencies`` and ``searchTerms``
+  are read and listed as not imported);
+- the official Team API template in Markdown (its bullet list and interaction tables), and
+  Markdown files whose YAML front matter holds a team in either shape above.
+
+An interaction without a ``role`` takes its direction from the mode and the team types: in
+x-as-a-service a platform provides (whoever lists it), otherwise the listing team consumes; in
+facilitating an enabling team facilitates (whoever lists it), otherwise the listing team does.
+The accepted shapes are in ``docs/team-api-import.md``.
+"""
 
 from __future__ import annotations
 
 import datetime
+import re
+from dataclasses import dataclass
 from typing import Any
 
 from teams.models import InteractionMode, Mode, TeamType
 
 from . import choices
-from .records import Bundle, InteractionIn, PersonIn, Problem, Source, SquadIn
-from .yamlfiles import documents, text
+from .records import Bundle, InteractionIn, Origin, PersonIn, Source, SquadIn
+from .yamlfiles import MARKDOWN, NotYaml, load, text
 
 TEXT_FIELDS = {
     "domain": "domain",
@@ -22,9 +38,29 @@ TEXT_FIELDS = {
     "waysOfWorking": "ways_of_working",
     "contact": "contact",
 }
-KEYS = set(TEXT_FIELDS) | {"name", "type", "mode", "members", "interactions", "apiVersion", "kind"}
+# TeamAPI-As-Code fields that have no Level 2 field: read, listed as not imported
+NOT_IMPORTED = {"platform", "dependencies", "searchTerms", "teamapi"}
+KEYS = (
+    set(TEXT_FIELDS)
+    | {"name", "type", "mode", "members", "interactions", "apiVersion", "kind", "id"}
+    | {"info", "channels", "work", "meetings"}
+    | NOT_IMPORTED
+)
 MEMBER_KEYS = {"name", "role", "lead"}
-INTERACTION_KEYS = {"team", "mode", "role", "purpose", "until"}
+INTERACTION_KEYS = {
+    "team",
+    "teamName",
+    "team-name",
+    "mode",
+    "role",
+    "purpose",
+    "until",
+    "startDate",
+    "expectedDuration",
+    "expectedDurationUnit",
+    "duration",
+    "$ref",
+}
 # who starts an interaction: for x-as-a-service the consumer, for facilitating the facilitator
 WE_START = {"consumer": True, "provider": False, "facilitator": True, "facilitated": False}
 ROLES_FOR = {
@@ -32,75 +68,272 @@ ROLES_FOR = {
     InteractionMode.FACILITATING: ("facilitator", "facilitated"),
     InteractionMode.COLLABORATION: (),
 }
+NOT_A_TEAM = "files that hold no team"
 
 
-def _teams(source: Source, bundle: Bundle) -> list[tuple[str, dict[str, Any]]]:
-    teams = []
-    for number, document in documents(source, bundle.problems):
-        where = f"document {number}"
-        if isinstance(document, dict) and isinstance(document.get("teams"), list):
-            listed = document["teams"]
-            teams += [(f"{where}, team {i}", team) for i, team in enumerate(listed, start=1)]
+@dataclass
+class Raw:
+    """One team as found, before interactions are directed (they need every team's type)."""
+
+    where: Origin
+    team: dict[str, Any]
+
+
+def _markdown_team(source: Source, bundle: Bundle) -> list[Raw]:
+    """A Markdown file: YAML front matter, or the official template's bullets and tables."""
+    body = source.text
+    if body.startswith("---"):
+        end = body.find("\n---", 3)
+        if end != -1:
+            try:
+                documents = load(body[3:end], first_line=1)
+            except NotYaml as exc:
+                bundle.problems.append(Origin(source.name, "front matter").problem(str(exc)))
+                return []
+            if documents and isinstance(documents[0].data, dict):
+                return [Raw(Origin(source.name, "front matter", 1, 1), documents[0].data)]
+    team = _template(body)
+    if team is None:
+        bundle.skip(NOT_A_TEAM, f"{source.name}: Markdown without a Team API")
+        return []
+    if not team.get("name"):
+        bundle.skip(NOT_A_TEAM, f"{source.name}: a blank Team API template (no team name)")
+        return []
+    return [Raw(Origin(source.name, "Team API template", None, team.pop("_line")), team)]
+
+
+BULLET = re.compile(r"^\s*[*-]\s+(?P<label>[^:]+):\s*(?P<value>.*)$")
+NAME_AND_FOCUS = re.compile(r"\s+[-–—]\s+|:\s+|,\s+|\s+\(")
+
+
+def _template(body: str) -> dict[str, Any] | None:
+    """The Team API template (TeamTopologies/Team-API-template): None if ``body`` is not one."""
+    if not re.search(r"^\s*[*-]\s+Team name and focus:", body, re.M):
+        return None
+    team: dict[str, Any] = {"_line": 1}
+    interactions: list[dict[str, Any]] = []
+    section = ""
+    for number, line in enumerate(body.splitlines(), start=1):
+        if line.startswith("#"):
+            section = line.strip("# ").lower()
+            continue
+        if match := BULLET.match(line):
+            label, value = match["label"].strip().lower(), match["value"].strip()
+            value = "" if set(value) <= set("#_ ") else value
+            if not value:
+                continue
+            if label == "team name and focus":
+                parts = NAME_AND_FOCUS.split(value, maxsplit=1)
+                team["name"], team["_line"] = parts[0].strip(), number
+                if len(parts) > 1 and parts[1].strip(" )"):
+                    team["focus"] = parts[1].strip(" )")
+            elif label == "team type":
+                team["type"] = value
+            elif label == "chat tool channels":
+                team["contact"] = " ".join(w for w in value.split() if set(w) - set("#_"))
+            elif label == "our services and systems":
+                team["services"] = value
+            elif label == "ways of working":
+                team["waysOfWorking"] = value
+            elif label == "time of daily sync meeting":
+                team.setdefault("_ways", []).append(f"Daily sync: {value}")
+            continue
+        if line.lstrip().startswith("|") and section == "teams we currently interact with":
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if (
+                len(cells) < 2
+                or set("".join(cells)) <= set("-: ")
+                or cells[0].lower()
+                in (
+                    "team name/focus",
+                    ".",
+                    "",
+                )
+            ):
+                continue
+            interactions.append(
+                {"team": cells[0], "mode": cells[1], "purpose": (cells[2:3] or [""])[0]}
+            )
+    if ways := team.pop("_ways", None):
+        team["waysOfWorking"] = "\n".join([team.get("waysOfWorking") or "", *ways]).strip()
+    if interactions:
+        team["interactions"] = interactions
+    return team
+
+
+def _raw_teams(source: Source, bundle: Bundle) -> list[Raw]:
+    if source.name.lower().endswith(MARKDOWN):
+        return _markdown_team(source, bundle)
+    try:
+        documents = load(source.text)
+    except NotYaml as exc:
+        bundle.problems.append(Origin(source.name, "").problem(str(exc)))
+        return []
+    teams: list[Raw] = []
+    for document in documents:
+        data = document.data
+        where = Origin(
+            source.name,
+            f"document {document.number}",
+            document.number,
+            document.line,
+            tuple(sorted(document.lines.items())),
+        )
+        if isinstance(data, dict) and isinstance(data.get("teams"), list):
+            teams += [
+                Raw(Origin(source.name, f"team {i}", document.number, document.line), team)
+                for i, team in enumerate(data["teams"], start=1)
+            ]
         else:
-            teams.append((where, document))
+            teams.append(Raw(where, data))
     return teams
 
 
-def team_api_read(sources: list[Source]) -> Bundle:
-    """Read Team API files into a :class:`Bundle`: one team per document, or a ``teams:``
-    list. Partners the files do not describe are left by name for the plan to find."""
-    bundle = Bundle(kind="team_api")
-    names: dict[str, str] = {}
-    interactions: set[tuple[str, str, str]] = set()
-    for source in sources:
-        for where, team in _teams(source, bundle):
-            if not isinstance(team, dict):
-                bundle.problems.append(Problem(source.name, where, "not a team (a mapping)"))
+def _flatten(team: dict[str, Any]) -> dict[str, Any]:
+    """The TeamAPI-As-Code shape in opmodel's own terms."""
+    info = team.get("info")
+    if not isinstance(info, dict):
+        return team
+    flat = {k: v for k, v in team.items() if k != "info"}
+    for key in ("name", "focus", "type", "id", "mode", "domain", "purpose", "mission"):
+        if key in info:
+            flat.setdefault(key, info[key])
+    return flat
+
+
+def _named(items: Any) -> list[str]:
+    """A list of names or of mappings with a name (and maybe a url) as Markdown-ready lines."""
+    found: list[str] = []
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, dict):
+            name = text(item.get("name") or item.get("purpose") or item.get("type"))
+            if name is None:
                 continue
+            url = text(item.get("url"))
+            found.append(f"{name} ({url})" if url else name)
+        elif text(item) is not None:
+            found.append(str(text(item)))
+    return found
+
+
+def _bullets(lines: list[str]) -> str | None:
+    return "\n".join(f"- {line}" for line in lines) or None
+
+
+def team_api_read(sources: list[Source], *, strict: bool = False) -> Bundle:
+    """Read Team API files into a :class:`Bundle`. Partners the files do not describe are left
+    by name for the plan to find."""
+    bundle = Bundle(kind="team_api", strict=strict)
+    names: dict[str, str] = {}
+    found: list[tuple[Raw, str, dict[str, Any]]] = []
+    for source in sources:
+        bundle.files.append(source.name)
+        for raw in _raw_teams(source, bundle):
+            if not isinstance(raw.team, dict):
+                bundle.skip(NOT_A_TEAM, f"{raw.where}: not a team (a mapping)")
+                continue
+            team = _flatten(raw.team)
             name = text(team.get("name"))
             if name is None:
-                bundle.problems.append(Problem(source.name, where, "no name"))
+                bundle.problems.append(raw.where.problem("no name (name or info.name)", "name"))
                 continue
-            label = f"team {name}"
-            problems = len(bundle.problems)
-
-            def problem(message: str, label: str = label, file: str = source.name) -> None:
-                bundle.problems.append(Problem(file, label, message))
-
             if name.lower() in names:
-                problem(f"described twice (also in {names[name.lower()]})")
+                bundle.problems.append(
+                    raw.where.problem(f"{name} described twice (also in {names[name.lower()]})")
+                )
                 continue
             names[name.lower()] = source.name
-            if unknown := sorted(set(team) - KEYS):
-                problem(f"unknown field{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}")
-            fields: dict[str, Any] = {}
-            for key, model_field in TEXT_FIELDS.items():
-                if (value := text(team.get(key))) is not None:
-                    fields[model_field] = value
-            for key, lookup, options in (
-                ("type", choices.team_type, TeamType),
-                ("mode", choices.mode, Mode),
-            ):
-                if team.get(key) is None:
-                    continue
-                value = lookup(team[key])
-                if value is None:
-                    problem(f"{key} {team[key]!r} is not one of {choices.labels(options)}")
-                else:
-                    fields["team_type" if key == "type" else "mode"] = value
-            origin = f"{source.name}: {label}"
-            people = _members(team.get("members"), name, origin, problem)
-            found = _interactions(team.get("interactions"), name, origin, problem)
-            if len(bundle.problems) > problems:
-                continue
-            bundle.squads.append(SquadIn(name=name, origin=origin, fields=fields))
-            bundle.people += people
-            for interaction in found:
-                ends = _interaction_key(interaction)
-                if ends not in interactions:
-                    interactions.add(ends)
-                    bundle.interactions.append(interaction)
+            found.append((raw, name, team))
+    types = {
+        name.lower(): choices.team_type(team["type"]) if team.get("type") else None
+        for _, name, team in found
+    }
+    interactions: set[tuple[str, str, str]] = set()
+    for raw, name, team in found:
+        origin = Origin(
+            raw.where.file, f"team {name}", raw.where.document, raw.where.line, raw.where.lines
+        )
+        problems = len(bundle.problems)
+
+        def problem(message: str, field: str = "", origin: Origin = origin) -> None:
+            bundle.problems.append(origin.problem(message, field))
+
+        if unknown := sorted(set(team) - KEYS):
+            problem(f"unknown field{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}")
+        if skipped := sorted(set(team) & NOT_IMPORTED - {"teamapi"}):
+            bundle.skip(
+                "Team API fields with no Level 2 field",
+                f"{origin}: {', '.join(skipped)} not imported",
+            )
+        fields = _fields(team, problem)
+        people = _members(team.get("members"), name, origin, problem)
+        listed = _interactions(team.get("interactions"), name, origin, types, problem)
+        if len(bundle.problems) > problems:
+            continue
+        ref = f"team:{text(team.get('id')) or name}".lower()
+        bundle.squads.append(SquadIn(name=name, origin=origin, fields=fields, ref=ref))
+        bundle.people += people
+        for interaction in listed:
+            ends = _interaction_key(interaction)
+            if ends not in interactions:
+                interactions.add(ends)
+                bundle.interactions.append(interaction)
     return bundle
+
+
+def _fields(team: dict[str, Any], problem: Any) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for key, model_field in TEXT_FIELDS.items():
+        value = team.get(key)
+        if isinstance(value, list) and any(isinstance(v, dict) for v in value):
+            value = _bullets(_named(value))
+        if (value := text(value)) is not None:
+            fields[model_field] = value
+    work = team.get("work")
+    if isinstance(work, dict):
+        ways = _named(work.get("waysOfWorking"))
+        if ways and "ways_of_working" not in fields:
+            fields["ways_of_working"] = _bullets(ways)
+        doing = _named(work.get("services")) + _named(work.get("crossTeam"))
+        if doing:
+            current = fields.get("focus")
+            fields["focus"] = "\n\n".join(
+                x for x in (current, "Working on:\n" + str(_bullets(doing))) if x
+            )
+    meetings = []
+    for meeting in team.get("meetings") or []:
+        if isinstance(meeting, dict):
+            what = text(meeting.get("purpose") or meeting.get("type")) or "meeting"
+            when = " ".join(
+                str(meeting[k]) for k in ("dayOfWeek", "timeOfDay") if meeting.get(k) is not None
+            )
+            minutes = meeting.get("durationMinutes")
+            meetings.append(
+                f"{what[0].upper()}{what[1:]}: {when}" + (f", {minutes} min" if minutes else "")
+            )
+    if meetings:
+        fields["ways_of_working"] = "\n".join(
+            x for x in (fields.get("ways_of_working"), _bullets(meetings)) if x
+        )
+    channels = [
+        f"{c.get('type')}: {c.get('name')}" if c.get("type") else str(c.get("name"))
+        for c in team.get("channels") or []
+        if isinstance(c, dict) and c.get("name")
+    ]
+    if channels and "contact" not in fields:
+        fields["contact"] = ", ".join(channels)
+    for key, lookup, options in (
+        ("type", choices.team_type, TeamType),
+        ("mode", choices.mode, Mode),
+    ):
+        if team.get(key) is None:
+            continue
+        value = lookup(team[key])
+        if value is None:
+            problem(f"{key} {team[key]!r} is not one of {choices.labels(options)}", key)
+        else:
+            fields["team_type" if key == "type" else "mode"] = value
+    return fields
 
 
 def _interaction_key(interaction: InteractionIn) -> tuple[str, str, str]:
@@ -110,11 +343,11 @@ def _interaction_key(interaction: InteractionIn) -> tuple[str, str, str]:
     return (ends[0], ends[1], interaction.mode)
 
 
-def _members(raw: Any, squad: str, origin: str, problem: Any) -> list[PersonIn]:
+def _members(raw: Any, squad: str, origin: Origin, problem: Any) -> list[PersonIn]:
     if raw is None:
         return []
     if not isinstance(raw, list):
-        problem("members must be a list")
+        problem("members must be a list", "members")
         return []
     people: list[PersonIn] = []
     seen: set[str] = set()
@@ -122,51 +355,94 @@ def _members(raw: Any, squad: str, origin: str, problem: Any) -> list[PersonIn]:
         if isinstance(member, dict):
             name = text(member.get("name"))
             if unknown := sorted(set(member) - MEMBER_KEYS):
-                problem(f"member {i}: unknown field {', '.join(unknown)}")
+                problem(f"member {i}: unknown field {', '.join(unknown)}", "members")
             lead = member.get("lead")
             if lead is not None and not isinstance(lead, bool):
-                problem(f"member {i}: lead must be true or false")
+                problem(f"member {i}: lead must be true or false", "members")
                 lead = None
             person = PersonIn(squad, name or "", origin, text(member.get("role")) or "", lead)
         else:
             name = text(member)
             person = PersonIn(squad, name or "", origin)
         if name is None:
-            problem(f"member {i} has no name")
+            problem(f"member {i} has no name", "members")
         elif name.lower() in seen:
-            problem(f"member {name!r} is listed twice")
+            problem(f"member {name!r} is listed twice", "members")
         else:
             seen.add(name.lower())
+            person.ref = f"person:{squad}/{name}".lower()
             people.append(person)
     return people
 
 
-def _interactions(raw: Any, squad: str, origin: str, problem: Any) -> list[InteractionIn]:
+def _date(value: Any) -> datetime.date | None:
+    """ISO dates, and the day-first ``01/01/2022`` TeamAPI-As-Code's examples use."""
+    if isinstance(value, datetime.date):
+        return value
+    raw = str(value).strip()
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y"):
+        try:
+            return datetime.datetime.strptime(raw, pattern).date()  # noqa: DTZ007 (a date)
+        except ValueError:
+            continue
+    raise ValueError(raw)
+
+
+def _until(entry: dict[str, Any]) -> datetime.date | None:
+    if entry.get("until") is not None:
+        return _date(entry["until"])
+    duration = entry.get("expectedDuration")
+    if entry.get("startDate") is None or not isinstance(duration, int | float):
+        return None
+    start = _date(entry["startDate"])
+    unit = str(entry.get("expectedDurationUnit") or "months").lower().rstrip("s")
+    days = {"day": 1, "week": 7, "month": 30.4375, "year": 365.25}.get(unit)
+    if start is None or days is None:
+        raise ValueError(f"expectedDurationUnit {entry.get('expectedDurationUnit')}")
+    return start + datetime.timedelta(days=round(duration * days))
+
+
+def _direction(mode: str, squad: str, partner: str, types: dict[str, str | None]) -> bool:
+    """Without a role: does the listing team start the interaction (consume, facilitate)?"""
+    ours, theirs = types.get(squad.lower()), types.get(partner.lower())
+    if mode == InteractionMode.X_AS_A_SERVICE:
+        # a platform provides X-as-a-service
+        return not (ours == TeamType.PLATFORM and theirs != TeamType.PLATFORM)
+    if mode == InteractionMode.FACILITATING:
+        # the enabling team facilitates
+        return not (theirs == TeamType.ENABLING and ours != TeamType.ENABLING)
+    return True  # collaboration: the team that lists it
+
+
+def _interactions(
+    raw: Any, squad: str, origin: Origin, types: dict[str, str | None], problem: Any
+) -> list[InteractionIn]:
     if raw is None:
         return []
     if not isinstance(raw, list):
-        problem("interactions must be a list")
+        problem("interactions must be a list", "interactions")
         return []
     found: list[InteractionIn] = []
     for i, entry in enumerate(raw, start=1):
         if not isinstance(entry, dict):
-            problem(f"interaction {i} is not a mapping")
+            problem(f"interaction {i} is not a mapping", "interactions")
             continue
-        partner = text(entry.get("team"))
+        partner = text(entry.get("team") or entry.get("teamName") or entry.get("team-name"))
         where = f"interaction {i}" + (f" with {partner}" if partner else "")
         if unknown := sorted(set(entry) - INTERACTION_KEYS):
-            problem(f"{where}: unknown field {', '.join(unknown)}")
+            problem(f"{where}: unknown field {', '.join(unknown)}", "interactions")
         mode = choices.interaction_mode(entry.get("mode") or "")
         if partner is None:
-            problem(f"{where}: no team")
+            problem(f"{where}: no team", "interactions")
             continue
         if partner.lower() == squad.lower():
-            problem(f"{where}: a team cannot interact with itself")
+            problem(f"{where}: a team cannot interact with itself", "interactions")
             continue
         if mode is None:
             problem(
                 f"{where}: mode {entry.get('mode')!r} is not one of "
-                f"{choices.labels(InteractionMode)}"
+                f"{choices.labels(InteractionMode)}",
+                "interactions",
             )
             continue
         role = text(entry.get("role"))
@@ -174,21 +450,19 @@ def _interactions(raw: Any, squad: str, origin: str, problem: Any) -> list[Inter
         if role is not None and role.lower() not in allowed:
             problem(
                 f"{where}: role {role!r} does not fit {InteractionMode(mode).label} "
-                f"({' or '.join(allowed) or 'no role'})"
+                f"({' or '.join(allowed) or 'no role'})",
+                "interactions",
             )
             continue
-        until = entry.get("until")
-        if isinstance(until, str):
-            try:
-                until = datetime.date.fromisoformat(until)
-            except ValueError:
-                problem(f"{where}: until {until!r} is not a date (YYYY-MM-DD)")
-                continue
-        elif until is not None and not isinstance(until, datetime.date):
-            problem(f"{where}: until {until!r} is not a date (YYYY-MM-DD)")
+        try:
+            until = _until(entry)
+        except ValueError as exc:
+            problem(f"{where}: {exc} is not a date (YYYY-MM-DD)", "interactions")
             continue
-        side = role or (allowed[0] if allowed else "")
-        we_start = WE_START.get(side.lower(), True)  # collaboration: the team that lists it
+        if role is not None:
+            we_start = WE_START.get(role.lower(), True)
+        else:
+            we_start = _direction(mode, squad, partner, types)
         starter, other = (squad, partner) if we_start else (partner, squad)
         found.append(
             InteractionIn(

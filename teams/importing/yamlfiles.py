@@ -1,9 +1,11 @@
-"""Reading the documents of a file: ``yaml.safe_load_all`` only, so a file can never construct
-Python objects (JSON is read the same way: it is YAML)."""
+"""Reading the documents of a file with the safe loader only (libyaml's ``CSafeLoader`` when
+it is there), so a file can never construct Python objects (JSON is read the same way: it is
+YAML). Each document keeps its first line and the lines of its keys, for problems to name."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,24 +16,77 @@ from opmodel.versions.documents import import_max_bytes
 
 from .records import Problem, Source
 
-SUFFIXES = (".yaml", ".yml", ".json")
+SUFFIXES = (".yaml", ".yml", ".json", ".md", ".markdown")
+MARKDOWN = (".md", ".markdown")
+Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass
+class Document:
+    number: int  # 1-based, in its file
+    line: int  # the document's first line
+    data: Any
+    lines: dict[str, int] = field(default_factory=dict)  # "spec.owner" -> line
+
+
+class NotYaml(ValueError):
+    """A file that is not valid YAML or JSON; ``line`` where the parser stopped."""
+
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def _key_lines(node: Any, prefix: str, out: dict[str, int], depth: int = 0) -> None:
+    if depth > 3 or not isinstance(node, yaml.MappingNode):
+        return
+    for key, value in node.value:
+        if isinstance(key, yaml.ScalarNode):
+            path = f"{prefix}{key.value}"
+            out[path] = key.start_mark.line + 1
+            _key_lines(value, path + ".", out, depth + 1)
+
+
+def load(text: str, first_line: int = 1) -> list[Document]:
+    """Every non-empty document of ``text``; :class:`NotYaml` if it does not parse (a broken
+    file is not half-read)."""
+    loader = Loader(text)
+    found: list[Document] = []
+    try:
+        number = 0
+        while loader.check_node():
+            node = loader.get_node()
+            number += 1
+            if node is None:
+                continue
+            data = loader.construct_document(node)
+            if data is None:
+                continue
+            lines: dict[str, int] = {}
+            _key_lines(node, "", lines)
+            lines = {k: v + first_line - 1 for k, v in lines.items()}
+            found.append(Document(number, node.start_mark.line + first_line, data, lines))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + first_line if mark else None
+        where = f"line {line}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise NotYaml(f"not valid YAML or JSON: {where}{problem}", line) from exc
+    finally:
+        loader.dispose()
+    return found
 
 
 def documents(source: Source, problems: list[Problem]) -> Iterator[tuple[int, Any]]:
     """The file's documents with their number (1-based); a file that is not valid YAML adds
-    one problem and yields nothing (its first documents included: a broken file is not
-    half-read)."""
+    one problem and yields nothing."""
     try:
-        loaded = list(yaml.safe_load_all(source.text))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        problems.append(Problem(source.name, "", f"not valid YAML or JSON: {where}{problem}"))
+        loaded = load(source.text)
+    except NotYaml as exc:
+        problems.append(Problem(source.name, "", str(exc), line=exc.line))
         return
-    for number, document in enumerate(loaded, start=1):
-        if document is not None:
-            yield number, document
+    for document in loaded:
+        yield document.number, document.data
 
 
 def source_from_bytes(name: str, content: bytes) -> Source:
@@ -67,6 +122,28 @@ def sources_from_paths(paths: list[str]) -> list[Source]:
             f"{import_max_bytes() / 1024 / 1024:.0f} MB (OPMODEL_IMPORT_MAX_BYTES)."
         )
     return [source_from_bytes(str(f), f.read_bytes()) for f in files]
+
+
+def file_access(paths: list[str]) -> tuple[Any, Any]:
+    """An opener and a globber for Location targets and substitutions: files under the given
+    folders (or the folders of the given files) only, each held to the import limit."""
+    roots = [Path(p).resolve() if Path(p).is_dir() else Path(p).resolve().parent for p in paths]
+
+    def inside(path: Path) -> bool:
+        return any(path == root or root in path.parents for root in roots)
+
+    def opener(name: str) -> Source | None:
+        path = Path(name).resolve()
+        if not inside(path) or not path.is_file():
+            return None
+        return source_from_bytes(name, path.read_bytes())
+
+    def globber(pattern: str) -> list[str]:
+        import glob
+
+        return [p for p in glob.glob(pattern, recursive=True) if inside(Path(p).resolve())]
+
+    return opener, globber
 
 
 def text(value: Any) -> str | None:

@@ -46,7 +46,7 @@ def test_the_plan_lists_every_change_and_writes_nothing(teams_om):
     assert "Add Amira Haddad to Customer data products" in texts
     assert "Create capability Data contracts (Governance)" in texts
     assert "Make Data Platform accountable for Data streaming" in texts
-    assert any("Location quokka-catalog" in note for note in plan.skipped)
+    assert any("location:default/quokka-catalog followed" in note for note in plan.skipped)
     assert snapshot(teams_om) == before
 
 
@@ -136,7 +136,7 @@ spec: {type: team, children: []}
 """
     bundle = backstage_read([Source("kafka.yaml", text)])
     plan = import_plan(teams_om, bundle)
-    assert [s.text for s in plan.steps] == [
+    assert [s.text for s in plan.steps if s.kind == "accountability"] == [
         "Make Own squad accountable for Kafka platform",
         "Platform squad becomes responsible for Kafka platform (was accountable)",
     ]
@@ -192,11 +192,19 @@ def test_bad_files_change_nothing_and_every_problem_is_reported(teams_om, people
     problems = [str(p) for p in plan.problems]
     assert any("bad.yaml" in p and "not valid YAML" in p for p in problems)
     assert any(
-        "Group search" in p and "'squad-of-heroes' is not a team type" in p for p in problems
+        "catalog.yaml:6 (document 1): group:default/search: metadata.annotations" in p
+        and "'squad-of-heroes' is not a team type" in p
+        for p in problems
     )
-    assert any("Component billing" in p and "owner 'payments' not found" in p for p in problems)
-    assert any("unknown kind 'Componnet'" in p for p in problems)
-    assert any("no metadata.name" in p for p in problems)
+    assert any("no metadata.name" in p and "(document 4)" in p for p in problems)
+    # an owner found nowhere leaves the capability unowned (a warning, not a blocker)
+    warnings = [str(p) for p in plan.warnings]
+    assert any(
+        "component:default/billing: spec.owner: owner group:default/payments not found" in w
+        for w in warnings
+    )
+    # an unknown kind is skipped and listed, never a blocker
+    assert any("Componnet typo has no Level 2 meaning" in note for note in plan.skipped)
     with pytest.raises(ValidationError) as refused:
         import_apply(operating_model=teams_om, bundle=bundle, actor=people["editor"])
     assert len(refused.value.messages) == len(problems)
@@ -207,7 +215,7 @@ def test_a_bad_team_api_file_changes_nothing(teams_om, people):
     before = snapshot(teams_om)
     bundle = team_api(TEAM_API, str(DATA / "broken" / "team-api.yaml"))
     problems = [str(p) for p in import_plan(teams_om, bundle).problems]
-    assert any("team Search: type 'squad-of-heroes'" in p for p in problems)
+    assert any("team Search: type: type 'squad-of-heroes'" in p for p in problems)
     assert any("mode 'telepathy'" in p for p in problems)
     with pytest.raises(ValidationError):
         import_apply(operating_model=teams_om, bundle=bundle, actor=people["editor"])
@@ -218,8 +226,11 @@ def test_files_never_construct_python_objects(teams_om):
     from teams.importing import Source
 
     text = "!!python/object/apply:os.system ['echo pwned']\n"
-    plan = import_plan(teams_om, backstage_read([Source("evil.yaml", text)]))
+    plan = import_plan(teams_om, team_api_read([Source("evil.yaml", text)]))
     assert plan.problems and "not valid YAML" in str(plan.problems[0])
+    # in a catalog folder a file that is not YAML is skipped and listed, never constructed
+    plan = import_plan(teams_om, backstage_read([Source("evil.yaml", text)]))
+    assert plan.empty and any("evil.yaml: not YAML" in note for note in plan.skipped)
 
 
 def test_the_command_dry_run_writes_nothing(teams_om):
@@ -250,7 +261,7 @@ def test_the_command_reports_problems_and_writes_nothing(teams_om):
             into=teams_om.slug,
             stdout=StringIO(),
         )
-    assert "owner 'payments' not found" in str(refused.value)
+    assert "'squad-of-heroes' is not a team type" in str(refused.value)
     assert snapshot(teams_om) == before
 
 

@@ -9,7 +9,14 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from opmodel.models import OperatingModel
-from teams.importing import READERS, import_plan, sources_from_paths
+from teams.importing import (
+    DEFAULT_TEAM_TYPES,
+    backstage_read,
+    file_access,
+    import_plan,
+    sources_from_paths,
+    team_api_read,
+)
 from teams.services import import_apply
 
 
@@ -26,6 +33,17 @@ class ImportCommand(BaseCommand):
         )
         parser.add_argument("--dry-run", action="store_true", help="Print the plan, write nothing")
         parser.add_argument("--as", dest="username", help="Record the changes as this user")
+        parser.add_argument(
+            "--strict",
+            action="store_true",
+            help="Refuse on warnings too (an owner not found, a URL Location target, ...): for CI",
+        )
+        if self.kind == "backstage":
+            parser.add_argument(
+                "--team-types",
+                default=",".join(DEFAULT_TEAM_TYPES),
+                help="Group spec.type values that are squads (default: %(default)s)",
+            )
 
     def handle(
         self, *args: Any, paths: list[str], into: str, dry_run: bool, **options: Any
@@ -38,13 +56,31 @@ class ImportCommand(BaseCommand):
             actor = get_user_model().objects.filter(username=options["username"]).first()
             if actor is None:
                 raise CommandError(f"No user {options['username']!r}.")
+        strict = bool(options.get("strict"))
         try:
-            bundle = READERS[self.kind](sources_from_paths(paths))
+            sources = sources_from_paths(paths)
+            if self.kind == "backstage":
+                opener, globber = file_access(paths)
+                bundle = backstage_read(
+                    sources,
+                    team_types=str(options.get("team_types") or "").split(","),
+                    strict=strict,
+                    opener=opener,
+                    globber=globber,
+                )
+            else:
+                bundle = team_api_read(sources, strict=strict)
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
         plan = import_plan(model, bundle)
         for note in plan.skipped:
             self.stdout.write(f"Skipped: {note}")
+        for warning in plan.warnings:
+            self.stdout.write(f"Warning: {warning}")
+        self.stdout.write(
+            f"Read {len(plan.files)} file{'s' if len(plan.files) != 1 else ''}"
+            + (f"; skipped {plan.summary}." if plan.summary else ".")
+        )
         if plan.problems:
             raise CommandError(
                 f"Nothing was imported: {len(plan.problems)} problem"
