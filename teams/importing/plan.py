@@ -145,7 +145,7 @@ def _validate(plan: ImportPlan) -> None:
                         _problem(
                             step.origin,
                             f"{model._meta.get_field(name).verbose_name}: {message}",
-                            FILE_FIELDS.get(name, name),
+                            FILE_FIELDS.get(name, name) if plan.kind == "backstage" else name,
                         )
                     )
 
@@ -236,7 +236,7 @@ def _plan_squads(
             what = ", ".join(
                 SQUAD_FIELD_LABELS.get(name, name)
                 for name in changed
-                if name not in ("name", "source_ref") or len(changed) == 1
+                if name != "name" and (name != "source_ref" or len(changed) == 1)
             )
             if "name" in changed:
                 what = f"renamed {incoming.name}" + (f", {what}" if what else "")
