@@ -115,6 +115,13 @@ def throttled_clean(form: Any, login: str, clean: Callable[[], dict[str, Any]]) 
 class ThrottledLoginForm(LoginForm):
     """allauth's sign-in form (username or email address), under the login throttle."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["login"].label = "Username or email"
+        self.fields["login"].widget.attrs.pop("placeholder", None)
+        self.fields["password"].help_text = ""  # the page links "Forgot your password?" itself
+        self.fields["password"].widget.attrs.pop("placeholder", None)
+
     def clean(self) -> dict[str, Any]:
         login = (self.cleaned_data.get("login") or "") if hasattr(self, "cleaned_data") else ""
         return throttled_clean(self, login, super().clean)

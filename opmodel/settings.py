@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -365,6 +366,14 @@ if _EMAIL_BACKEND.endswith("smtp.EmailBackend"):
 MAILERS = {"default": {"BACKEND": _EMAIL_BACKEND, "OPTIONS": _EMAIL_OPTIONS}}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "opmodel <opmodel@localhost>")
 
+_SSO_ORIGINS = [
+    f"{parts.scheme}://{parts.netloc}"
+    for parts in (
+        urlsplit(os.environ.get(name, "")) for name in ["OIDC_SERVER_URL", "SAML_IDP_SSO_URL"]
+    )
+    if parts.scheme and parts.netloc
+]
+
 # Security. Content Security Policy is enforced everywhere, with nonces for our scripts.
 SECURE_CSP = {
     "default-src": [CSP.SELF],
@@ -374,7 +383,8 @@ SECURE_CSP = {
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
-    "form-action": [CSP.SELF],
+    # A sign-in form posts here and is redirected on to the identity provider: its origin too.
+    "form-action": [CSP.SELF, *_SSO_ORIGINS],
     "base-uri": [CSP.SELF],
     "object-src": [CSP.NONE],
 }
