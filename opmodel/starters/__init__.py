@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
+from opmodel.parsing import parse_yaml
 
 if TYPE_CHECKING:
     from opmodel.models import OperatingModel
@@ -32,7 +32,7 @@ def starter_documents() -> tuple[Starter, ...]:
     """The starters shipped with opmodel, for the "new model" page (read once per process)."""
     starters = []
     for path in sorted(STARTERS_DIR.glob("*.yaml")):
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = parse_yaml(path.read_text(encoding="utf-8"))
         meta = document.get("starter", {})
         starters.append(
             Starter(

@@ -14,9 +14,10 @@ import yaml
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from opmodel.parsing import ParseError, parse_json, parse_yaml
 from opmodel.registry import registry
 
-from .snapshots import MODEL_FIELDS, SCHEMA_VERSION, plain, snapshot_build
+from .snapshots import MODEL_FIELDS, SCHEMA_VERSION, snapshot_build
 
 if TYPE_CHECKING:
     from opmodel.models import OperatingModel, Release
@@ -93,20 +94,10 @@ def document_dump(document: dict[str, Any], fmt: str = "yaml") -> str:
     return YAML_HEADER.format(v=document.get("schema_version", SCHEMA_VERSION)) + body
 
 
-def _dates_to_text(value: Any) -> Any:
-    # YAML reads 2027-01-31 as a date: documents hold text, as the forms expect.
-    if isinstance(value, dict):
-        return {k: _dates_to_text(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_dates_to_text(v) for v in value]
-    if isinstance(value, dt.date | dt.datetime):
-        return plain(value)
-    return value
-
-
 def document_parse(content: bytes | str, *, max_bytes: int | None = None) -> dict[str, Any]:
     """Text (YAML or JSON) to a document, refusing what is too big, not text, or not a
-    mapping. Only ``yaml.safe_load``: a document can never construct Python objects."""
+    mapping. Read by ``opmodel.parsing`` only: a document can never construct Python objects,
+    and alias bombs, deep nesting and NUL bytes are refused before anything is built."""
     limit = import_max_bytes() if max_bytes is None else max_bytes
     size = len(content)
     if size > limit:
@@ -122,26 +113,17 @@ def document_parse(content: bytes | str, *, max_bytes: int | None = None) -> dic
             ) from exc
     if not content.strip():
         raise ValidationError("The file is empty.")
+    parse = parse_json if content.lstrip().startswith("{") else parse_yaml
     try:
-        if content.lstrip().startswith("{"):
-            document = json.loads(content)
-        else:
-            document = yaml.safe_load(content)
-    except json.JSONDecodeError as exc:
-        raise ValidationError(
-            f"Not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}."
-        ) from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ValidationError(f"Not valid YAML: {where}{problem}.") from exc
+        document = parse(content)
+    except ParseError as exc:
+        raise ValidationError(str(exc)) from exc
     if not isinstance(document, dict):
         raise ValidationError(
             "Not an operating model: the file must be a mapping with schema_version, model "
             f"and sections (it is {type(document).__name__})."
         )
-    return _dates_to_text(document)
+    return document
 
 
 def _scalar(value: Any) -> bool:

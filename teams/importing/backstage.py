@@ -169,7 +169,7 @@ def _documents(source: Source, bundle: Bundle) -> list[Document]:
     try:
         loaded = load(source.text)
     except NotYaml as exc:
-        if "backstage.io/" in source.text and "kind:" in source.text:
+        if exc.refused or ("backstage.io/" in source.text and "kind:" in source.text):
             bundle.problems.append(Problem(source.name, "", str(exc), line=exc.line))
         else:
             bundle.skip(NOT_ENTITY, f"{source.name}: not YAML or JSON ({exc})")

@@ -1,6 +1,8 @@
-"""Reading the documents of a file with the safe loader only (libyaml's ``CSafeLoader`` when
-it is there), so a file can never construct Python objects (JSON is read the same way: it is
-YAML). Each document keeps its first line and the lines of its keys, for problems to name."""
+"""Reading the documents of a file through ``opmodel.parsing``, the one reader of untrusted
+YAML (libyaml's ``CSafeLoader``): a file can never construct Python objects, and alias bombs,
+deep nesting, NUL bytes and object tags are refused before anything is built (JSON is read the
+same way: it is YAML). Each document keeps its first line and the lines of its keys, for
+problems to name."""
 
 from __future__ import annotations
 
@@ -12,13 +14,13 @@ from typing import Any
 import yaml
 from django.core.exceptions import ValidationError
 
+from opmodel.parsing import ParseError, parse_yaml_nodes
 from opmodel.versions.documents import import_max_bytes
 
 from .records import Problem, Source
 
 SUFFIXES = (".yaml", ".yml", ".json", ".md", ".markdown")
 MARKDOWN = (".md", ".markdown")
-Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass
@@ -30,11 +32,14 @@ class Document:
 
 
 class NotYaml(ValueError):
-    """A file that is not valid YAML or JSON; ``line`` where the parser stopped."""
+    """A file that is not valid YAML or JSON; ``line`` where the parser stopped. ``refused``:
+    it parses, but is past a safety limit (an alias bomb, deep nesting, a NUL byte, an object
+    tag): always a problem, never a file skipped as "not a catalog"."""
 
-    def __init__(self, message: str, line: int | None) -> None:
+    def __init__(self, message: str, line: int | None, *, refused: bool = False) -> None:
         super().__init__(message)
         self.line = line
+        self.refused = refused
 
 
 def _key_lines(node: Any, prefix: str, out: dict[str, int], depth: int = 0) -> None:
@@ -50,30 +55,20 @@ def _key_lines(node: Any, prefix: str, out: dict[str, int], depth: int = 0) -> N
 def load(text: str, first_line: int = 1) -> list[Document]:
     """Every non-empty document of ``text``; :class:`NotYaml` if it does not parse (a broken
     file is not half-read)."""
-    loader = Loader(text)
     found: list[Document] = []
     try:
-        number = 0
-        while loader.check_node():
-            node = loader.get_node()
-            number += 1
-            if node is None:
-                continue
-            data = loader.construct_document(node)
-            if data is None:
+        for number, (node, data) in enumerate(parse_yaml_nodes(text), start=1):
+            if node is None or data is None:
                 continue
             lines: dict[str, int] = {}
             _key_lines(node, "", lines)
             lines = {k: v + first_line - 1 for k, v in lines.items()}
             found.append(Document(number, node.start_mark.line + first_line, data, lines))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + first_line if mark else None
-        where = f"line {line}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise NotYaml(f"not valid YAML or JSON: {where}{problem}", line) from exc
-    finally:
-        loader.dispose()
+    except ParseError as exc:
+        line = exc.line + first_line - 1 if exc.line else None
+        where = f"line {line}, column {exc.column}: " if line else ""
+        what = "refused" if exc.refused else "not valid YAML or JSON"
+        raise NotYaml(f"{what}: {where}{exc.problem}", line, refused=exc.refused) from exc
     return found
 
 
