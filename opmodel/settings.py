@@ -215,6 +215,21 @@ if os.environ.get("OIDC_SERVER_URL"):
             }
         ],
     }
+_SAML_ATTRIBUTES = {
+    "email": [
+        "urn:oid:0.9.2342.19200300.100.1.3",
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress",
+    ],
+    "first_name": [
+        "urn:oid:2.5.4.42",
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname",
+    ],
+    "last_name": [
+        "urn:oid:2.5.4.4",
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname",
+    ],
+    "username": ["urn:oid:0.9.2342.19200300.100.1.1"],
+}
 if os.environ.get("SAML_IDP_ENTITY_ID"):
     SOCIALACCOUNT_PROVIDERS["saml"] = {
         "APPS": [
@@ -223,11 +238,11 @@ if os.environ.get("SAML_IDP_ENTITY_ID"):
                 "name": os.environ.get("SAML_NAME", "SAML sign-on"),
                 "client_id": os.environ.get("SAML_ORGANIZATION", "opmodel"),
                 "settings": {
+                    # Attribute names as the provider sends them (SAML_ATTRIBUTE_EMAIL, ...);
+                    # the standard URIs when unset. No uid attribute: the NameID is the uid.
                     "attribute_mapping": {
-                        "uid": "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier",
-                        "email": os.environ.get("SAML_ATTRIBUTE_EMAIL", "email"),
-                        "first_name": os.environ.get("SAML_ATTRIBUTE_FIRST_NAME", "first_name"),
-                        "last_name": os.environ.get("SAML_ATTRIBUTE_LAST_NAME", "last_name"),
+                        key: env_list(f"SAML_ATTRIBUTE_{key.upper()}", default)
+                        for key, default in _SAML_ATTRIBUTES.items()
                     },
                     "idp": {
                         "entity_id": os.environ["SAML_IDP_ENTITY_ID"],
