@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -95,15 +96,40 @@ def _role_from_perms(perms: frozenset[str]) -> Role | None:
     return best
 
 
+class TwoFactorRequired(PermissionDenied):
+    """The model asks its members for two-factor sign-in and this person has none yet."""
+
+    def __init__(self, operating_model: OperatingModel) -> None:
+        super().__init__(f"{operating_model.name} asks for two-factor sign-in.")
+        self.operating_model = operating_model
+
+
+def has_second_factor(user: User | AnonymousUser) -> bool:
+    """Whether the person's sign-in meets a model's two-factor rule: an authenticator app
+    (allauth's TOTP), or no local password at all (single sign-on: the identity provider
+    owns the second factor)."""
+    from allauth.mfa.models import Authenticator
+
+    if not user.is_authenticated:
+        return False
+    if not user.has_usable_password():
+        return True
+    return Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists()
+
+
 def get_model_for(user: User | AnonymousUser, slug: str) -> tuple[OperatingModel, Access]:
     """The model named by ``slug`` if the user may see it; a 404 otherwise.
 
-    An unknown model and a forbidden one look the same to an outsider.
+    An unknown model and a forbidden one look the same to an outsider. A member of a model
+    that requires two-factor sign-in who has none gets ``TwoFactorRequired`` (the middleware
+    sends them to set it up).
     """
     operating_model = get_object_or_404(OperatingModel, slug=slug)
     access = access_for(user, operating_model)
     if not access.can_view:
         raise Http404("No such operating model")
+    if operating_model.require_mfa and not has_second_factor(user):
+        raise TwoFactorRequired(operating_model)
     return operating_model, access
 
 

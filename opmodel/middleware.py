@@ -56,6 +56,35 @@ def server_error(request: HttpRequest) -> HttpResponse:
     return HttpResponse(render_to_string("500.html"), status=500)
 
 
+class TwoFactorRequiredMiddleware:
+    """A model that requires two-factor sign-in sends a member without it to set it up."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from django.contrib import messages
+        from django.shortcuts import redirect
+        from django.urls import reverse
+        from django_htmx.http import HttpResponseClientRedirect
+
+        from opmodel.access import TwoFactorRequired
+
+        if not isinstance(exception, TwoFactorRequired):
+            return None
+        messages.warning(
+            request,
+            f"{exception.operating_model.name} asks its members for two-factor sign-in: "
+            "add an authenticator app to open it.",
+        )
+        if getattr(request, "htmx", False):
+            return HttpResponseClientRedirect(reverse("mfa_index"))
+        return redirect("mfa_index")
+
+
 class HealthCheckMiddleware:
     """``GET /healthz/`` for container health checks and load balancers.
 

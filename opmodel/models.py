@@ -44,6 +44,12 @@ class OperatingModel(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     organisation = models.CharField(max_length=120)
     description = models.TextField(blank=True)
+    # Set by a facilitator: members with a local password must have two-factor sign-in (TOTP).
+    require_mfa = models.BooleanField(
+        "require two-factor sign-in",
+        default=False,
+        help_text="Members who sign in with a password need an authenticator app.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "opmodel.middleware.TwoFactorRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "opmodel.urls"

@@ -24,6 +24,7 @@ model_patterns: list[URLPattern | URLResolver] = [
     path("", models.model_home, name="model-home"),
     path("members/", models.members, name="members"),
     path("members/<int:user_id>/role/", models.member_role, name="member-role"),
+    path("members/two-factor/", models.model_require_mfa, name="model-require-mfa"),
     path("members/<int:user_id>/remove/", models.member_remove, name="member-remove"),
     path("health/", models.model_health, name="model-health"),
     path("events/", stream.model_stream, name="model-events"),

@@ -18,7 +18,7 @@ from tests.canvas.test_permissions import CASES as MODEL_CASES
 from tests.exports.test_permissions import CASES as EXPORT_CASES
 from tests.journeys.conftest import SMALL_JOURNEYS
 from tests.journeys.test_permissions import CASES as JOURNEY_CASES
-from tests.permissions import ROLES, Case
+from tests.permissions import MANAGE_REDIRECT, ROLES, Case
 from tests.teams.conftest import SMALL_TEAMS
 from tests.teams.test_permissions import CASES as TEAMS_CASES
 from tests.versions.test_permissions import CASES as VERSIONS_CASES
@@ -44,6 +44,12 @@ CORE_CASES = [
     Case("dashboard", "get", lambda om: reverse("dashboard"), SIGNED_IN),
     Case("model-new", "get", lambda om: reverse("model-new"), SIGNED_IN),
     Case("model-events", "get", lambda om: reverse("model-events", args=[om.slug]), STREAM),
+    Case(
+        "model-require-mfa",
+        "post",
+        lambda om: reverse("model-require-mfa", args=[om.slug]),
+        MANAGE_REDIRECT,
+    ),
 ]
 
 

@@ -31,8 +31,10 @@ from .parts import (
     part_update,
 )
 from .releases import release_publish
+from .security import operating_model_require_mfa
 
 __all__ = [
+    "operating_model_require_mfa",
     "ExportQueueUnavailable",
     "StaleRevision",
     "export_fail",

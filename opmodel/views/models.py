@@ -161,6 +161,28 @@ def member_role(request: HtmxHttpRequest, slug: str, user_id: int) -> HttpRespon
 
 
 @login_required
+@require_http_methods(["POST"])
+def model_require_mfa(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """A facilitator turns the model's two-factor rule on or off."""
+    operating_model, _access = _require_manage(request, slug)
+    required = request.POST.get("require_mfa") == "on"
+    try:
+        services.operating_model_require_mfa(
+            operating_model=operating_model, actor=request.user, required=required
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            "Members now need two-factor sign-in."
+            if required
+            else "Two-factor sign-in is no longer required.",
+        )
+    return redirect("members", slug=slug)
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def member_remove(request: HtmxHttpRequest, slug: str, user_id: int) -> HttpResponse:
     operating_model, access = _require_manage(request, slug)
