@@ -8,11 +8,11 @@ document raises ``ValidationError`` with the path of the bad value and changes n
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from opmodel.models import OperatingModel, Part
 from opmodel.registry import Section, registry, related_model
@@ -20,7 +20,15 @@ from opmodel.versions.diffs import ModelDiff, diff_documents, document_empty
 from opmodel.versions.documents import document_check
 from opmodel.versions.snapshots import MODEL_FIELDS, snapshot_build
 
-from .parts import _comparable, _current_values, part_create, part_delete, part_reorder, part_update
+from . import loading
+from .parts import (
+    _comparable,
+    _split,
+    part_create,
+    part_delete,
+    part_reorder,
+    part_update,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -84,8 +92,11 @@ def _clean(
     *,
     operating_model: OperatingModel,
     instance: Any = None,
+    form: loading.RowForm | None = None,
 ) -> dict:
-    """The row's values through the section's form; only the fields the row names."""
+    """The row's values through the section's form; only the fields the row names.
+
+    ``form``, if given, is the section's form built once for a whole batch of rows."""
     where = _where(section, index)
     if not isinstance(row, dict):
         raise ValidationError(f"{where}: expected a mapping, got {type(row).__name__}")
@@ -95,7 +106,11 @@ def _clean(
     data = {k: v for k, v in row.items() if k != "id"}
     if instance is not None:
         # Updating: the fields the row leaves out keep their current values.
-        current = section.form(instance=instance, operating_model=operating_model).initial
+        current: dict[str, Any] = dict(
+            form.initial(instance)
+            if form is not None
+            else section.form(instance=instance, operating_model=operating_model).initial
+        )
         current = {
             k: [getattr(x, "pk", x) for x in v] if isinstance(v, list) else v
             for k, v in current.items()
@@ -103,34 +118,74 @@ def _clean(
         }
         data = {**current, **data}
     data = {k: ("" if v is None else v) for k, v in data.items()}
-    # The form writes the cleaned values onto its instance: give it a copy, so the caller can
-    # still compare them with the row as it is.
-    form = section.form(
-        data=data,
-        instance=copy.copy(instance) if instance is not None else None,
-        operating_model=operating_model,
-    )
-    if not form.is_valid():
+    if form is not None:
+        checked = form.check(data, instance)
+    else:
+        # The form writes the cleaned values onto its instance: give it a copy, so the caller
+        # can still compare them with the row as it is.
+        checked = section.form(
+            data=data,
+            instance=copy.copy(instance) if instance is not None else None,
+            operating_model=operating_model,
+        )
+    if not checked.is_valid():
         problems = [
-            f"{where}.{name}: {_message(form, name, error, original)}"
+            f"{where}.{name}: {_message(checked, name, error, original)}"
             if name != "__all__"
             else f"{where}: {' '.join(error.messages)}"
-            for name, errors in form.errors.as_data().items()
+            for name, errors in checked.errors.as_data().items()
             for error in errors
         ]
         raise ValidationError(problems)
-    return {k: v for k, v in form.cleaned_data.items() if k in row}
+    return {k: v for k, v in checked.cleaned_data.items() if k in row}
 
 
 def _unchanged(section: Section, row: Part, data: dict[str, Any]) -> bool:
-    current = _current_values(section, row, list(data))
-    return all(_comparable(current[n]) == _comparable(v) for n, v in data.items())
+    """Does ``row`` already hold ``data``? References compare by key, without loading the
+    rows they point at (many references from the prefetched links, if prefetched)."""
+    for name, value in data.items():
+        model_field = section.model_field(name)
+        if model_field.many_to_many:
+            current = list(getattr(row, name).all())
+        elif model_field.is_relation:
+            current = getattr(row, model_field.attname)
+        else:
+            current = getattr(row, name)
+        if _comparable(current) != _comparable(value):
+            return False
+    return True
 
 
 @dataclass
 class _Loaded:
     keep: dict[str, set[int]]
     order: dict[str, list[int]]
+
+
+@dataclass
+class _Load:
+    """One load's state: where it writes, as whom, and what it has met so far."""
+
+    operating_model: OperatingModel
+    actor: Any
+    reason: str
+    ids: Ids = field(default_factory=dict)
+    kept: dict[str, set[int]] = field(default_factory=dict)
+    orders: dict[str, list[int]] = field(default_factory=dict)
+
+    def taken(self, section: Section, index: int | None, item: Any) -> tuple[type, Any] | None:
+        """The key of ``item``'s document id (None without one); refuses an id used twice."""
+        if not isinstance(item, dict) or "id" not in item:
+            return None
+        key = (section.model, item["id"])
+        if key in self.ids:
+            raise ValidationError(f"{_where(section, index)}.id: {item['id']!r} is used twice")
+        return key
+
+    def remember(self, section: Section, index: int | None, item: Any, pk: int) -> None:
+        key = self.taken(section, index, item)
+        if key is not None:
+            self.ids[key] = pk
 
 
 @transaction.atomic
@@ -151,96 +206,181 @@ def document_load(
     only if they differ); any other row is added. With ``replace`` (import), the document is the
     whole truth: rows it leaves out are deleted and each section takes the document's order.
     Returns the map of document ids to primary keys.
+
+    New rows are written a section at a time (``opmodel.services.loading``); when the batch
+    meets an error it cannot name the way the row-by-row loader does, the document is loaded
+    again row by row, so models, history, positions and error texts are the same either way.
     """
+    try:
+        with transaction.atomic():
+            return _document_load(
+                operating_model, document, actor, reason, replace=replace, batched=True
+            )
+    except (loading.Fallback, IntegrityError):
+        pass
+    return _document_load(operating_model, document, actor, reason, replace=replace, batched=False)
+
+
+def _document_load(
+    operating_model: OperatingModel,
+    document: dict[str, Any],
+    actor: Any,
+    reason: str,
+    *,
+    replace: bool,
+    batched: bool,
+) -> Ids:
     sections = document.get("sections") or {}
     unknown = set(sections) - {s.key for s in registry.sections()}
     if unknown:
         raise ValidationError(f"Unknown sections: {', '.join(sorted(unknown))}")
-    ids: Ids = {}
-    kept: dict[str, set[int]] = {}
-    orders: dict[str, list[int]] = {}
-
-    def remember(section: Section, index: int | None, item: Any, pk: int) -> None:
-        if not isinstance(item, dict) or "id" not in item:
-            return
-        key = (section.model, item["id"])
-        if key in ids:
-            raise ValidationError(f"{_where(section, index)}.id: {item['id']!r} is used twice")
-        ids[key] = pk
-
+    load = _Load(operating_model, actor, reason)
     for section in registry.sections():
         if section.key not in sections:
             continue
         content = sections[section.key]
-        existing = {row.pk: row for row in section.rows(operating_model)}
         if section.singleton:
-            content = content or {}
-            if not isinstance(content, dict):
-                raise ValidationError(f"{section.key}: expected a mapping")
-            row = next(iter(existing.values()), None)
-            item = _resolve(section, None, content, ids)
-            data = _clean(
-                section, None, item, content, operating_model=operating_model, instance=row
-            )
-            if row is None:
-                row = part_create(
-                    section=section,
-                    operating_model=operating_model,
-                    actor=actor,
-                    data=data,
-                    reason=reason,
-                )
-            elif data and not _unchanged(section, row, data):
-                row = part_update(
-                    section=section,
-                    part=row,
-                    revision=row.revision,
-                    actor=actor,
-                    data=data,
-                    reason=reason,
-                )
-            remember(section, None, content, row.pk)
+            _singleton_load(load, section, content)
             continue
         if content is None:
             content = []
         if not isinstance(content, list):
             raise ValidationError(f"{section.key}: expected a list of rows")
-        kept[section.key] = set()
-        orders[section.key] = []
-        for index, item in enumerate(content):
-            resolved = _resolve(section, index, item, ids) if isinstance(item, dict) else item
-            match = existing.get(item.get("id")) if isinstance(item, dict) else None
-            if match is not None and match.pk in kept[section.key]:
-                match = None
-            data = _clean(
-                section, index, resolved, item, operating_model=operating_model, instance=match
-            )
-            if match is None:
-                row = part_create(
-                    section=section,
-                    operating_model=operating_model,
-                    actor=actor,
-                    data=data,
-                    reason=reason,
-                )
-            else:
-                row = match
-                if not _unchanged(section, match, data):
-                    fresh = section.model._default_manager.get(pk=match.pk)
-                    row = part_update(
-                        section=section,
-                        part=fresh,
-                        revision=fresh.revision,
-                        actor=actor,
-                        data=data,
-                        reason=reason,
-                    )
-            kept[section.key].add(row.pk)
-            orders[section.key].append(row.pk)
-            remember(section, index, item, row.pk)
+        load.kept[section.key] = set()
+        load.orders[section.key] = []
+        if batched and loading.batchable(section):
+            try:
+                _rows_load_batched(load, section, content)
+            except ValidationError:
+                if loading.checks_uniqueness(section):
+                    # Row by row, a duplicate before this row would have been named first.
+                    raise loading.Fallback from None
+                raise
+        else:
+            _rows_load(load, section, content)
     if replace:
-        _replace_rest(operating_model, _Loaded(kept, orders), actor, reason)
-    return ids
+        _replace_rest(operating_model, _Loaded(load.kept, load.orders), actor, reason)
+    return load.ids
+
+
+def _singleton_load(load: _Load, section: Section, content: Any) -> None:
+    content = content or {}
+    if not isinstance(content, dict):
+        raise ValidationError(f"{section.key}: expected a mapping")
+    row = section.rows(load.operating_model).first()
+    item = _resolve(section, None, content, load.ids)
+    data = _clean(section, None, item, content, operating_model=load.operating_model, instance=row)
+    if row is None:
+        row = part_create(
+            section=section,
+            operating_model=load.operating_model,
+            actor=load.actor,
+            data=data,
+            reason=load.reason,
+        )
+    elif data and not _unchanged(section, row, data):
+        row = part_update(
+            section=section,
+            part=row,
+            revision=row.revision,
+            actor=load.actor,
+            data=data,
+            reason=load.reason,
+        )
+    load.remember(section, None, content, row.pk)
+
+
+def _rows_load(load: _Load, section: Section, content: list[Any]) -> None:
+    """Row by row: each row validated, written, recorded and announced on its own."""
+    existing = {row.pk: row for row in section.rows(load.operating_model)}
+    kept, order = load.kept[section.key], load.orders[section.key]
+    for index, item in enumerate(content):
+        resolved = _resolve(section, index, item, load.ids) if isinstance(item, dict) else item
+        match = existing.get(item.get("id")) if isinstance(item, dict) else None
+        if match is not None and match.pk in kept:
+            match = None
+        data = _clean(
+            section, index, resolved, item, operating_model=load.operating_model, instance=match
+        )
+        if match is None:
+            row = part_create(
+                section=section,
+                operating_model=load.operating_model,
+                actor=load.actor,
+                data=data,
+                reason=load.reason,
+            )
+        else:
+            row = _update_if_changed(load, section, match, data)
+        kept.add(row.pk)
+        order.append(row.pk)
+        load.remember(section, index, item, row.pk)
+
+
+def _update_if_changed(
+    load: _Load, section: Section, match: Part, data: dict[str, Any], batch: Any = None
+) -> Part:
+    if _unchanged(section, match, data):
+        return match
+    if batch is not None:
+        batch.flush()  # the update sees the rows before it, as it would row by row
+    fresh = section.model._default_manager.get(pk=match.pk)
+    return part_update(
+        section=section,
+        part=fresh,
+        revision=fresh.revision,
+        actor=load.actor,
+        data=data,
+        reason=load.reason,
+    )
+
+
+def _rows_load_batched(load: _Load, section: Section, content: list[Any]) -> None:
+    """The same walk as ``_rows_load``, in the same order and with the same checks, but new rows
+    wait and are written together (``opmodel.services.loading``)."""
+    rows = list(section.serialisable_rows(load.operating_model))
+    existing = {row.pk: row for row in rows}
+    positions = loading.Positions(section, rows)
+    form = loading.RowForm(section, load.operating_model)
+    batch = loading.Batch(section, load.operating_model, actor=load.actor, reason=load.reason)
+    kept, order = load.kept[section.key], load.orders[section.key]
+    # Document order of every row, with the row itself (a new one has its key once written).
+    walk: list[tuple[Part, int, Any]] = []
+    pending: set[tuple[type, Any]] = set()
+    for index, item in enumerate(content):
+        resolved = _resolve(section, index, item, load.ids) if isinstance(item, dict) else item
+        match = existing.get(item.get("id")) if isinstance(item, dict) else None
+        if match is not None and match.pk in kept:
+            match = None
+        data = _clean(
+            section,
+            index,
+            resolved,
+            item,
+            operating_model=load.operating_model,
+            instance=match,
+            form=form,
+        )
+        if match is None:
+            concrete, many = _split(section, data)
+            row = section.model(operating_model=load.operating_model, **concrete)
+            positions.take(row, ("new", index))
+            batch.add(row, many)
+        else:
+            row = _update_if_changed(load, section, match, data, batch)
+            positions.seen(row, row.pk)
+            kept.add(row.pk)
+        key = load.taken(section, index, item)
+        if key is not None:
+            if key in pending:
+                raise ValidationError(f"{_where(section, index)}.id: {item['id']!r} is used twice")
+            pending.add(key)
+        walk.append((row, index, item))
+    batch.flush()
+    for row, index, item in walk:
+        kept.add(row.pk)
+        order.append(row.pk)
+        load.remember(section, index, item, row.pk)
 
 
 def _replace_rest(operating_model: OperatingModel, loaded: _Loaded, actor: Any, reason: str):
