@@ -155,13 +155,39 @@ class ProposalForm(forms.Form):
 
 
 class TimerForm(forms.Form):
-    action = forms.ChoiceField(choices=[("start", "start"), ("stop", "stop"), ("extend", "extend")])
+    action = forms.ChoiceField(
+        choices=[("start", "start"), ("stop", "stop"), ("extend", "extend"), ("next", "next")]
+    )
     block = forms.IntegerField(required=False)
     minutes = forms.IntegerField(required=False, min_value=1, max_value=240)
 
 
 class FocusForm(forms.Form):
-    section = forms.CharField(required=False, max_length=80)
+    # "section" or "section:item id" (one select lists the sections and their items)
+    section = forms.CharField(required=False, max_length=100)
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        key, _, item = data.get("section", "").partition(":")
+        data["section"], data["item"] = key, int(item) if item.isdigit() else None
+        return data
+
+
+class WritingForm(forms.Form):
+    action = forms.ChoiceField(choices=[("start", "start"), ("reveal", "reveal")])
+    show_authors = forms.BooleanField(required=False)
+
+
+class BreakoutForm(forms.Form):
+    action = forms.ChoiceField(choices=[("split", "split"), ("end", "end"), ("assign", "assign")])
+    groups = forms.IntegerField(required=False, min_value=2, max_value=12)
+    mode = forms.ChoiceField(choices=[("random", "random"), ("hand", "hand")], required=False)
+    user = forms.IntegerField(required=False)
+    group = forms.IntegerField(required=False)
+
+
+class BreakoutTimerForm(forms.Form):
+    minutes = forms.IntegerField(min_value=1, max_value=240)
 
 
 class RevealForm(forms.Form):

@@ -11,7 +11,7 @@ from opmodel.registry import user_label
 from .models import Workshop
 
 # The room's partials a browser may be told to re-fetch.
-ROOM_PARTS = ("bar", "presence", "notes", "proposals", "comments")
+ROOM_PARTS = ("bar", "presence", "notes", "proposals", "comments", "ballot")
 
 
 def room_event(workshop: Workshop, parts: list[str], actor: Any = None, **extra: Any) -> None:

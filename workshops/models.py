@@ -48,6 +48,12 @@ class Workshop(models.Model):
     vote_budget = models.PositiveSmallIntegerField(default=5, help_text="Dots per person.")
     votes_revealed = models.BooleanField(default=False)
     focus_section = models.CharField(max_length=80, blank=True)
+    # "Bring everyone here": one item of the focused section (None: the section as a whole).
+    focus_part_id = models.PositiveBigIntegerField(null=True, blank=True)
+    # Private writing: new notes are seen by their authors only, until the facilitator reveals.
+    private_writing = models.BooleanField(default=False)
+    # Breakout groups: while open, each group sees its own notes and proposals only.
+    breakouts_open = models.BooleanField(default=False)
     current_block = models.ForeignKey(
         "AgendaBlock", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -119,6 +125,28 @@ class PhaseChange(models.Model):
         return f"{self.from_phase} -> {self.to_phase}"
 
 
+class Breakout(models.Model):
+    """A group the facilitator splits the room into: its own notes, proposals and timer on the
+    same model, brought back into the main room when the facilitator ends the breakout."""
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="breakouts")
+    number = models.PositiveSmallIntegerField()
+    timer_ends_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["number", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["workshop", "number"], name="one_breakout_number")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def title(self) -> str:
+        return f"Group {self.number}"
+
+
 class Rsvp(models.TextChoices):
     YES = "yes", "Yes"
     MAYBE = "maybe", "Maybe"
@@ -137,6 +165,9 @@ class Attendee(models.Model):
     )
     rsvp = models.CharField(max_length=8, choices=Rsvp.choices, blank=True)
     connections = models.IntegerField(default=0)
+    breakout = models.ForeignKey(
+        Breakout, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
     last_seen = models.DateTimeField(null=True, blank=True)
     joined_at = models.DateTimeField(default=timezone.now)
 
@@ -231,6 +262,13 @@ class Note(models.Model):
     group = models.ForeignKey(
         NoteGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="notes"
     )
+    # Written during private writing and not revealed yet: only its author sees it.
+    private = models.BooleanField(default=False)
+    # Revealed without names: the author is kept (their own rights) but never shown to others.
+    author_hidden = models.BooleanField(default=False)
+    breakout = models.ForeignKey(
+        Breakout, null=True, blank=True, on_delete=models.SET_NULL, related_name="notes"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -301,6 +339,9 @@ class Proposal(models.Model):
     conflict = models.JSONField(default=dict, blank=True)
     carried_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    breakout = models.ForeignKey(
+        Breakout, null=True, blank=True, on_delete=models.SET_NULL, related_name="proposals"
     )
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -16,6 +16,7 @@ from opmodel.registry import Section, registry, user_label
 
 from .models import (
     Attendee,
+    Breakout,
     Comment,
     Invitation,
     Note,
@@ -91,29 +92,101 @@ def presence(workshop: Workshop) -> list[Person]:
     return sorted(people, key=lambda p: (not p.present, not p.is_facilitator, p.name.lower()))
 
 
-def notes_for(workshop: Workshop, user: Any) -> list[Note]:
-    """Notes with their dot counts (``total``) and the user's own dots (``mine``)."""
-    return list(
-        Note.objects.filter(workshop=workshop)
-        .select_related("author", "group")
+def _in_room(queryset: QuerySet, workshop: Workshop, user: Any, breakout: Breakout | None):
+    """What the room shows ``user``: during a breakout a member sees their group's own (the
+    facilitator every group's); see ``services.may_see`` for the same rule on one thing."""
+    if workshop.breakouts_open and getattr(user, "pk", None) != workshop.facilitator_id:
+        return queryset.filter(breakout=breakout)
+    return queryset
+
+
+def notes_for(
+    workshop: Workshop, user: Any, *, room: bool = False, breakout: Breakout | None = None
+) -> list[Note]:
+    """Notes with their dot counts (``total``) and the user's own dots (``mine``); in the
+    ``room`` only what ``user`` may see there (no one else's private note, their group's during
+    a breakout), each with ``shown_author`` (None: anonymous to this user)."""
+    user_id = getattr(user, "pk", None)
+    notes = Note.objects.filter(workshop=workshop)
+    if room:
+        notes = _in_room(notes, workshop, user, breakout).exclude(
+            Q(private=True) & ~Q(author_id=user_id)
+        )
+    result: list[Note] = list(
+        notes.select_related("author", "group", "breakout")
         .annotate(
             total=Count("votes"),
-            mine=Count("votes", filter=Q(votes__voter_id=getattr(user, "pk", None))),
+            mine=Count("votes", filter=Q(votes__voter_id=user_id)),
         )
         .order_by("group__title", "created_at", "pk")
     )
+    for note in result:
+        hidden = note.author_hidden and (not room or note.author_id != user_id)
+        note.shown_author = None if hidden else note.author  # type: ignore[attr-defined]
+    return result
 
 
-def proposals_for(workshop: Workshop, user: Any) -> list[Proposal]:
+def private_notes_of_others(workshop: Workshop, user: Any) -> int:
+    """How many notes others are writing privately (the facilitator sees the count only)."""
+    return (
+        Note.objects.filter(workshop=workshop, private=True)
+        .exclude(author_id=getattr(user, "pk", None))
+        .count()
+    )
+
+
+def proposals_for(
+    workshop: Workshop, user: Any, *, room: bool = False, breakout: Breakout | None = None
+) -> list[Proposal]:
+    proposals = Proposal.objects.filter(workshop=workshop)
+    if room:
+        proposals = _in_room(proposals, workshop, user, breakout)
     return list(
-        Proposal.objects.filter(workshop=workshop)
-        .select_related("author", "owner", "decided_by")
+        proposals.select_related("author", "owner", "decided_by", "breakout")
         .annotate(
             total=Count("votes"),
             mine=Count("votes", filter=Q(votes__voter_id=getattr(user, "pk", None))),
         )
         .order_by("number", "pk")
     )
+
+
+@dataclass
+class Ballot:
+    """One person's dots: how many used and left (never what they voted for)."""
+
+    name: str
+    used: int
+    left: int
+
+
+def ballots(workshop: Workshop) -> list[Ballot]:
+    """Everyone who takes part, with their dots left, most left first (two queries)."""
+    used = dict(
+        Vote.objects.filter(workshop=workshop)
+        .values_list("voter_id")
+        .annotate(n=Count("id"))
+        .values_list("voter_id", "n")
+    )
+    rows = [
+        Ballot(
+            user_label(a.user),
+            used.get(a.user_id, 0),
+            max(0, workshop.vote_budget - used.get(a.user_id, 0)),
+        )
+        for a in Attendee.objects.filter(workshop=workshop).select_related("user")
+    ]
+    return sorted(rows, key=lambda b: (-b.left, b.name.lower()))
+
+
+def breakout_groups(workshop: Workshop) -> list[tuple[Breakout, list[Person]]]:
+    """The groups and who is in each (the facilitator's view of a breakout)."""
+    people = {p.user.pk: p for p in presence(workshop)}
+    members: dict[int | None, list[Person]] = {}
+    for attendee in Attendee.objects.filter(workshop=workshop).only("user_id", "breakout_id"):
+        if attendee.user_id in people and attendee.user_id != workshop.facilitator_id:
+            members.setdefault(attendee.breakout_id, []).append(people[attendee.user_id])
+    return [(b, members.get(b.pk, [])) for b in Breakout.objects.filter(workshop=workshop)]
 
 
 def dots_used(workshop: Workshop, user: Any) -> int:

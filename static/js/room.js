@@ -4,8 +4,28 @@
 (function () {
   "use strict";
 
+  function toast(text, kind) { if (window.opmodelToast) window.opmodelToast(text, kind); }
+
+  /* ---- time is up: seen (text, not colour alone), announced politely, and a chime only for
+     those who asked for one (the bell button; remembered in this browser) ---- */
+  function chimeOn() { try { return localStorage.getItem("opmodel-chime") === "1"; } catch (e) { return false; } }
+  function syncChime() {
+    document.querySelectorAll("[data-sound]").forEach(function (b) { b.setAttribute("aria-pressed", chimeOn() ? "true" : "false"); });
+  }
+  function chime() {
+    if (!chimeOn()) return;
+    try {
+      var ctx = new (window.AudioContext || window.webkitAudioContext)();
+      var osc = ctx.createOscillator(), gain = ctx.createGain();
+      osc.frequency.value = 880; gain.gain.value = 0.08;
+      osc.connect(gain); gain.connect(ctx.destination);
+      osc.start(); osc.stop(ctx.currentTime + 0.4);
+    } catch (e) { /* no audio here */ }
+  }
+
   /* ---- the countdown: the server sends the end time, every browser counts locally ---- */
   var offset = 0;  // server clock minus this browser's clock, in ms
+  var runningFor = null;  // the end time this page has seen counting down
   function tick() {
     var el = document.querySelector(".timer[data-ends-at]");
     if (!el) return;
@@ -20,8 +40,14 @@
       value.textContent = "Time’s up";
       bar.classList.add("is-over");
       bar.classList.remove("is-ending");
+      if (runningFor === el.dataset.endsAt) {
+        runningFor = null;
+        toast("Time is up for " + (el.dataset.block || "the timer") + ".", "live");
+        chime();
+      }
       return;
     }
+    runningFor = el.dataset.endsAt;
     var m = Math.floor(left / 60), s = left % 60;
     value.textContent = m + ":" + (s < 10 ? "0" : "") + s;
     bar.classList.toggle("is-ending", left <= 60);
@@ -29,33 +55,76 @@
   }
   setInterval(tick, 250);
 
-  /* ---- focus: "bring everyone to me" ---- */
+  /* ---- focus: the facilitator brings everyone to a section or one item of it; a
+     participant may stop following and come back with one click ---- */
   var lastFocus = null;
-  function applyFocus(key, scroll) {
+  var following = true;
+  function roomId() { var r = document.getElementById("room"); return r ? r.dataset.workshop : ""; }
+  try { following = sessionStorage.getItem("opmodel-follow-" + roomId()) !== "0"; } catch (e) { /* private mode */ }
+
+  function flash(el, cls) {
+    el.classList.add(cls);
+    setTimeout(function () { el.classList.remove(cls); }, 1600);
+  }
+  function applyFocus(key, item, scroll) {
     document.querySelectorAll(".room-section").forEach(function (el) {
       el.classList.toggle("is-focus", !!key && el.dataset.section === key);
     });
-    if (key && scroll && key !== lastFocus) {
-      var target = document.querySelector('.room-section[data-section="' + key + '"]');
+    var where = key ? key + ":" + (item || "") : null;
+    if (key && scroll && where !== lastFocus) {
+      if (window.matchMedia("(max-width: 720px)").matches) showPane("stage", false);
+      var row = item ? document.getElementById("part-" + key.replace(/\./g, "-") + "-" + item) : null;
+      var target = row || document.querySelector('.room-section[data-section="' + key + '"]');
       if (target) {
-        target.scrollIntoView({ behavior: "smooth", block: "start" });
-        target.classList.add("flash");
-        setTimeout(function () { target.classList.remove("flash"); }, 1600);
+        target.scrollIntoView({ behavior: "smooth", block: row ? "center" : "start" });
+        flash(target, row ? "is-summoned" : "flash");
       }
     }
-    lastFocus = key || null;
+    lastFocus = where;
+  }
+  function barFocus() {
+    var bar = document.getElementById("room-bar");
+    return bar ? { key: bar.dataset.focus, item: bar.dataset.focusItem } : { key: "", item: "" };
+  }
+  function syncFollow(pending) {
+    document.querySelectorAll("[data-follow]").forEach(function (b) {
+      b.setAttribute("aria-pressed", following ? "true" : "false");
+      b.textContent = following ? "Following the facilitator" : "Follow the facilitator";
+    });
+    document.querySelectorAll("[data-follow-back]").forEach(function (b) { b.hidden = following || !pending; });
+  }
+  var pendingFocus = false;
+  function setFollowing(on) {
+    following = on;
+    try { sessionStorage.setItem("opmodel-follow-" + roomId(), on ? "1" : "0"); } catch (e) { /* private mode */ }
+    if (on) { var f = barFocus(); lastFocus = null; applyFocus(f.key, f.item, true); pendingFocus = false; }
+    syncFollow(pendingFocus);
   }
 
   document.addEventListener("opmodel:room", function (e) {
     var data = e.detail || {};
-    if (Object.prototype.hasOwnProperty.call(data, "focus")) applyFocus(data.focus, true);
+    if (Object.prototype.hasOwnProperty.call(data, "focus")) {
+      var me = document.getElementById("main").dataset.user;
+      if (following || String(data.actor_id) === me) applyFocus(data.focus, data.focus_item, true);
+      else { pendingFocus = !!data.focus; syncFollow(pendingFocus); }
+    }
+    if (data.nudge && String(data.actor_id) !== document.getElementById("main").dataset.user) {
+      var dots = document.getElementById("room-dots");
+      var left = dots ? Number(dots.dataset.left || 0) : 0;
+      if (dots && left > 0) {
+        toast("The facilitator asks you to place your dots: " + left + " left.", "live");
+        flash(dots, "flash");
+      }
+    }
   });
 
   document.addEventListener("htmx:afterSettle", function (e) {
     var bar = e.detail.elt && e.detail.elt.closest && e.detail.elt.closest("#room-bar");
     if (bar || (e.detail.elt && e.detail.elt.id === "room-bar")) {
-      var el = document.getElementById("room-bar");
-      applyFocus(el && el.dataset.focus, false);
+      var f = barFocus();
+      if (following) applyFocus(f.key, f.item, false);
+      syncFollow(pendingFocus);
+      syncChime();
       tick();
     }
   });
@@ -102,6 +171,14 @@
     }
   }
   document.addEventListener("click", function (e) {
+    if (e.target.closest && e.target.closest("[data-follow]")) { setFollowing(!following); return; }
+    if (e.target.closest && e.target.closest("[data-follow-back]")) { setFollowing(true); return; }
+    if (e.target.closest && e.target.closest("[data-sound]")) {
+      try { localStorage.setItem("opmodel-chime", chimeOn() ? "0" : "1"); } catch (err) { /* private mode */ }
+      syncChime();
+      if (chimeOn()) chime();  // the click is the consent, and lets the browser play sound
+      return;
+    }
     var link = e.target.closest && e.target.closest("[data-pane-link]");
     if (link) { e.preventDefault(); showPane(link.dataset.paneLink, true); return; }
     var toggle = e.target.closest && e.target.closest("[data-side-toggle]");
@@ -124,8 +201,10 @@
     var room = document.getElementById("room");
     if (room) { room.classList.add("js-tabs"); showPane("stage", false); }
     measureBar();
-    var bar = document.getElementById("room-bar");
-    if (bar) applyFocus(bar.dataset.focus, false);
+    var f = barFocus();
+    applyFocus(f.key, f.item, false);
+    syncFollow(false);
+    syncChime();
     tick();
   });
 })();

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
+from canvas.models import Stage
 from opmodel.models import Role
 from opmodel.services import member_add
 from tests.permissions import Case
@@ -131,6 +132,7 @@ CASES = [
     Case("room", "get", w("workshop-room"), READ),
     Case("room-bar", "get", w("room-bar"), READ),
     Case("room-controls", "get", w("room-controls"), FACILITATE_GET),
+    Case("room-ballot", "get", w("room-ballot"), FACILITATE_GET),
     Case("room-presence", "get", w("room-presence"), READ),
     Case("room-notes", "get", w("room-notes"), READ),
     Case("room-proposals", "get", w("room-proposals"), READ),
@@ -169,6 +171,54 @@ CASES = [
         "focus", "post", w("control-focus"), FACILITATE_POST, lambda c: {"section": "canvas.stages"}
     ),
     Case("reveal", "post", w("control-reveal"), FACILITATE_POST, lambda c: {"revealed": "on"}),
+    # issue 15's facilitation: every control is the facilitator's alone
+    Case("timer-next", "post", w("control-timer"), FACILITATE_POST, lambda c: {"action": "next"}),
+    Case("writing", "post", w("control-writing"), FACILITATE_POST, lambda c: {"action": "start"}),
+    Case(
+        "writing-reveal",
+        "post",
+        w("control-writing"),
+        FACILITATE_POST,
+        lambda c: {"action": "reveal", "show_authors": "on"},
+    ),
+    Case("nudge", "post", w("control-nudge"), FACILITATE_POST),
+    Case(
+        "summon",
+        "post",
+        w("control-focus"),
+        FACILITATE_POST,
+        lambda c: {"section": f"canvas.stages:{c['stage'].pk}"},
+    ),
+    Case(
+        "vote-proposal",
+        "post",
+        w("vote"),
+        TAKE_PART_POST,
+        lambda c: {"proposal": c["proposal"].pk},
+    ),
+    Case(
+        "breakouts-split",
+        "post",
+        w("control-breakouts"),
+        FACILITATE_POST,
+        lambda c: {"action": "split", "groups": 2, "mode": "random"},
+    ),
+    Case(
+        "breakouts-end",
+        "post",
+        w("control-breakouts"),
+        FACILITATE_POST,
+        lambda c: {"action": "end"},
+    ),
+    # a group's timer: the participant is in group 1 (their own), the facilitator names one;
+    # the others are not in a group (404: no group of theirs)
+    Case(
+        "breakout-timer",
+        "post",
+        w("breakout-timer"),
+        {**TAKE_PART_POST},
+        lambda c: {"minutes": 5, "group": 1},
+    ),
     Case("note-group", "post", w("note-group", note), FACILITATE_POST, lambda c: {"title": "Flow"}),
     Case(
         "decide",
@@ -222,6 +272,11 @@ def matrix_context(workshop, people) -> dict[str, Any]:
     )
     link = services.share_link_create(workshop=workshop, actor=people["facilitator"])
     the_comment = services.comment_add(workshop=workshop, actor=people["viewer"], text="Typo")
+    # a breakout under way (the participant in group 1), for the group timer's URL
+    services.attendee_add(workshop=workshop, actor=people["facilitator"], user=people["viewer"])
+    services.breakouts_split(
+        workshop=workshop, actor=people["facilitator"], groups=2, shuffle=False
+    )
     return {
         "workshop": workshop,
         "people": people,
@@ -232,6 +287,7 @@ def matrix_context(workshop, people) -> dict[str, Any]:
         "share_link": link,
         "share_token": services.share_token(link),
         "comment": the_comment,
+        "stage": Stage.objects.filter(operating_model=workshop.operating_model).first(),
     }
 
 

@@ -1,5 +1,17 @@
 """Every write of the workshop loop goes through these services."""
 
+from .facilitation import (
+    breakout_assign,
+    breakout_timer_start,
+    breakouts_end,
+    breakouts_split,
+    next_block,
+    private_writing_reveal,
+    private_writing_start,
+    summon,
+    timer_next,
+    votes_nudge,
+)
 from .invitations import (
     InvitationRefused,
     attendee_add,
@@ -22,6 +34,8 @@ from .proposals import (
 )
 from .room import (
     VoteBudgetExceeded,
+    breakout_of,
+    may_see,
     note_add,
     note_delete,
     note_group,
@@ -58,6 +72,18 @@ from .workshops import (
 __all__ = [
     "InvitationRefused",
     "VoteBudgetExceeded",
+    "breakout_assign",
+    "breakout_of",
+    "breakout_timer_start",
+    "breakouts_end",
+    "breakouts_split",
+    "may_see",
+    "next_block",
+    "private_writing_reveal",
+    "private_writing_start",
+    "summon",
+    "timer_next",
+    "votes_nudge",
     "allowed_transitions",
     "attendee_add",
     "comment_add",

@@ -26,7 +26,7 @@ from opmodel.services import StaleRevision, part_create, part_delete, part_updat
 
 from ..live import room_event
 from ..models import Proposal, ProposalKind, ProposalStatus, Workshop
-from .room import require_room_open
+from .room import breakout_of, require_room_open
 
 
 def form_value(value: Any) -> Any:
@@ -130,6 +130,7 @@ def proposal_create(
     proposal = Proposal(
         workshop=workshop,
         author=actor,
+        breakout=breakout_of(workshop, actor),
         section=section,
         part_id=part.pk if part is not None else None,
         part_label=str(sec.describe(part))[:200] if part is not None else "",

@@ -10,7 +10,18 @@ from django.db.models import F
 from django.utils import timezone
 
 from ..live import room_event
-from ..models import Attendee, Note, NoteGroup, NoteKind, Phase, Proposal, Vote, Workshop
+from ..models import (
+    Attendee,
+    Breakout,
+    Note,
+    NoteGroup,
+    NoteKind,
+    Phase,
+    Proposal,
+    ProposalStatus,
+    Vote,
+    Workshop,
+)
 
 OPEN_PHASES = (Phase.INVITE, Phase.WORKSHOP)
 
@@ -21,6 +32,27 @@ def require_room_open(workshop: Workshop) -> None:
         raise ValidationError(
             f"The room is closed: the workshop is in {workshop.get_phase_display()}."
         )
+
+
+def breakout_of(workshop: Workshop, user: Any) -> Breakout | None:
+    """The group ``user`` works in while the breakout is open (None: the main room)."""
+    if not workshop.breakouts_open or not getattr(user, "is_authenticated", False):
+        return None
+    attendee = (
+        Attendee.objects.filter(workshop=workshop, user=user).select_related("breakout").first()
+    )
+    return attendee.breakout if attendee else None
+
+
+def may_see(workshop: Workshop, user: Any, thing: Note | Proposal) -> bool:
+    """A private note is its author's until revealed; during a breakout a group member sees
+    their group's notes and proposals only (the facilitator sees every group's)."""
+    user_id = getattr(user, "pk", None)
+    if isinstance(thing, Note) and thing.private and thing.author_id != user_id:
+        return False
+    if workshop.breakouts_open and user_id != workshop.facilitator_id:
+        return thing.breakout_id == getattr(breakout_of(workshop, user), "pk", None)
+    return True
 
 
 def item_label(
@@ -61,9 +93,15 @@ def note_add(
     label = item_label(workshop, section, part_id)
     if anonymous and not workshop.allow_anonymous_notes:
         raise ValidationError("The facilitator has not allowed anonymous notes.")
+    # During private writing an anonymous note keeps its author (so they see it) until it is
+    # revealed: then the author is dropped, as for any anonymous note.
+    private = workshop.private_writing
     note = Note(
         workshop=workshop,
-        author=None if anonymous else actor,
+        private=private,
+        author_hidden=anonymous and private,
+        breakout=breakout_of(workshop, actor),
+        author=None if anonymous and not private else actor,
         kind=NoteKind(kind),
         text=text.strip(),
         section=section,
@@ -72,7 +110,7 @@ def note_add(
     )
     note.full_clean()
     note.save()
-    room_event(workshop, ["notes"], None if anonymous else actor)
+    room_event(workshop, ["notes"], None if anonymous or private else actor)
     return note
 
 
@@ -120,6 +158,10 @@ def vote_add(
     target = note or proposal
     if target is not None and target.workshop_id != workshop.pk:
         raise ValidationError("That belongs to another workshop.")
+    if target is not None and not may_see(workshop, actor, target):
+        raise ValidationError("That is not shown to you.")
+    if proposal is not None and proposal.status != ProposalStatus.OPEN:
+        raise ValidationError("Only open proposals take dots.")
     locked = Attendee.objects.select_for_update().filter(workshop=workshop, user=actor).first()
     if locked is None:
         raise ValidationError("Only the people in the workshop vote.")
@@ -127,7 +169,7 @@ def vote_add(
     if used >= workshop.vote_budget:
         raise VoteBudgetExceeded(f"You have used all {workshop.vote_budget} of your dots.")
     vote = Vote.objects.create(workshop=workshop, voter=actor, note=note, proposal=proposal)
-    room_event(workshop, ["notes" if note else "proposals"], actor)
+    room_event(workshop, ["notes" if note else "proposals", "ballot"], actor)
     return vote
 
 
@@ -145,7 +187,7 @@ def vote_remove(
     if vote is None:
         return False
     vote.delete()
-    room_event(workshop, ["notes" if note else "proposals"], actor)
+    room_event(workshop, ["notes" if note else "proposals", "ballot"], actor)
     return True
 
 

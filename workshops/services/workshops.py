@@ -248,7 +248,8 @@ def focus_set(*, workshop: Workshop, actor: Any, section: str) -> Workshop:
     if section and section not in workshop.sections:
         raise ValidationError("Focus on one of the workshop's sections.")
     workshop.focus_section = section
-    workshop.save(update_fields=["focus_section"])
+    workshop.focus_part_id = None
+    workshop.save(update_fields=["focus_section", "focus_part_id"])
     room_event(workshop, ["bar"], actor, focus=section)
     return workshop
 

@@ -26,6 +26,8 @@ from opmodel.views.types import HtmxHttpRequest
 from .. import selectors, services
 from ..access import WorkshopAccess
 from ..forms import (
+    BreakoutForm,
+    BreakoutTimerForm,
     DecisionForm,
     FocusForm,
     NoteForm,
@@ -34,10 +36,11 @@ from ..forms import (
     TimerForm,
     UserChoiceForm,
     VoteForm,
+    WritingForm,
 )
-from ..models import AgendaBlock, Note, ProposalKind, Workshop
+from ..models import AgendaBlock, Breakout, Note, ProposalKind, Workshop
 from ..services.proposals import section_form
-from ..services.room import OPEN_PHASES
+from ..services.room import OPEN_PHASES, item_label
 from .common import context, done, error_text, load, notify, proposal_of
 
 TEMPLATE = "workshops/room.html"
@@ -55,9 +58,19 @@ def room_context(
         room_open=workshop.phase in OPEN_PHASES,
         server_now=timezone.now(),
     )
+    breakout = services.breakout_of(workshop, user) if workshop.breakouts_open else None
+    ctx["breakout"] = breakout
+    if "bar" in parts:
+        ctx["next_block"] = services.next_block(workshop)
+        ctx["focus_item"] = _focus_item(workshop)
     if "controls" in parts and wa.is_facilitator:
         ctx["agenda"] = list(workshop.agenda.all())
         ctx["handover_to"] = [p for p in selectors.presence(workshop) if not p.is_facilitator]
+        ctx["summon_views"] = selectors.section_views(workshop)
+        ctx["breakout_groups"] = selectors.breakout_groups(workshop)
+        ctx["private_others"] = selectors.private_notes_of_others(workshop, user)
+    if "ballot" in parts and wa.is_facilitator:
+        ctx["ballots"] = selectors.ballots(workshop)
     if "presence" in parts:
         ctx["people"] = selectors.presence(workshop)
         ctx["present_count"] = sum(1 for p in ctx["people"] if p.present)
@@ -65,15 +78,27 @@ def room_context(
         ctx["dots_used"] = selectors.dots_used(workshop, user)
         ctx["dots_left"] = max(0, workshop.vote_budget - ctx["dots_used"])
     if "notes" in parts:
-        notes = selectors.notes_for(workshop, user)
+        notes = selectors.notes_for(workshop, user, room=True, breakout=breakout)
+        if workshop.private_writing:
+            ctx["private_others"] = selectors.private_notes_of_others(workshop, user)
         ctx["notes"] = notes
         ctx["groups"] = _grouped(notes)
     if "proposals" in parts:
-        ctx["proposals"] = selectors.proposals_for(workshop, user)
+        ctx["proposals"] = selectors.proposals_for(workshop, user, room=True, breakout=breakout)
     if "sections" in parts:
         ctx["section_views"] = selectors.room_views(workshop)
         ctx["can_edit"] = wa.access.can_edit
     return ctx
+
+
+def _focus_item(workshop: Workshop) -> str:
+    """The name of the item everyone is brought to ("" for none, or if it is gone)."""
+    if not workshop.focus_section or not workshop.focus_part_id:
+        return ""
+    try:
+        return item_label(workshop, workshop.focus_section, workshop.focus_part_id)
+    except ValidationError:
+        return ""
 
 
 def _grouped(notes: list[Note]) -> list[tuple[str, list[Note]]]:
@@ -83,7 +108,7 @@ def _grouped(notes: list[Note]) -> list[tuple[str, list[Note]]]:
     return sorted(groups.items(), key=lambda kv: (kv[0] == "", kv[0].lower()))
 
 
-ALL_PARTS = ("bar", "controls", "presence", "notes", "proposals", "sections")
+ALL_PARTS = ("bar", "controls", "ballot", "presence", "notes", "proposals", "sections")
 
 
 @login_required
@@ -102,7 +127,7 @@ def workshop_room(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
 def room_part(request: HtmxHttpRequest, slug: str, pk: int, part: str) -> HttpResponse:
     """One partial of the room, re-fetched after a live event (``part`` is fixed per URL)."""
     workshop, wa = load(request, slug, pk)
-    if part == "controls":
+    if part in ("controls", "ballot"):
         wa.require_facilitator()
     ctx = room_context(request, workshop, wa, (part,))
     return render(request, f"{TEMPLATE}#room-{part}", ctx)
@@ -378,7 +403,8 @@ def _control(
     error: bool = False,
 ) -> HttpResponse:
     if request.htmx:
-        return _partial(request, workshop, wa, "bar", message, error=error, also=("controls",))
+        also = ("controls",) if wa.is_facilitator else ()
+        return _partial(request, workshop, wa, "bar", message, error=error, also=also)
     return done(request, _room(workshop.operating_model.slug, workshop.pk), message, error=error)
 
 
@@ -391,7 +417,12 @@ def control_timer(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _control(request, workshop, wa, "Give the minutes.", error=True)
     action = form.cleaned_data["action"]
-    if action == "stop":
+    if action == "next":
+        try:
+            workshop = services.timer_next(workshop=workshop, actor=request.user)
+        except ValidationError as error:
+            return _control(request, workshop, wa, error_text(error), error=True)
+    elif action == "stop":
         workshop = services.timer_stop(workshop=workshop, actor=request.user)
     elif action == "extend":
         workshop = services.timer_extend(
@@ -417,12 +448,15 @@ def control_focus(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     workshop, wa = load(request, slug, pk)
     wa.require_facilitator()
     form = FocusForm(request.POST)
+    section = form.cleaned_data["section"] if form.is_valid() else ""
+    item = form.cleaned_data["item"] if form.is_valid() else None
     try:
-        workshop = services.focus_set(
-            workshop=workshop,
-            actor=request.user,
-            section=form.cleaned_data["section"] if form.is_valid() else "",
-        )
+        if item:
+            workshop = services.summon(
+                workshop=workshop, actor=request.user, section=section, part_id=item
+            )
+        else:
+            workshop = services.focus_set(workshop=workshop, actor=request.user, section=section)
     except ValidationError as error:
         return _control(request, workshop, wa, error_text(error), error=True)
     return _control(
@@ -465,3 +499,96 @@ def control_handover(request: HtmxHttpRequest, slug: str, pk: int) -> HttpRespon
     if request.htmx:
         return HttpResponseClientRedirect(_room(slug, pk))
     return done(request, _room(slug, pk), f"{user.get_username()} facilitates now.")
+
+
+@login_required
+@require_POST
+def control_writing(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Private writing: start it, or reveal every note at once (with names, or without)."""
+    workshop, wa = load(request, slug, pk)
+    wa.require_facilitator()
+    form = WritingForm(request.POST)
+    if not form.is_valid():
+        raise Http404("No such action")
+    if form.cleaned_data["action"] == "start":
+        workshop = services.private_writing_start(workshop=workshop, actor=request.user)
+        message = "Private writing: each person's notes are theirs until you reveal them."
+    else:
+        n = services.private_writing_reveal(
+            workshop=workshop, actor=request.user, show_authors=form.cleaned_data["show_authors"]
+        )
+        workshop.refresh_from_db()
+        message = f"Revealed {n} note{'s' if n != 1 else ''}."
+    return _control(request, workshop, wa, message)
+
+
+@login_required
+@require_POST
+def control_nudge(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    workshop, wa = load(request, slug, pk)
+    wa.require_facilitator()
+    services.votes_nudge(workshop=workshop, actor=request.user)
+    return _control(request, workshop, wa, "Reminded everyone with dots left.")
+
+
+@login_required
+@require_POST
+def control_breakouts(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Split the room into groups (at random or to be moved by hand), move one person, or
+    bring everyone back."""
+    workshop, wa = load(request, slug, pk)
+    wa.require_facilitator()
+    form = BreakoutForm(request.POST)
+    if not form.is_valid():
+        return _control(request, workshop, wa, error_text(ValidationError(form.errors)), error=True)
+    data = form.cleaned_data
+    try:
+        if data["action"] == "split":
+            groups = services.breakouts_split(
+                workshop=workshop,
+                actor=request.user,
+                groups=data["groups"] or 2,
+                shuffle=data["mode"] != "hand",
+            )
+            message = f"Split into {len(groups)} groups."
+        elif data["action"] == "end":
+            services.breakouts_end(workshop=workshop, actor=request.user)
+            message = "Everyone is back in the main room."
+        else:
+            person = get_user_model().objects.filter(pk=data["user"]).first()
+            group = Breakout.objects.filter(workshop=workshop, number=data["group"]).first()
+            if person is None:
+                raise Http404("No such person")
+            services.breakout_assign(
+                workshop=workshop, actor=request.user, user=person, breakout=group
+            )
+            message = ""
+    except ValidationError as error:
+        return _control(request, workshop, wa, error_text(error), error=True)
+    workshop.refresh_from_db()
+    return _control(request, workshop, wa, message)
+
+
+@login_required
+@require_POST
+def breakout_timer(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    """A group's own countdown (its members or the facilitator)."""
+    workshop, wa = load(request, slug, pk)
+    wa.require_take_part()
+    breakout = services.breakout_of(workshop, request.user)
+    if wa.is_facilitator:
+        breakout = Breakout.objects.filter(
+            workshop=workshop, number=request.POST.get("group") or 0
+        ).first()
+    if breakout is None:
+        raise Http404("No group")
+    form = BreakoutTimerForm(request.POST)
+    if not form.is_valid():
+        return _control(request, workshop, wa, "Give the minutes.", error=True)
+    try:
+        services.breakout_timer_start(
+            breakout=breakout, actor=request.user, minutes=form.cleaned_data["minutes"]
+        )
+    except ValidationError as error:
+        return _control(request, workshop, wa, error_text(error), error=True)
+    return _control(request, workshop, wa)

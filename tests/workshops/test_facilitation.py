@@ -1,0 +1,237 @@
+"""The facilitator's tools of issue 15: the agenda's next block, who has dots left, private
+writing, summoning everyone to an item, votes on proposals, and breakout groups."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from canvas.models import Stage
+from tests.workshops.conftest import make_workshop
+from workshops import selectors, services
+from workshops.models import Note, Proposal, ProposalKind
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def published(monkeypatch) -> list[dict]:
+    """The room events the services publish (after commit, as the browsers get them)."""
+    sent: list[dict] = []
+    monkeypatch.setattr(
+        "workshops.live.events.publish_on_commit", lambda channel, message: sent.append(message)
+    )
+    return sent
+
+
+@pytest.fixture
+def room(small_om, people, make_user):
+    """A live workshop: the facilitator, the participant and two more people in it."""
+    workshop = make_workshop(small_om, people["facilitator"], allow_anonymous_notes=True)
+    others = [make_user(f"guest{i}") for i in range(2)]
+    from opmodel.models import Role
+    from opmodel.services import member_add
+
+    for user in [people["participant"], *others]:
+        if user is not people["participant"]:
+            member_add(
+                operating_model=small_om,
+                actor=people["facilitator"],
+                user=user,
+                role=Role.PARTICIPANT,
+            )
+        services.attendee_add(workshop=workshop, actor=people["facilitator"], user=user)
+    workshop.others = others  # type: ignore[attr-defined]
+    return workshop
+
+
+# ---------- the timer of each agenda block ----------
+
+
+def test_next_block_starts_the_blocks_in_order_and_stops_after_the_last(room, people, published):
+    fac = people["facilitator"]
+    assert services.next_block(room).title == "Warm-up"
+    room = services.timer_next(workshop=room, actor=fac)
+    assert room.current_block.title == "Warm-up" and room.timer_ends_at is not None
+    assert published[-1]["parts"] == ["bar"]
+    assert services.next_block(room).title == "Journey"
+    room = services.timer_next(workshop=room, actor=fac)
+    assert room.current_block.title == "Journey"
+    assert services.next_block(room) is None
+    with pytest.raises(ValidationError, match="last block"):
+        services.timer_next(workshop=room, actor=fac)
+    with pytest.raises(ValidationError, match="facilitator"):
+        services.timer_next(workshop=room, actor=people["participant"])
+
+
+# ---------- who has not voted yet ----------
+
+
+def test_ballots_count_dots_left_per_person_and_never_what_they_voted_for(room, people, published):
+    note = services.note_add(workshop=room, actor=people["facilitator"], text="Idea")
+    services.vote_add(workshop=room, actor=people["participant"], note=note)
+    services.vote_add(workshop=room, actor=people["participant"], note=note)
+    assert "ballot" in published[-1]["parts"]  # the facilitator's list refreshes live
+    ballots = {b.name: b for b in selectors.ballots(room)}
+    assert (ballots["participant"].used, ballots["participant"].left) == (2, 3)
+    assert all(ballots[u.username].left == 5 for u in room.others)
+    assert list(ballots)[-1] == "participant"  # those with the most dots left first
+    assert not hasattr(ballots["participant"], "votes")
+    services.votes_nudge(workshop=room, actor=people["facilitator"])
+    assert published[-1]["nudge"] is True and "actor_id" in published[-1]
+    with pytest.raises(ValidationError):
+        services.votes_nudge(workshop=room, actor=people["participant"])
+
+
+# ---------- private writing ----------
+
+
+def test_private_notes_are_their_authors_until_revealed_all_at_once(room, people, published):
+    fac, nia = people["facilitator"], people["participant"]
+    guest = room.others[0]
+    room = services.private_writing_start(workshop=room, actor=fac)
+    mine = services.note_add(workshop=room, actor=nia, text="Mine alone")
+    services.note_add(workshop=room, actor=guest, text="Guest's", anonymous=True)
+    assert published[-1]["actor"] == ""  # the event does not say who is writing
+
+    def texts(user):
+        return {n.text for n in selectors.notes_for(room, user, room=True)}
+
+    assert texts(nia) == {"Mine alone"}
+    assert texts(guest) == {"Guest's"}
+    assert texts(fac) == set()
+    assert selectors.private_notes_of_others(room, fac) == 2
+    with pytest.raises(ValidationError, match="not shown"):
+        services.vote_add(workshop=room, actor=guest, note=mine)
+
+    assert services.private_writing_reveal(workshop=room, actor=fac, show_authors=False) == 2
+    room.refresh_from_db()
+    assert not room.private_writing
+    assert texts(fac) == texts(nia) == {"Mine alone", "Guest's"}
+    shown = {n.text: n.shown_author for n in selectors.notes_for(room, fac, room=True)}
+    assert shown == {"Mine alone": None, "Guest's": None}  # revealed without names
+    # the author still sees their own name and keeps their rights; the anonymous one is
+    # anonymous for good
+    assert selectors.notes_for(room, nia, room=True)[0].shown_author == nia
+    assert Note.objects.get(text="Guest's").author is None
+    mine.refresh_from_db()
+    services.vote_add(workshop=room, actor=guest, note=mine)
+
+
+def test_revealing_with_names_shows_the_authors(room, people):
+    fac, nia = people["facilitator"], people["participant"]
+    services.private_writing_start(workshop=room, actor=fac)
+    services.note_add(workshop=room, actor=nia, text="Signed")
+    services.private_writing_reveal(workshop=room, actor=fac, show_authors=True)
+    assert selectors.notes_for(room, fac, room=True)[0].shown_author == nia
+    with pytest.raises(ValidationError):
+        services.private_writing_start(workshop=room, actor=nia)
+
+
+# ---------- follow the facilitator / summon ----------
+
+
+def test_summon_brings_everyone_to_one_item_of_a_focused_section(room, people, published):
+    stage = Stage.objects.filter(operating_model=room.operating_model).first()
+    room = services.summon(
+        workshop=room, actor=people["facilitator"], section="canvas.stages", part_id=stage.pk
+    )
+    assert (room.focus_section, room.focus_part_id) == ("canvas.stages", stage.pk)
+    assert published[-1]["focus"] == "canvas.stages"
+    assert published[-1]["focus_item"] == stage.pk
+    with pytest.raises(ValidationError):  # not one of the workshop's sections
+        services.summon(
+            workshop=room, actor=people["facilitator"], section="teams.squads", part_id=1
+        )
+    with pytest.raises(ValidationError, match="no longer exists"):
+        services.summon(
+            workshop=room, actor=people["facilitator"], section="canvas.stages", part_id=10**9
+        )
+    with pytest.raises(ValidationError):
+        services.summon(
+            workshop=room, actor=people["participant"], section="canvas.stages", part_id=stage.pk
+        )
+    # focusing a whole section lets go of the item
+    room = services.focus_set(workshop=room, actor=people["facilitator"], section="canvas.metrics")
+    assert room.focus_part_id is None
+
+
+# ---------- votes on proposals ----------
+
+
+def test_proposals_take_dots_from_the_same_budget_while_open(room, people):
+    nia = people["participant"]
+    note = services.note_add(workshop=room, actor=nia, text="Idea")
+    proposal = services.proposal_create(
+        workshop=room, actor=nia, section="canvas.stages", kind=ProposalKind.IDEA, rationale="X"
+    )
+    for _ in range(3):
+        services.vote_add(workshop=room, actor=nia, proposal=proposal)
+    for _ in range(2):
+        services.vote_add(workshop=room, actor=nia, note=note)
+    with pytest.raises(services.VoteBudgetExceeded):
+        services.vote_add(workshop=room, actor=nia, proposal=proposal)
+    assert services.vote_remove(workshop=room, actor=nia, proposal=proposal)
+    services.proposal_decide(
+        proposal=proposal, actor=people["facilitator"], status="parked", note=""
+    )
+    with pytest.raises(ValidationError, match="open proposals"):
+        services.vote_add(workshop=room, actor=nia, proposal=Proposal.objects.get(pk=proposal.pk))
+
+
+# ---------- breakout groups ----------
+
+
+def test_breakouts_split_everyone_but_the_facilitator_and_each_group_sees_its_own(room, people):
+    fac, nia = people["facilitator"], people["participant"]
+    before = services.note_add(workshop=room, actor=nia, text="Before the split")
+    groups = services.breakouts_split(workshop=room, actor=fac, groups=2, shuffle=False)
+    room.refresh_from_db()
+    members = dict(selectors.breakout_groups(room))
+    assert sorted(len(m) for m in members.values()) == [1, 2]
+    assert fac.pk not in {p.user.pk for m in members.values() for p in m}
+    mine = services.breakout_of(room, nia)
+    theirs = next(g for g in groups if g != mine)
+    other = next(p.user for p in members[theirs])
+
+    ours = services.note_add(workshop=room, actor=nia, text="Group idea")
+    proposal = services.proposal_create(
+        workshop=room, actor=nia, section="canvas.stages", kind=ProposalKind.IDEA, rationale="Y"
+    )
+    assert (ours.breakout, proposal.breakout) == (mine, mine)
+    assert {n.text for n in selectors.notes_for(room, nia, room=True, breakout=mine)} == {
+        "Group idea"
+    }
+    assert selectors.notes_for(room, other, room=True, breakout=theirs) == []
+    assert selectors.proposals_for(room, other, room=True, breakout=theirs) == []
+    assert len(selectors.notes_for(room, fac, room=True)) == 2  # the facilitator sees all
+    with pytest.raises(ValidationError, match="not shown"):
+        services.vote_add(workshop=room, actor=other, proposal=proposal)
+    with pytest.raises(ValidationError, match="not shown"):
+        services.vote_add(workshop=room, actor=nia, note=before)
+
+    # each group has its own timer, run by its members (or the facilitator)
+    services.breakout_timer_start(breakout=mine, actor=nia, minutes=7)
+    with pytest.raises(ValidationError, match="members"):
+        services.breakout_timer_start(breakout=mine, actor=other, minutes=7)
+
+    # moved by hand, then brought back: every group's proposal converges in the main room
+    services.breakout_assign(workshop=room, actor=fac, user=other, breakout=mine)
+    assert services.breakout_of(room, other) == mine
+    services.breakouts_end(workshop=room, actor=fac)
+    room.refresh_from_db()
+    assert services.breakout_of(room, other) is None
+    seen = selectors.proposals_for(room, other, room=True)
+    assert [p.breakout for p in seen] == [mine]
+    services.vote_add(workshop=room, actor=other, proposal=proposal)
+    with pytest.raises(ValidationError, match="back in the main room"):
+        services.breakout_timer_start(breakout=mine, actor=nia, minutes=7)
+
+
+def test_breakouts_need_two_groups_at_least_and_the_facilitator(room, people):
+    with pytest.raises(ValidationError, match="2 to 3 groups"):
+        services.breakouts_split(workshop=room, actor=people["facilitator"], groups=4)
+    with pytest.raises(ValidationError):
+        services.breakouts_split(workshop=room, actor=people["participant"], groups=2)
+    with pytest.raises(ValidationError):
+        services.breakouts_end(workshop=room, actor=people["participant"])
