@@ -306,7 +306,9 @@ def import_files(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         plan: ImportPlan = services.import_apply(
             operating_model=operating_model, bundle=bundle, actor=request.user
         )
-    except ValidationError:
+    except ValidationError as error:
+        # nothing was written (one transaction): say why, beside the plan as it is now
+        ctx.update(apply_errors=error.messages, status=422)
         return _preview(request, ctx, kind, sources)
     request.session.pop(IMPORT_SESSION_KEY, None)
     if plan.empty:

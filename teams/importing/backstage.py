@@ -148,7 +148,11 @@ class Catalog:
             if found is not None:
                 self.given[path] = found
             return found
-        return None
+        # uploaded files come without their folders: a file of that name, if only one
+        named = [
+            s for p, s in self.given.items() if posixpath.basename(p) == posixpath.basename(path)
+        ]
+        return named[0] if len(named) == 1 else None
 
     def glob(self, pattern: str) -> list[str]:
         pattern = posixpath.normpath(pattern)

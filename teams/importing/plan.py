@@ -164,8 +164,12 @@ def _label(choices: Any, value: str) -> str:
     return str(choices(value).label)
 
 
-def import_plan(operating_model: OperatingModel, bundle: Bundle) -> ImportPlan:
-    """What importing ``bundle`` into ``operating_model`` would do (reads only)."""
+def import_plan(
+    operating_model: OperatingModel, bundle: Bundle, *, validate: bool = True
+) -> ImportPlan:
+    """What importing ``bundle`` into ``operating_model`` would do (reads only). ``validate``
+    checks every row a step writes as apply does (apply itself, which checks each row as it
+    writes it, plans without)."""
     plan = ImportPlan(
         kind=bundle.kind,
         problems=list(bundle.problems),
@@ -193,7 +197,8 @@ def import_plan(operating_model: OperatingModel, bundle: Bundle) -> ImportPlan:
     _plan_people(plan, bundle, squads, known)
     _plan_capabilities(plan, bundle, operating_model, squads, known, known_refs)
     _plan_interactions(plan, bundle, operating_model, squads, known)
-    _validate(plan)
+    if validate:
+        _validate(plan)
     return plan
 
 

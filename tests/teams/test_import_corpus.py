@@ -12,7 +12,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from opmodel.services import operating_model_create
+from opmodel.models import Role
+from opmodel.services import member_add, operating_model_create
 from teams.importing import (
     Source,
     backstage_read,
@@ -33,7 +34,11 @@ SHAPES = Path(__file__).parent / "data" / "team-api-shapes"
 
 @pytest.fixture
 def om(people):
-    return operating_model_create(actor=people["facilitator"], name="Corpus", organisation="Q")
+    model = operating_model_create(actor=people["facilitator"], name="Corpus", organisation="Q")
+    member_add(
+        operating_model=model, actor=people["facilitator"], user=people["editor"], role=Role.EDITOR
+    )
+    return model
 
 
 def read(*paths: Path, **options):
@@ -245,3 +250,65 @@ def test_the_preview_validates_field_lengths_as_apply_does(om):
         2,
     )
     assert "at most 80 characters" in problem.message
+
+
+def test_apply_writes_in_batches_and_records_history(om, people, django_assert_max_num_queries):
+    bundle = read(CATALOG)
+    plan = import_plan(om, bundle)
+    assert len(plan.steps) == 46
+    # a few queries per kind of row, not per row (the plan's reads included)
+    with django_assert_max_num_queries(25):
+        import_apply(operating_model=om, bundle=bundle, actor=people["editor"])
+    squad = Squad.objects.get(operating_model=om, name="Team B")
+    record = squad.history.get()
+    assert (record.history_user, record.history_change_reason) == (
+        people["editor"],
+        "Imported from Backstage catalog",
+    )
+    cells = Accountability.objects.filter(operating_model=om)
+    assert all(c.history.count() == 1 for c in cells)
+    positions = list(Squad.objects.filter(operating_model=om).values_list("position", flat=True))
+    assert sorted(positions) == list(range(5))  # one group (stream-aligned), in file order
+
+
+def uploads(*paths: Path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return [SimpleUploadedFile(p.name, p.read_bytes(), "application/yaml") for p in paths]
+
+
+def test_the_web_preview_shows_warnings_and_skips_and_applies(om, people, client_for):
+    from django.urls import reverse
+
+    client = client_for(people["editor"])
+    url = reverse("teams-import", args=[om.slug])
+    files = sorted(p for p in CATALOG.rglob("*.yaml"))
+    preview = client.post(url, {"source": "backstage", "documents": uploads(*files)})
+    html = preview.content.decode()
+    assert preview.status_code == 200, html
+    assert "12 warnings" in html and "owner user:guest is a person" in html
+    assert "Read 51 files; skipped 10 Locations (followed)" in html
+    assert client.post(url, {"action": "apply"}).status_code == 302
+    assert counts(om)["squads"] == 5 and counts(om)["capabilities"] == 16
+
+
+def test_a_failed_apply_says_why_and_changes_nothing(om, people, client_for, monkeypatch):
+    from django.core.exceptions import ValidationError
+    from django.urls import reverse
+
+    from teams import services
+
+    client = client_for(people["editor"])
+    url = reverse("teams-import", args=[om.slug])
+    client.post(url, {"source": "team_api", "documents": uploads(SHAPES / "payments.yml")})
+
+    def refuse(self, row, step):
+        if step.kind == "interaction":
+            raise ValidationError(f"{step.origin}: refused")
+
+    monkeypatch.setattr(services._Batch, "_check", refuse)
+    response = client.post(url, {"action": "apply"})
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "Nothing was imported:" in html and "payments.yml: team Payments stream: refused" in html
+    assert counts(om)["squads"] == 0  # the squads written before the refusal are rolled back
