@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",
     "guardian",
     "simple_history",
     "allauth",
@@ -442,6 +443,8 @@ OPMODEL_SSE_HEARTBEAT_SECONDS = float(os.environ.get("OPMODEL_SSE_HEARTBEAT_SECO
 OPMODEL_EVENTS_PREFIX = os.environ.get("OPMODEL_EVENTS_PREFIX", "opmodel")
 # Largest model file an import accepts (bytes). A 200-metric model exports to about 100 kB.
 OPMODEL_IMPORT_MAX_BYTES = int(os.environ.get("OPMODEL_IMPORT_MAX_BYTES", str(2 * 1024 * 1024)))
+# The API (opmodel/api.py): requests per token (or per session) and period; tokens' longest life.
+OPMODEL_API_RATE = os.environ.get("OPMODEL_API_RATE", "600/m")
 # How long a workshop invitation link works.
 OPMODEL_INVITATION_DAYS = int(os.environ.get("OPMODEL_INVITATION_DAYS", "7"))
 

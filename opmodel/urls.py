@@ -4,8 +4,9 @@ from allauth.urls import build_provider_urlpatterns
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
+from opmodel.api import api
 from opmodel.registry import registry
-from opmodel.views import documents, exports, models, parts, stream, versions
+from opmodel.views import documents, exports, models, parts, stream, tokens, versions
 
 part_patterns = [
     path("", parts.section_list, name="section-list"),
@@ -60,7 +61,10 @@ urlpatterns = [
     path("m/<slug:slug>/", include(model_patterns)),
     # Sign-in, sign-up, password reset and change, two-factor, single sign-on: django-allauth
     # (its pages, without the legacy redirects allauth.urls still carries).
+    path("accounts/tokens/", tokens.token_list, name="api-tokens"),
+    path("accounts/tokens/<int:pk>/revoke/", tokens.token_revoke, name="api-token-revoke"),
     path("accounts/", include(account_patterns)),
+    path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
 

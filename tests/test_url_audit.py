@@ -14,6 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
 from opmodel.models import Role
 from opmodel.services import member_add, operating_model_create
+from tests.api.test_permissions import API_CASES
 from tests.canvas.test_permissions import CASES as MODEL_CASES
 from tests.exports.test_permissions import CASES as EXPORT_CASES
 from tests.journeys.conftest import SMALL_JOURNEYS
@@ -44,6 +45,14 @@ CORE_CASES = [
     Case("dashboard", "get", lambda om: reverse("dashboard"), SIGNED_IN),
     Case("model-new", "get", lambda om: reverse("model-new"), SIGNED_IN),
     Case("model-events", "get", lambda om: reverse("model-events", args=[om.slug]), STREAM),
+    Case("api-tokens", "get", lambda om: reverse("api-tokens"), SIGNED_IN),
+    Case(
+        "api-token-revoke",
+        "post",
+        lambda om: reverse("api-token-revoke", args=[999]),
+        {**dict.fromkeys(ROLES, 404), "anonymous": 302},
+    ),
+    Case("api-docs", "get", lambda om: reverse("api-v1:openapi-view"), ANYONE),
     Case(
         "model-require-mfa",
         "post",
@@ -154,7 +163,7 @@ ACCOUNT_CASES = [
 
 # Every table-driven permission matrix of the project; the audit checks that together they
 # reach every URL pattern (by resolving the URLs they request).
-MATRICES = [MODEL_CASES, CORE_CASES, ACCOUNT_CASES, VERSIONS_CASES, EXPORT_CASES]
+MATRICES = [MODEL_CASES, CORE_CASES, ACCOUNT_CASES, API_CASES, VERSIONS_CASES, EXPORT_CASES]
 ALL_CASES = MODEL_CASES + CORE_CASES + ACCOUNT_CASES + VERSIONS_CASES + EXPORT_CASES
 
 
