@@ -264,10 +264,29 @@ def _plan_people(
     ids = [s.pk for s in squads.values()]
     people: dict[tuple[int, str], Person] = {}
     by_ref: dict[tuple[int, str], Person] = {}
+    elsewhere: dict[str, list[Person]] = {}  # ref -> the model's people of that ref
     for person in Person.objects.filter(squad_id__in=ids):
         people[(person.squad_id, person.name.lower())] = person
         if person.source_ref:
             by_ref[(person.squad_id, person.source_ref.lower())] = person
+            elsewhere.setdefault(person.source_ref.lower(), []).append(person)
+    # where the files place each ref: a person of that ref in a squad the files no longer
+    # place them in has moved (the row moves: nothing is duplicated)
+    placed = {
+        ((known.get(p.squad.lower()) or p.squad).lower(), p.ref.lower())
+        for p in bundle.people
+        if p.ref
+    }
+    by_pk = {s.pk: s for s in squads.values()}
+
+    def moved_from(ref: str) -> Person | None:
+        for person in elsewhere.get(ref, []):
+            old = by_pk[person.squad_id].name
+            if ((known.get(old.lower()) or old).lower(), ref) not in placed:
+                elsewhere[ref].remove(person)
+                return person
+        return None
+
     for incoming in bundle.people:
         squad_name = known.get(incoming.squad.lower())
         if squad_name is None:
@@ -299,6 +318,21 @@ def _plan_people(
             )
             if value is not None
         }
+        mover = moved_from(incoming.ref.lower()) if current is None and incoming.ref else None
+        if mover is not None:
+            plan.steps.append(
+                Step(
+                    "person",
+                    "update",
+                    f"Move {mover.name} from {by_pk[mover.squad_id].name} to {squad_name}",
+                    incoming.origin,
+                    name=incoming.name,
+                    squad=squad_name,
+                    data={**wanted, "name": incoming.name},
+                    pk=mover.pk,
+                )
+            )
+            continue
         if current is None:
             lead = " (team lead)" if incoming.is_lead else ""
             plan.steps.append(

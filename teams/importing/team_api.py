@@ -99,6 +99,11 @@ def _markdown_team(source: Source, bundle: Bundle) -> list[Raw]:
     if not team.get("name"):
         bundle.skip(NOT_A_TEAM, f"{source.name}: a blank Team API template (no team name)")
         return []
+    if soon := team.pop("_soon", None):
+        bundle.skip(
+            "interactions expected soon (not imported)",
+            f"{source.name}: expected soon, not imported: {', '.join(soon)}",
+        )
     return [Raw(Origin(source.name, "Team API template", None, team.pop("_line")), team)]
 
 
@@ -137,6 +142,16 @@ def _template(body: str) -> dict[str, Any] | None:
                 team["waysOfWorking"] = value
             elif label == "time of daily sync meeting":
                 team.setdefault("_ways", []).append(f"Daily sync: {value}")
+            continue
+        if line.lstrip().startswith("|") and section == "teams we expect to interact with soon":
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if (
+                cells
+                and cells[0]
+                and set(cells[0]) - set("-: .")
+                and cells[0].lower() != ("team name/focus")
+            ):
+                team.setdefault("_soon", []).append(cells[0])
             continue
         if line.lstrip().startswith("|") and section == "teams we currently interact with":
             cells = [c.strip() for c in line.strip().strip("|").split("|")]

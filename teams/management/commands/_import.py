@@ -81,6 +81,8 @@ class ImportCommand(BaseCommand):
             f"Read {len(plan.files)} file{'s' if len(plan.files) != 1 else ''}"
             + (f"; skipped {plan.summary}." if plan.summary else ".")
         )
+        for line in plan.lines():  # the rest of the plan, problems or not
+            self.stdout.write(line)
         if plan.problems:
             raise CommandError(
                 f"Nothing was imported: {len(plan.problems)} problem"
@@ -90,8 +92,6 @@ class ImportCommand(BaseCommand):
         if plan.empty:
             self.stdout.write("Nothing to change.")
             return
-        for line in plan.lines():
-            self.stdout.write(line)
         if dry_run:
             self.stdout.write("Dry run: nothing was written.")
             return
