@@ -5,7 +5,8 @@ accountabilities. Times are medians over the rounds, with the query count of one
 
     python -m bench.importing [--database-url URL] [--rounds N]
 
-Without ``--database-url`` it runs on a fresh SQLite file in var/bench/ (migrated first).
+Without ``--database-url`` it runs on a fresh SQLite file in var/bench/; a PostgreSQL database
+(named ``opmodel_bench...``) is dropped and created afresh. Both are migrated first.
 """
 
 from __future__ import annotations
@@ -61,8 +62,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=SQLITE_URL)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    if not is_postgres(args.database_url):
-        reset_database(args.database_url)
+    reset_database(args.database_url)  # a PostgreSQL database must be named opmodel_bench*
     setup_django(args.database_url)
     from django.core.management import call_command
     from django.db import connection, transaction
