@@ -370,19 +370,19 @@ def _members(raw: Any, squad: str, origin: Origin, problem: Any) -> list[PersonI
         if isinstance(member, dict):
             name = text(member.get("name"))
             if unknown := sorted(set(member) - MEMBER_KEYS):
-                problem(f"member {i}: unknown field {', '.join(unknown)}", "members")
+                problem(f"member {i}: unknown field {', '.join(unknown)}", f"members[{i}]")
             lead = member.get("lead")
             if lead is not None and not isinstance(lead, bool):
-                problem(f"member {i}: lead must be true or false", "members")
+                problem(f"member {i}: lead must be true or false", f"members[{i}]")
                 lead = None
             person = PersonIn(squad, name or "", origin, text(member.get("role")) or "", lead)
         else:
             name = text(member)
             person = PersonIn(squad, name or "", origin)
         if name is None:
-            problem(f"member {i} has no name", "members")
+            problem(f"member {i} has no name", f"members[{i}]")
         elif name.lower() in seen:
-            problem(f"member {name!r} is listed twice", "members")
+            problem(f"member {name!r} is listed twice", f"members[{i}]")
         else:
             seen.add(name.lower())
             person.ref = f"person:{squad}/{name}".lower()
@@ -439,25 +439,26 @@ def _interactions(
         return []
     found: list[InteractionIn] = []
     for i, entry in enumerate(raw, start=1):
+        field = f"interactions[{i}]"
         if not isinstance(entry, dict):
-            problem(f"interaction {i} is not a mapping", "interactions")
+            problem(f"interaction {i} is not a mapping", field)
             continue
         partner = text(entry.get("team") or entry.get("teamName") or entry.get("team-name"))
         where = f"interaction {i}" + (f" with {partner}" if partner else "")
         if unknown := sorted(set(entry) - INTERACTION_KEYS):
-            problem(f"{where}: unknown field {', '.join(unknown)}", "interactions")
+            problem(f"{where}: unknown field {', '.join(unknown)}", field)
         mode = choices.interaction_mode(entry.get("mode") or "")
         if partner is None:
-            problem(f"{where}: no team", "interactions")
+            problem(f"{where}: no team", field)
             continue
         if partner.lower() == squad.lower():
-            problem(f"{where}: a team cannot interact with itself", "interactions")
+            problem(f"{where}: a team cannot interact with itself", field)
             continue
         if mode is None:
             problem(
                 f"{where}: mode {entry.get('mode')!r} is not one of "
                 f"{choices.labels(InteractionMode)}",
-                "interactions",
+                field,
             )
             continue
         role = text(entry.get("role"))
@@ -466,13 +467,13 @@ def _interactions(
             problem(
                 f"{where}: role {role!r} does not fit {InteractionMode(mode).label} "
                 f"({' or '.join(allowed) or 'no role'})",
-                "interactions",
+                field,
             )
             continue
         try:
             until = _until(entry)
         except ValueError as exc:
-            problem(f"{where}: {exc} is not a date (YYYY-MM-DD)", "interactions")
+            problem(f"{where}: {exc} is not a date (YYYY-MM-DD)", field)
             continue
         if role is not None:
             we_start = WE_START.get(role.lower(), True)

@@ -43,12 +43,17 @@ class NotYaml(ValueError):
 
 
 def _key_lines(node: Any, prefix: str, out: dict[str, int], depth: int = 0) -> None:
+    """The lines of a document's keys (``spec.owner``) and list items (``members[2]``,
+    1-based), a few levels deep."""
     if depth > 3 or not isinstance(node, yaml.MappingNode):
         return
     for key, value in node.value:
         if isinstance(key, yaml.ScalarNode):
             path = f"{prefix}{key.value}"
             out[path] = key.start_mark.line + 1
+            if isinstance(value, yaml.SequenceNode):
+                for i, item in enumerate(value.value[:1000], start=1):
+                    out[f"{path}[{i}]"] = item.start_mark.line + 1
             _key_lines(value, path + ".", out, depth + 1)
 
 

@@ -151,3 +151,10 @@ def test_the_template_lists_interactions_expected_soon(om):
     bundle = team_api_read([Source("fraud.md", (SHAPES / "fraud.md").read_text())])
     assert bundle.skipped_by["interactions expected soon (not imported)"] == 1
     assert any("Risk reporting" in note for note in bundle.skipped)
+
+
+def test_a_problem_points_at_the_list_item_it_is_about(om):
+    text = (Path(__file__).parent / "data" / "broken" / "team-api.yaml").read_text()
+    problems = import_plan(om, team_api_read([Source("team-api.yaml", text)])).problems
+    where = {(p.field, p.line) for p in problems}
+    assert where == {("type", 2), ("interactions[2]", 6)}
