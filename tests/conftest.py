@@ -17,6 +17,7 @@ from opmodel import events
 from opmodel.models import OperatingModel, Role
 from opmodel.services import member_add, operating_model_create
 from opmodel.starters import starter_get
+from tests import worlds
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
@@ -74,9 +75,10 @@ def make_user(db):
 
 
 @pytest.fixture
-def people(make_user) -> dict[str, Any]:
-    """One user per role, plus an outsider who belongs to another model only."""
-    return {name: make_user(name) for name in [*ROLE_USERS, "outsider"]}
+def people(db) -> dict[str, Any]:
+    """One user per role, plus an outsider who belongs to another model only (built once per
+    process and replayed: tests/worlds.py)."""
+    return worlds.people([*ROLE_USERS, "outsider"])
 
 
 SMALL_STARTER = {
@@ -110,20 +112,27 @@ def add_members(model: OperatingModel, people: dict[str, Any]) -> OperatingModel
 
 @pytest.fixture
 def om(people) -> OperatingModel:
-    """The Quokka demo model with one member per role."""
-    return add_members(build_model(people["facilitator"]), people)
+    """The Quokka demo model with one member per role (world "quokka" in tests/worlds.py)."""
+    return worlds.replay("quokka")
 
 
 @pytest.fixture
 def small_om(people) -> OperatingModel:
-    """A small model (a few rows per section) with one member per role."""
-    return add_members(build_model(people["facilitator"], starter="small"), people)
+    """A small model (a few rows per section) with one member per role (world "small")."""
+    return worlds.replay("small")
 
 
 @pytest.fixture
 def other_om(people) -> OperatingModel:
-    """A second model: the outsider facilitates it, nobody else belongs."""
-    return build_model(people["outsider"], starter=None, name="Elsewhere")
+    """A second model: the outsider facilitates it, nobody else belongs (world "other")."""
+    return worlds.replay("other")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker) -> None:
+    """The test database, and the shared worlds built once in it (then rolled back)."""
+    with django_db_blocker.unblock():
+        worlds.build_all()
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 from bench.largemodel import FACTORIES, build_large_model, expected_rows, history_count
 from opmodel.registry import registry
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.engine, pytest.mark.django_db]
 
 
 def test_the_generator_makes_the_expected_rows_and_history_at_a_small_scale(make_user):

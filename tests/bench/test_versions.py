@@ -9,7 +9,7 @@ from bench.versions import FLOOR, document_rows_count, edited, measure_models
 from opmodel.models import OperatingModel
 from opmodel.versions import diff_documents, snapshot_build
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.engine, pytest.mark.django_db]
 
 
 def test_every_versions_case_runs_and_the_rolled_back_writes_leave_nothing(make_user):

@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 
 from opmodel.services import release_publish
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.engine, pytest.mark.django_db]
 
 
 def test_export_pdf_writes_the_release_picture_to_a_file(small_om, people, tmp_path, capsys):

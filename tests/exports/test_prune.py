@@ -17,7 +17,7 @@ from opmodel.services import release_publish
 from opmodel.services.exports import Pruned, exports_prune
 from tests.exports.conftest import FAKE_PDF
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.engine, pytest.mark.django_db]
 Status = Export.Status
 NOW = timezone.now()
 

@@ -17,7 +17,7 @@ from opmodel.services import export_render, export_request, export_retry, releas
 from opmodel.services.exports import QUEUE_DOWN, ExportQueueUnavailable
 from tests.exports.conftest import FAKE_PDF, celery_broker
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.engine, pytest.mark.django_db]
 Status = Export.Status
 
 

@@ -31,7 +31,7 @@ from opmodel.services.exports import export_dispatch
 from tests.conftest import require
 from tests.exports.conftest import celery_broker
 
-pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.engine, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 EXPORTS_REDIS_URL = os.environ.get("REDIS_EXPORTS_TEST_URL", "redis://127.0.0.1:6379/12")
 ROOT = Path(django_settings.BASE_DIR)

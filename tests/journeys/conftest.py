@@ -11,6 +11,7 @@ from journeys.models import Journey, Stage, Step
 from opmodel.models import OperatingModel, Role
 from opmodel.services import member_add, operating_model_create
 from teams.services import squad_lead_grant
+from tests import worlds
 from tests.conftest import ROLE_USERS
 from tests.teams.conftest import SMALL_TEAMS, squad_named
 
@@ -68,9 +69,9 @@ def journey_of(model: OperatingModel) -> Journey:
 
 
 @pytest.fixture
-def people(make_user) -> dict[str, Any]:
+def people(db) -> dict[str, Any]:
     """One user per role, a team lead (participant who leads "Own squad"), an outsider."""
-    return {name: make_user(name) for name in [*ROLE_USERS, "lead", "outsider"]}
+    return worlds.people([*ROLE_USERS, "lead", "outsider"])
 
 
 def make_journeys_model(people: dict[str, Any], name: str = "Journeys") -> OperatingModel:
@@ -87,4 +88,4 @@ def make_journeys_model(people: dict[str, Any], name: str = "Journeys") -> Opera
 
 @pytest.fixture
 def journeys_om(people) -> OperatingModel:
-    return make_journeys_model(people)
+    return worlds.replay("journeys")

@@ -12,7 +12,7 @@ from opmodel.services import part_create, part_delete, part_update
 from tests.journeys.conftest import stage_named, step_named
 from tests.teams.conftest import squad_named
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.engine, pytest.mark.django_db]
 STEPS = registry.get("journeys.steps")
 
 

@@ -16,7 +16,7 @@ from opmodel.registry import registry
 from opmodel.services import part_update, release_publish
 from tests.journeys.conftest import journey_of, stage_named, step_named
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.engine, pytest.mark.django_db]
 
 
 def titles(stage: Stage) -> list[str]:

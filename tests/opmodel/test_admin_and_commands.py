@@ -9,7 +9,7 @@ from canvas.models import Principle
 from opmodel.demo import DEMO_PASSWORD, DEMO_USERS
 from opmodel.models import OperatingModel
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.engine, pytest.mark.django_db]
 
 
 @pytest.fixture

@@ -16,6 +16,8 @@ from opmodel import events, services
 from opmodel.registry import registry
 from tests.conftest import session_cookie
 
+pytestmark = pytest.mark.engine  # threads and database connections differ per engine
+
 
 def test_the_in_process_broadcaster_delivers_to_subscribers_of_the_channel_only():
     hub = events.Broadcaster()

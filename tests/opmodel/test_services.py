@@ -9,7 +9,7 @@ from opmodel.access import access_for, role_of
 from opmodel.models import Role
 from opmodel.registry import registry
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.engine, pytest.mark.django_db]
 
 STAGES = registry.get("canvas.stages")
 METRICS = registry.get("canvas.metrics")

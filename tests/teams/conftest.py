@@ -10,6 +10,7 @@ from opmodel.models import OperatingModel, Role
 from opmodel.services import member_add, operating_model_create
 from teams.models import Squad
 from teams.services import squad_lead_grant
+from tests import worlds
 from tests.conftest import ROLE_USERS
 
 SMALL_TEAMS = {
@@ -50,13 +51,17 @@ def squad_named(model: OperatingModel, name: str) -> Squad:
 
 
 @pytest.fixture
-def people(make_user) -> dict[str, Any]:
+def people(db) -> dict[str, Any]:
     """One user per role, a team lead (participant who leads "Own squad"), an outsider."""
-    return {name: make_user(name) for name in [*ROLE_USERS, "lead", "outsider"]}
+    return worlds.people([*ROLE_USERS, "lead", "outsider"])
 
 
 @pytest.fixture
 def teams_om(people) -> OperatingModel:
+    return worlds.replay("teams")
+
+
+def make_teams_model(people: dict[str, Any]) -> OperatingModel:
     model = operating_model_create(
         actor=people["facilitator"], name="Teams", organisation="Quokka Inc", starter=SMALL_TEAMS
     )

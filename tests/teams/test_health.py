@@ -14,7 +14,7 @@ from teams.models import Accountability, Capability, Interaction, Person
 from teams.services import accountability_set
 from tests.teams.conftest import squad_named
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.engine, pytest.mark.django_db]
 
 
 def checks_of(check, model) -> list[str]:

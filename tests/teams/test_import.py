@@ -17,7 +17,7 @@ from teams.models import Accountability, Capability, Interaction, Person, Squad
 from teams.services import import_apply
 from tests.teams.test_permissions import snapshot
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.engine, pytest.mark.django_db]
 
 DATA = Path(__file__).parent / "data"
 BACKSTAGE = str(DATA / "backstage")

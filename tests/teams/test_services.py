@@ -13,7 +13,7 @@ from teams.selectors import matrix
 from teams.services import accountability_set, squad_lead_grant, squad_lead_remove
 from tests.teams.conftest import squad_named
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.engine, pytest.mark.django_db]
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import pytest
 from opmodel.registry import registry
 from opmodel.services import document_import, release_publish
 from opmodel.versions import snapshot_build
+from tests import worlds
 
 
 def normalise_ids(document: dict[str, Any]) -> dict[str, Any]:
@@ -67,7 +68,11 @@ def reimport(people):
 @pytest.fixture
 def small_om(people):
     """A small model with rows in every section of every level, so tests that walk the registry
-    find something to change in each (Level 2 included)."""
+    find something to change in each (Level 2 included): world "versions_small"."""
+    return worlds.replay("versions_small")
+
+
+def make_versions_small_model(people):
     from opmodel.services import operating_model_create
     from tests.conftest import SMALL_STARTER, add_members
     from tests.journeys.conftest import SMALL_JOURNEYS

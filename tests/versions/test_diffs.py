@@ -14,7 +14,7 @@ from opmodel.services import part_update
 from opmodel.versions import diff_documents, snapshot_build
 from opmodel.versions.timeline import diff_authors
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.engine, pytest.mark.django_db]
 
 LISTS = [s for s in registry.sections() if not s.singleton]
 GROUPED = [s for s in LISTS if s.group_field]

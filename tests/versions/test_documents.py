@@ -26,7 +26,7 @@ from opmodel.versions import (
 )
 from tests.versions.conftest import normalise_ids
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.engine, pytest.mark.django_db]
 
 
 def _counts() -> tuple[int, ...]:

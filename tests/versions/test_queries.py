@@ -12,7 +12,7 @@ from opmodel.registry import registry
 from opmodel.services import operating_model_create, part_update, release_publish
 from tests.conftest import SMALL_STARTER, add_members
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.engine, pytest.mark.django_db]
 
 
 def _bulk(model, rows, actor):

@@ -12,7 +12,7 @@ from opmodel.registry import registry
 from opmodel.services import part_delete, part_update
 from opmodel.versions import snapshot_build
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.engine, pytest.mark.django_db]
 
 
 def _main(html: bytes) -> bytes:

@@ -17,7 +17,7 @@ from opmodel.services import document_import
 from opmodel.versions import document_dump, document_export, document_parse
 from tests.versions.conftest import normalise_ids
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.engine, pytest.mark.django_db]
 
 # Printable text, as people type it: letters of any script, digits, punctuation, spaces.
 CHARACTERS = st.characters(

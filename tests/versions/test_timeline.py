@@ -13,7 +13,7 @@ from opmodel.services import part_delete, part_update
 from opmodel.versions import snapshot_as_of, snapshot_build
 from opmodel.versions.timeline import PER_PAGE, TimelineFilter, timeline_page
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.engine, pytest.mark.django_db]
 
 
 def _rename(people, row, section_key, who="editor", **data):

@@ -17,7 +17,10 @@ from opmodel.models import Role
 from workshops import services
 from workshops.models import Attendee, Invitation
 
-pytestmark = pytest.mark.django_db(transaction=True)  # emails go out on commit
+pytestmark = [
+    pytest.mark.engine,
+    pytest.mark.django_db(transaction=True),
+]  # emails go out on commit
 
 
 def invite(workshop, people, email="newbie@example.com", role=Role.PARTICIPANT):

@@ -16,6 +16,8 @@ from tests.conftest import session_cookie
 from workshops import services
 from workshops.models import Attendee
 
+pytestmark = pytest.mark.engine  # threads and database connections differ per engine
+
 
 def _listen(url: str, cookies: dict[str, str], out: queue.Queue, stop: threading.Event) -> None:
     with (

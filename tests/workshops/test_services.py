@@ -24,7 +24,7 @@ from workshops.models import (
     Vote,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.engine, pytest.mark.django_db]
 
 ORDER = [Phase.INVITE, Phase.WORKSHOP, Phase.REFINE, Phase.SOCIALISE, Phase.DONE]
 

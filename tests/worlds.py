@@ -1,0 +1,294 @@
+"""Shared test data, built once per test process and replayed into each test (Zulip's idea).
+
+Building the Quokka model through the services costs ~2,000 queries; a test that asks for it used
+to pay that in its setup. Here every *world* (the people, the Quokka model, the small model, the
+Level 2 and Level 3 models, ...) is built once per pytest(-xdist) process through the real
+services, right after the test database is created (``django_db_setup`` in tests/conftest.py):
+
+* each world is built in a savepoint of its own, with every table's id sequence moved to a range
+  of its own (world n's rows get ids from ``BASE + n * STEP``), so two worlds never share an id
+  and the rows a test creates never meet a world's;
+* the rows it inserted (every table: history, guardian permissions, m2m links, events included)
+  are read back and kept in memory, then the savepoint is rolled back: the database stays empty;
+* a fixture that wants a world *replays* its rows into the test's transaction (one bulk insert
+  per table, ids kept) and fetches its objects by id; the test's rollback removes them again.
+
+So a test sees exactly what the fixture used to build for it, nothing else, at a fraction of the
+cost. A transactional test's flush recreates content types and permissions with new ids: the
+worlds notice (``_fingerprint``) and point their rows at the new ones before the next replay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, models, transaction
+
+BASE = 1_000_000
+STEP = 1_000_000
+PASSWORD = "pw-123456"
+
+ROLE_NAMES = ["facilitator", "editor", "participant", "viewer"]
+PEOPLE = [*ROLE_NAMES, "outsider"]
+
+
+@dataclass
+class World:
+    name: str
+    build: Callable[[dict[str, Any]], Any]
+    keep: bool = False  # people: later worlds are built on top of them
+    rows: list[tuple[type[models.Model], list[dict[str, Any]]]] = field(default_factory=list)
+    result: Any = None  # what build returned, as ids (a model's pk)
+
+
+_WORLDS: dict[str, World] = {}
+_fingerprint: tuple[Any, ...] | None = None
+_epoch = 0
+
+
+def world(name: str, *, keep: bool = False):
+    def register(build: Callable[[dict[str, Any]], Any]) -> Callable[[dict[str, Any]], Any]:
+        _WORLDS[name] = World(name, build, keep)
+        return build
+
+    return register
+
+
+def _tables() -> list[type[models.Model]]:
+    return [
+        m
+        for m in apps.get_models(include_auto_created=True)
+        if m._meta.managed and not m._meta.proxy
+    ]
+
+
+def _auto_pk(model: type[models.Model]) -> bool:
+    return isinstance(model._meta.pk, models.AutoField)  # Big/Small AutoFields are subclasses
+
+
+def _move_sequences(start: int) -> None:
+    """The next id of every table is ``start`` (SQLite: sqlite_sequence, in the savepoint;
+    PostgreSQL: setval, which no rollback undoes, so later worlds and tests count on from it)."""
+    with connection.cursor() as cursor:
+        for model in _tables():
+            if not _auto_pk(model):
+                continue
+            table, column = model._meta.db_table, model._meta.pk.column
+            if connection.vendor == "sqlite":
+                cursor.execute(
+                    "UPDATE sqlite_sequence SET seq = %s WHERE name = %s", [start - 1, table]
+                )
+                if cursor.rowcount == 0:
+                    cursor.execute(
+                        "INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)",
+                        [table, start - 1],
+                    )
+            elif connection.vendor == "postgresql":
+                cursor.execute(
+                    "SELECT setval(pg_get_serial_sequence(%s, %s), %s, false)",
+                    [table, column, start],
+                )
+            else:  # pragma: no cover - the project runs on these two
+                raise NotImplementedError(connection.vendor)
+
+
+def _columns(model: type[models.Model]) -> list[str]:
+    return [f.attname for f in model._meta.concrete_fields if not getattr(f, "generated", False)]
+
+
+def _counts_below(start: int) -> dict[type[models.Model], int]:
+    return {
+        m: (m._base_manager.filter(pk__lt=start) if _auto_pk(m) else m._base_manager).count()
+        for m in _tables()
+    }
+
+
+def _current_fingerprint() -> dict[type[models.Model], dict[tuple[str, ...], int]]:
+    """The ids of the rows migrations create (content types, permissions) by natural key: the
+    worlds' rows refer to them (guardian's permissions, generic relations)."""
+    return {
+        ContentType: {
+            (app, model): pk
+            for pk, app, model in ContentType.objects.values_list("pk", "app_label", "model")
+        },
+        Permission: {
+            (app, model, codename): pk
+            for pk, app, model, codename in Permission.objects.values_list(
+                "pk", "content_type__app_label", "content_type__model", "codename"
+            )
+        },
+    }
+
+
+def _follow_flush(now: dict[type[models.Model], dict[tuple[str, ...], int]]) -> bool:
+    """A transactional test's flush made content types and permissions again, with new ids:
+    point the worlds' rows at them. False if something they use is gone (then: build again)."""
+    global _fingerprint
+    assert _fingerprint is not None
+    new_id: dict[type[models.Model], dict[int, int]] = {}
+    for target, keys in _fingerprint.items():
+        if not set(keys) <= set(now[target]):
+            return False
+        new_id[target] = {pk: now[target][key] for key, pk in keys.items()}
+    for w in _WORLDS.values():
+        for model, rows in w.rows:
+            for f in model._meta.concrete_fields:
+                if f.is_relation and f.related_model in new_id:
+                    ids = new_id[f.related_model]
+                    for row in rows:
+                        if row[f.attname] is not None:
+                            row[f.attname] = ids[row[f.attname]]
+    _fingerprint = now
+    return True
+
+
+def _users(names: list[str]) -> dict[str, Any]:
+    found = {u.username: u for u in get_user_model().objects.filter(username__in=names)}
+    return {name: found[name] for name in names}
+
+
+def build_all() -> None:
+    """Build every world once, in order, each in its own id range; the database is left as it
+    was. Called by ``django_db_setup`` and again after a flush changed the content types."""
+    global _fingerprint, _epoch
+    # PostgreSQL's sequences stay where a build left them: a rebuild takes fresh ranges above.
+    base = BASE + _epoch * (len(_WORLDS) + 2) * STEP
+    _epoch += 1
+    with transaction.atomic():
+        for n, w in enumerate(_WORLDS.values()):
+            start = base + n * STEP
+            sid = transaction.savepoint_create()
+            before = _counts_below(start)
+            _move_sequences(start)
+            users = get_user_model().objects.filter(username__in=[*PEOPLE, "lead"])
+            result = w.build({u.username: u for u in users})
+            w.result = result.pk if isinstance(result, models.Model) else result
+            w.rows = []
+            for model in _tables():
+                if not _auto_pk(model):
+                    continue
+                rows = list(model._base_manager.filter(pk__gte=start).values(*_columns(model)))
+                if rows:
+                    w.rows.append((model, rows))
+            after = _counts_below(start)
+            changed = [m.__name__ for m in before if before[m] != after[m]]
+            if changed:
+                raise RuntimeError(f"world {w.name!r} wrote outside its id range: {changed}")
+            if w.keep:
+                transaction.savepoint_commit(sid)
+            else:
+                transaction.savepoint_rollback(sid)
+        transaction.set_rollback(True)
+    _fingerprint = _current_fingerprint()
+
+
+def _unique_slug(slug: str) -> str:
+    from opmodel.models import OperatingModel
+
+    root, n, candidate = slug, 2, slug
+    while OperatingModel.objects.filter(slug=candidate).exists():
+        candidate = f"{root}-{n}"
+        n += 1
+    return candidate
+
+
+def replay(name: str) -> Any:
+    """Insert world ``name``'s rows into the current test's database; return what its build
+    returned (a model comes back fetched by id). A model whose slug is taken (two models of the
+    same name in one test) gets the next free one, as ``operating_model_create`` would."""
+    from opmodel.models import OperatingModel
+
+    now = _current_fingerprint()
+    if _fingerprint is None or (now != _fingerprint and not _follow_flush(now)):
+        build_all()
+    w = _WORLDS[name]
+    slugs = {
+        r["slug"]: _unique_slug(r["slug"])
+        for model, rows in w.rows
+        if model is OperatingModel
+        for r in rows
+    }
+    with transaction.atomic():  # foreign keys are checked at the end (deferred constraints)
+        for model, rows in w.rows:
+            if slugs and model in (OperatingModel, OperatingModel.history.model):
+                rows = [{**r, "slug": slugs.get(r["slug"], r["slug"])} for r in rows]  # noqa: PLW2901
+            model._base_manager.bulk_create([model(**row) for row in rows])
+    if isinstance(w.result, int):
+        return OperatingModel.objects.get(pk=w.result)
+    return w.result
+
+
+def people(names: list[str]) -> dict[str, Any]:
+    """The people world (and the team lead if asked for), as users by name."""
+    replay("people")
+    if "lead" in names:
+        replay("lead")
+    return _users(names)
+
+
+# ---------- the worlds ----------
+
+
+def _make_users(names: list[str]) -> None:
+    for name in names:
+        get_user_model().objects.create_user(
+            username=name, password=PASSWORD, email=f"{name}@example.com"
+        )
+
+
+@world("people", keep=True)
+def _people(users: dict[str, Any]) -> None:
+    _make_users(PEOPLE)
+
+
+@world("lead", keep=True)
+def _lead(users: dict[str, Any]) -> None:
+    _make_users(["lead"])
+
+
+@world("quokka")
+def _quokka(users: dict[str, Any]):
+    from tests.conftest import add_members, build_model
+
+    return add_members(build_model(users["facilitator"]), users)
+
+
+@world("small")
+def _small(users: dict[str, Any]):
+    from tests.conftest import add_members, build_model
+
+    return add_members(build_model(users["facilitator"], starter="small"), users)
+
+
+@world("other")
+def _other(users: dict[str, Any]):
+    from tests.conftest import build_model
+
+    return build_model(users["outsider"], starter=None, name="Elsewhere")
+
+
+@world("teams")
+def _teams(users: dict[str, Any]):
+    from tests.teams.conftest import make_teams_model
+
+    return make_teams_model(users)
+
+
+@world("journeys")
+def _journeys(users: dict[str, Any]):
+    from tests.journeys.conftest import make_journeys_model
+
+    return make_journeys_model(users)
+
+
+@world("versions_small")
+def _versions_small(users: dict[str, Any]):
+    from tests.versions.conftest import make_versions_small_model
+
+    return make_versions_small_model(users)
