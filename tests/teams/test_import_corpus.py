@@ -25,7 +25,7 @@ from teams.importing import (
 from teams.models import Accountability, Capability, Interaction, Person, Squad
 from teams.services import import_apply
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.engine, pytest.mark.django_db]
 
 CORPUS = Path(__file__).parent / "corpus"
 CATALOG = CORPUS / "backstage-catalog-model"

@@ -25,7 +25,7 @@ from opmodel.services import document_import, loading, operating_model_create
 from opmodel.starters import starter_documents, starter_get
 from opmodel.versions import snapshot_build
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.engine, pytest.mark.django_db]
 
 SKIPPED = {"id", "operating_model", "created_at", "updated_at"}
 

@@ -11,7 +11,7 @@ from tests.workshops.conftest import make_workshop
 from workshops import selectors, services
 from workshops.models import Note, Proposal, ProposalKind
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.engine, pytest.mark.django_db]
 
 
 @pytest.fixture
