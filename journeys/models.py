@@ -101,6 +101,9 @@ class Step(Part):
     )
 
     objects = WithSquadManager("squad", "handoff_to")
+    # history records the links too (django-simple-history), so a deleted step is restored
+    # with its technologies
+    _history_m2m_fields = ["technologies"]
 
     def clean(self) -> None:
         if self.handoff_to_id and self.handoff_to_id == self.squad_id:

@@ -12,12 +12,15 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Max
 from django.utils import timezone
+from simple_history.utils import get_m2m_field_name, get_m2m_reverse_field_name
 
 from opmodel import events
+from opmodel.models import Part
+from opmodel.registry import related_model
 
 if TYPE_CHECKING:
-    from opmodel.models import OperatingModel, Part
-    from opmodel.registry import Section, related_model
+    from opmodel.models import OperatingModel
+    from opmodel.registry import Section
 
 
 @dataclass
@@ -60,6 +63,12 @@ def _comparable(value: Any) -> Any:
     return value
 
 
+def _unchanged(section: Section, row: Part, data: dict[str, Any]) -> bool:
+    """Does ``data`` hold what ``row`` holds already?"""
+    current = _current_values(section, row, list(data))
+    return all(_comparable(value) == _comparable(current[name]) for name, value in data.items())
+
+
 def _current_values(section: Section, row: Part, names: list[str]) -> dict[str, Any]:
     values = {}
     for name in names:
@@ -71,10 +80,61 @@ def _current_values(section: Section, row: Part, names: list[str]) -> dict[str, 
     return values
 
 
+def _tracked_links(section: Section) -> list[Any]:
+    """The many-to-many fields whose links history records (a model's ``_history_m2m_fields``)."""
+    return list(getattr(section.model.history.model, "_history_m2m_fields", []))  # type: ignore[attr-defined]
+
+
+def _links(section: Section, row: Part) -> dict[str, list[tuple[int, int]]]:
+    """The rows of the link tables (their id, the other row's id) per tracked many-to-many
+    field, read before they change."""
+    links = {}
+    for model_field in _tracked_links(section):
+        through = model_field.remote_field.through
+        source = get_m2m_field_name(model_field)
+        target = get_m2m_reverse_field_name(model_field)
+        links[model_field.name] = list(
+            through.objects.filter(**{f"{source}_id": row.pk})
+            .order_by("pk")
+            .values_list("pk", f"{target}_id")
+        )
+    return links
+
+
+def _record_links(section: Section, historical: Any, links: dict[str, list[tuple[int, int]]]):
+    """Store ``links`` with one history row, as django-simple-history's ``m2m_fields`` do: a
+    restore can then bring them back."""
+    for model_field in _tracked_links(section):
+        m2m_history = getattr(type(historical), model_field.name).model
+        source = get_m2m_field_name(model_field)
+        target = get_m2m_reverse_field_name(model_field)
+        m2m_history.objects.bulk_create(
+            m2m_history(
+                history=historical,
+                id=link_id,
+                **{f"{source}_id": historical.id, f"{target}_id": other},
+            )
+            for link_id, other in links.get(model_field.name, [])
+        )
+
+
+def _set_links(row: Part, many: dict[str, Any]) -> None:
+    """Set many-to-many values without the per-change history row simple-history's signal
+    would add: the service records the row and its links once."""
+    row.skip_history_when_saving = True  # type: ignore[attr-defined]
+    try:
+        for name, value in many.items():
+            getattr(row, name).set(value)
+    finally:
+        del row.skip_history_when_saving  # type: ignore[attr-defined]
+
+
 def _record(section: Section, row: Part, *, actor: Any, reason: str, update: bool) -> None:
-    section.model.history.bulk_history_create(  # type: ignore[attr-defined]
+    created = section.model.history.bulk_history_create(  # type: ignore[attr-defined]
         [row], update=update, default_user=actor, default_change_reason=reason
     )
+    if _tracked_links(section):
+        _record_links(section, created[0], _links(section, row))
 
 
 def _full_clean(row: Part, many: dict[str, Any]) -> None:
@@ -145,8 +205,11 @@ def part_create(
     row._history_user = actor  # type: ignore[attr-defined]
     row._change_reason = reason or f"Added {section.item_noun}"  # type: ignore[attr-defined]
     row.save()
-    for name, value in many.items():
-        getattr(row, name).set(value)
+    if many:
+        _set_links(row, many)
+    if _tracked_links(section):
+        added = row.history.order_by("-history_id").first()  # type: ignore[attr-defined]
+        _record_links(section, added, _links(section, row))
     _announce(section, row, "created", actor)
     return row
 
@@ -223,6 +286,8 @@ def part_update(
         if conflicts:
             raise StaleRevision(current, conflicts, merged)
         data, revision = merged, current.revision
+    if _unchanged(section, current, data):
+        return current  # a form saved as it was shown: no new revision, no history row
 
     concrete, many = _split(section, data)
     candidate = copy.copy(current)
@@ -241,8 +306,7 @@ def part_update(
         # Someone saved between our read and our write: start again from their version.
         fresh = model._default_manager.filter(pk=part.pk).first()
         raise StaleRevision(fresh, list(data), dict(data))
-    for name, value in many.items():
-        getattr(candidate, name).set(value)
+    _set_links(candidate, many)
     candidate.revision = revision + 1
     candidate.updated_at = now
     candidate._change_reason = reason  # type: ignore[attr-defined]
@@ -288,7 +352,11 @@ def part_delete(
     row._change_reason = reason or f"Deleted {section.item_noun}"  # type: ignore[attr-defined]
     pk = row.pk
     channel = row.operating_model.channel
+    links = _links(section, row)  # Django deletes the links before the row's history is written
     row.delete()
+    if any(links.values()):
+        deleted = section.model.history.filter(id=pk).order_by("-history_id").first()  # type: ignore[attr-defined]
+        _record_links(section, deleted, links)
     events.part_event(
         channel=channel,
         section=section.key,
@@ -390,6 +458,15 @@ def part_revert(
     )
 
 
+def _in_model(model: type[models.Model], operating_model: OperatingModel) -> models.QuerySet:
+    """Rows a restored row may point at: a section's rows of the same model (a person's user
+    account belongs to no model)."""
+    rows = model._default_manager.all()
+    if issubclass(model, Part):
+        rows = rows.filter(operating_model=operating_model)
+    return rows
+
+
 @transaction.atomic
 def part_restore(
     *, section: Section, operating_model: OperatingModel, history_id: int, actor: Any
@@ -397,7 +474,7 @@ def part_restore(
     """Bring back a deleted row, as it was when it was deleted, as a new row at the end of its
     section (or group). Its history stays with the old row; the restore is a new change.
 
-    Many-to-many links are not recorded in history and come back empty.
+    Many-to-many links come back from the deletion's history, less those whose rows are gone.
     """
     historical = section.model.history.get(  # type: ignore[attr-defined]
         history_id=history_id, operating_model_id=operating_model.pk
@@ -411,18 +488,21 @@ def part_restore(
         history_change_reason__endswith=mark,
     ).exists():
         raise ValidationError(f"The {section.item_noun} was restored already.")
-    data = {}
+    data: dict[str, Any] = {}
+    tracked = {f.name for f in _tracked_links(section)}
     for name in section.fields:
         model_field = section.model_field(name)
         if model_field.many_to_many:
+            if name in tracked:
+                target_name = get_m2m_reverse_field_name(model_field)
+                ids = getattr(historical, name).values_list(f"{target_name}_id", flat=True)
+                others = _in_model(related_model(model_field), operating_model)
+                data[name] = list(others.filter(pk__in=list(ids)))
             continue
         data[name] = getattr(historical, model_field.attname)
         if model_field.is_relation:
-            target = (
-                related_model(model_field)
-                ._default_manager.filter(pk=data[name], operating_model=operating_model)
-                .first()
-            )
+            others = _in_model(related_model(model_field), operating_model)
+            target = others.filter(pk=data[name]).first()
             if data[name] is not None and target is None:
                 raise ValidationError(
                     f"It pointed at a {related_model(model_field)._meta.verbose_name} that was "
