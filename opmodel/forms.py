@@ -11,6 +11,25 @@ from opmodel.models import OperatingModel, Part, Role
 from opmodel.starters import starter_documents
 
 
+class DateInput(forms.DateInput):
+    """``<input type=date>``: a browser shows and sends only ``YYYY-MM-DD``; a value in the
+    locale's format (``01/09/2025``) would show empty and come back empty."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class DateTimeInput(forms.DateTimeInput):
+    """``<input type=datetime-local>``, in the one format a browser shows and sends."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
 class PartForm(forms.ModelForm):
     """Base of every section's form: choices of other rows are limited to the same model.
 
@@ -54,7 +73,7 @@ class OperatingModelForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.starters = {s.key: s for s in starter_documents()}
         choices = [("", "A blank canvas")] + [(s.key, s.title) for s in self.starters.values()]
-        cast(forms.ChoiceField, self.fields["starter"]).choices = choices
+        cast("forms.ChoiceField", self.fields["starter"]).choices = choices
 
 
 class MemberAddForm(forms.Form):
@@ -98,19 +117,15 @@ class TimelineFilterForm(forms.Form):
 
     section = forms.ChoiceField(required=False, label="Section")
     person = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Person")
-    since = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = forms.DateField(required=False, label="From", widget=DateInput)
+    until = forms.DateField(required=False, label="To", widget=DateInput)
 
     def __init__(self, *args, sections: list[Any], people: list[Any], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["section"]).choices = [("", "All sections")] + [
+        cast("forms.ChoiceField", self.fields["section"]).choices = [("", "All sections")] + [
             (s.slug, s.title) for s in sections
         ]
-        cast(forms.ChoiceField, self.fields["person"]).choices = [("", "Everyone")] + [
+        cast("forms.ChoiceField", self.fields["person"]).choices = [("", "Everyone")] + [
             (p.pk, p.get_full_name() or p.get_username()) for p in people
         ]
 
@@ -118,7 +133,7 @@ class TimelineFilterForm(forms.Form):
 class AsOfForm(forms.Form):
     at = forms.DateTimeField(
         label="Date and time",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=DateTimeInput,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
     )
 

@@ -5,7 +5,7 @@ from typing import Any, cast
 from django import forms
 from django.contrib.auth import get_user_model
 
-from opmodel.forms import PartForm
+from opmodel.forms import DateInput, PartForm
 
 from .models import Accountability, Capability, Interaction, Person, Responsibility, Squad
 from .rules import led_squads
@@ -23,7 +23,7 @@ class OwnSquadForm(PartForm):
         super().__init__(*args, **kwargs)
         field = self.fields.get("squad")
         if field is not None and self.access is not None and not self.access.can_edit:
-            field = cast(forms.ModelChoiceField, field)
+            field = cast("forms.ModelChoiceField", field)
             field.queryset = Squad.objects.filter(
                 operating_model=self.operating_model, pk__in=led_squads(self.access)
             )
@@ -76,7 +76,7 @@ class PersonForm(OwnSquadForm):
                 .objects.filter(groups__model_role__operating_model=model)
                 .order_by("username")
             )
-        cast(forms.ModelChoiceField, self.fields["user"]).queryset = users
+        cast("forms.ModelChoiceField", self.fields["user"]).queryset = users
 
 
 class InteractionForm(OwnSquadForm):
@@ -84,8 +84,8 @@ class InteractionForm(OwnSquadForm):
         model = Interaction
         fields = ["squad", "partner", "mode", "purpose", "starts_on", "expected_end"]
         widgets = {
-            "starts_on": forms.DateInput(attrs={"type": "date"}),
-            "expected_end": forms.DateInput(attrs={"type": "date"}),
+            "starts_on": DateInput,
+            "expected_end": DateInput,
         }
 
 
@@ -114,7 +114,7 @@ class LeadForm(forms.Form):
 
     def __init__(self, *args: Any, members: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["user"]).queryset = members
+        cast("forms.ModelChoiceField", self.fields["user"]).queryset = members
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -7,6 +7,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.core.validators import validate_email
 
+from opmodel.forms import DateTimeInput
 from opmodel.registry import registry
 
 from .models import INVITABLE_ROLES, NoteKind, Phase, ProposalKind, Rsvp, Workshop
@@ -22,9 +23,7 @@ class WorkshopForm(forms.Form):
     sections = forms.MultipleChoiceField(
         widget=forms.CheckboxSelectMultiple, help_text="The parts of the model to work on."
     )
-    starts_at = forms.DateTimeField(
-        label="Starts", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+    starts_at = forms.DateTimeField(label="Starts", widget=DateTimeInput)
     duration_minutes = forms.IntegerField(label="Duration (minutes)", min_value=15, initial=90)
     agenda = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 5}),
@@ -36,7 +35,7 @@ class WorkshopForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = cast(forms.MultipleChoiceField, self.fields["sections"])
+        field = cast("forms.MultipleChoiceField", self.fields["sections"])
         field.choices = [(s.key, f"Level {s.level} · {s.title}") for s in registry.sections()]
 
     def clean_agenda(self) -> list[tuple[str, int]]:
@@ -137,7 +136,7 @@ class NoteForm(forms.Form):
     def __init__(self, *args: Any, workshop: Workshop, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         titles = {s.key: s.title for s in registry.sections()}
-        cast(forms.ChoiceField, self.fields["section"]).choices = [("", "The whole workshop")] + [
+        cast("forms.ChoiceField", self.fields["section"]).choices = [("", "The whole workshop")] + [
             (key, titles.get(key, key)) for key in workshop.sections
         ]
         if not workshop.allow_anonymous_notes:
