@@ -143,6 +143,20 @@ def role_of(user: User, operating_model: OperatingModel) -> Role | None:
     return Role(role) if role else None
 
 
+def editor_ids(operating_model: OperatingModel) -> frozenset[int]:
+    """Who may edit the model (``Access.can_edit``), for a whole list at once: its editors and
+    facilitators through their role groups, and superusers."""
+    from django.contrib.auth import get_user_model
+
+    members = ModelGroup.objects.filter(
+        operating_model=operating_model, role__in=[Role.EDITOR, Role.FACILITATOR]
+    ).values_list("group__user", flat=True)
+    superusers = get_user_model().objects.filter(is_superuser=True, is_active=True)
+    return frozenset(u for u in members if u is not None) | frozenset(
+        superusers.values_list("pk", flat=True)
+    )
+
+
 def row_in_model[M: Model](model: type[M], operating_model: OperatingModel, pk: int) -> M:
     """The row ``pk`` of ``model`` if it belongs to ``operating_model``; a 404 otherwise (a row
     of another model looks like no row at all)."""

@@ -29,8 +29,9 @@ def _context(operating_model: Any, subject_id: int) -> dict[str, Any]:
 
 
 def _allowed(access: Any, subject_id: int) -> bool:
-    # Every member of the model reads its workshops' summaries (change is done in the open).
-    return bool(access.can_view)
+    # Participants and up get every PDF of the model; viewers (executives) only the picture
+    # on a page of a release (README, "PDFs").
+    return bool(access.can_participate)
 
 
 def _name(operating_model: Any, subject_id: int) -> str:

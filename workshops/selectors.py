@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from opmodel.access import editor_ids
 from opmodel.models import OperatingModel
 from opmodel.registry import Section, registry, user_label
 
@@ -90,6 +91,13 @@ def presence(workshop: Workshop) -> list[Person]:
             )
         )
     return sorted(people, key=lambda p: (not p.present, not p.is_facilitator, p.name.lower()))
+
+
+def handover_candidates(workshop: Workshop) -> list[Person]:
+    """The attendees the facilitator may hand the controls to: those who may edit the model
+    (``facilitation_handover`` refuses anyone else)."""
+    editors = editor_ids(workshop.operating_model)
+    return [p for p in presence(workshop) if not p.is_facilitator and p.user.pk in editors]
 
 
 def _in_room(queryset: QuerySet, workshop: Workshop, user: Any, breakout: Breakout | None):

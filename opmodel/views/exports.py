@@ -14,6 +14,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import trigger_client_event
 
@@ -167,6 +168,17 @@ def export_status(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     return render(request, "opmodel/exports.html#export-row", _row_context(export, access))
 
 
+def _file_name(export: Export) -> str:
+    """Named after what it holds: ``quokka-v3-picture.pdf``, ``quokka-workshop-summary-data-mesh-
+    kick-off.pdf`` (a subject's PDF is named after its subject, not the draft)."""
+    slug = export.operating_model.slug
+    subject = registry.export_subject(export.kind)
+    if subject is not None and export.subject_id:
+        name = _subject_name(export.operating_model, export)
+        return f"{slug}-{slugify(subject.title)}-{slugify(name) or export.subject_id}.pdf"
+    return f"{slug}-{export.version_label}-{export.kind}.pdf"
+
+
 @login_required
 @require_http_methods(["GET"])
 def export_download(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponseBase:
@@ -177,8 +189,7 @@ def export_download(request: HtmxHttpRequest, slug: str, pk: int) -> HttpRespons
         handle = export.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404("This PDF is gone: ask for it again") from exc
-    name = f"{export.operating_model.slug}-{export.version_label}-{export.kind}.pdf"
-    response = FileResponse(handle, as_attachment=True, filename=name)
+    response = FileResponse(handle, as_attachment=True, filename=_file_name(export))
     response["Content-Type"] = "application/pdf"
     response["Cache-Control"] = "private, no-store"
     return response

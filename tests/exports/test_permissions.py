@@ -16,6 +16,8 @@ from opmodel.models import Export
 from opmodel.services import release_publish
 from tests.exports.conftest import FAKE_PDF
 from tests.permissions import READ, ROLES, Case
+from tests.workshops.conftest import make_workshop
+from workshops.models import Workshop
 
 pytestmark = pytest.mark.django_db
 
@@ -75,6 +77,25 @@ CASES = [
         HIDDEN_FROM_VIEWER,
     ),
     Case(
+        "ask for a workshop summary",
+        "post",
+        lambda om: reverse("export-new", args=[om.slug]),
+        ASK_NOT_VIEWER,
+        lambda om: {"kind": "workshop", "release": "draft", "subject": _workshop_id(om)},
+    ),
+    Case(
+        "workshop summary status",
+        "get",
+        url("export-status", "workshop", release=False),
+        HIDDEN_FROM_VIEWER,
+    ),
+    Case(
+        "workshop summary download",
+        "get",
+        url("export-download", "workshop", release=False),
+        HIDDEN_FROM_VIEWER,
+    ),
+    Case(
         "retry a failed draft picture",
         "post",
         url("export-retry", "picture", release=False, status="failed"),
@@ -83,11 +104,16 @@ CASES = [
 ]
 
 
-def _done(om, actor, kind: str, release=None) -> Export:
+def _workshop_id(om) -> int:
+    return Workshop.objects.filter(operating_model=om).values_list("pk", flat=True).first() or 0
+
+
+def _done(om, actor, kind: str, release=None, subject_id: int = 0) -> Export:
     export = Export.objects.create(
         operating_model=om,
         release=release,
         kind=kind,
+        subject_id=subject_id,
         status="done",
         progress=100,
         pages=1,
@@ -102,6 +128,8 @@ def om(small_om, people, media):
     release = release_publish(operating_model=small_om, actor=people["facilitator"], title="v1")
     _done(small_om, people["facilitator"], "picture", release)
     _done(small_om, people["editor"], "handbook")
+    workshop = make_workshop(small_om, people["facilitator"])
+    _done(small_om, people["facilitator"], "workshop", subject_id=workshop.pk)
     Export.objects.create(
         operating_model=small_om,
         kind="picture",
@@ -155,6 +183,17 @@ def test_a_download_is_the_pdf_as_an_attachment_never_a_public_media_url(
     assert export.file.name not in page and settings.MEDIA_URL not in page
 
 
+def test_a_workshop_summary_is_named_after_its_workshop(om, people, client_for):
+    export = Export.objects.get(operating_model=om, kind="workshop")
+    response = client_for(people["participant"]).get(
+        reverse("export-download", args=[om.slug, export.pk])
+    )
+    assert (
+        f'filename="{om.slug}-workshop-summary-data-mesh-kick-off.pdf"'
+        in (response["Content-Disposition"])
+    )
+
+
 def test_another_models_export_is_not_found_here(om, other_om, people, client_for):
     theirs = Export.objects.create(operating_model=other_om, kind="handbook", status="done")
     response = client_for(people["facilitator"]).get(
@@ -167,5 +206,6 @@ def test_the_exports_page_lists_only_what_the_role_may_download(om, people, clie
     viewer = client_for(people["viewer"]).get(reverse("exports", args=[om.slug]))
     editor = client_for(people["editor"]).get(reverse("exports", args=[om.slug]))
     assert viewer.content.decode().count('class="export export-') == 1  # the release picture
-    assert editor.content.decode().count('class="export export-') == 3
+    # the draft handbook and the workshop summary are not for viewers
+    assert editor.content.decode().count('class="export export-') == 4
     assert "The live draft" not in viewer.content.decode()

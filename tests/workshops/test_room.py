@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -194,3 +196,14 @@ def test_the_room_shows_the_accountabilities_as_the_matrix_once(sections, om, pe
         assert f"{second}: shown above, with {first.lower()}." in html
     else:
         assert "shown above, with" not in html
+
+
+def test_facilitation_is_offered_only_to_those_who_may_take_it(workshop, people, client_for):
+    services.attendee_add(workshop=workshop, actor=people["facilitator"], user=people["editor"])
+    html = client_for(people["facilitator"]).get(
+        reverse("workshop-room", args=[workshop.operating_model.slug, workshop.pk])
+    )
+    select = html.content.decode().split('id="handover-user"')[1].split("</select>")[0]
+    offered = re.findall(r'<option value="(\d+)"', select)
+    assert str(people["editor"].pk) in offered
+    assert str(people["participant"].pk) not in offered  # refused as "must be an editor"

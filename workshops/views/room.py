@@ -65,7 +65,7 @@ def room_context(
         ctx["focus_item"] = _focus_item(workshop)
     if "controls" in parts and wa.is_facilitator:
         ctx["agenda"] = list(workshop.agenda.all())
-        ctx["handover_to"] = [p for p in selectors.presence(workshop) if not p.is_facilitator]
+        ctx["handover_to"] = selectors.handover_candidates(workshop)
         ctx["summon_views"] = selectors.section_views(workshop)
         ctx["breakout_groups"] = selectors.breakout_groups(workshop)
         ctx["private_others"] = selectors.private_notes_of_others(workshop, user)
@@ -115,11 +115,21 @@ ALL_PARTS = ("bar", "controls", "ballot", "presence", "notes", "proposals", "sec
 @require_http_methods(["GET"])
 def workshop_room(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     workshop, wa = load(request, slug, pk)
+    return _room_page(request, workshop, wa, NoteForm(workshop=workshop))
+
+
+def _room_page(
+    request: HtmxHttpRequest,
+    workshop: Workshop,
+    wa: WorkshopAccess,
+    note_form: NoteForm,
+    status=200,
+) -> HttpResponse:
     ctx = room_context(request, workshop, wa, ALL_PARTS)
-    ctx["note_form"] = NoteForm(workshop=workshop)
+    ctx["note_form"] = note_form
     ctx["live"] = True
-    ctx["live_url"] = reverse("workshop-events", args=[slug, pk])
-    return render(request, TEMPLATE, ctx)
+    ctx["live_url"] = reverse("workshop-events", args=[workshop.operating_model.slug, workshop.pk])
+    return render(request, TEMPLATE, ctx, status=status)
 
 
 @login_required
@@ -188,12 +198,8 @@ def note_add(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
         ctx["note_form"] = form
         response = render(request, f"{TEMPLATE}#room-note-form", ctx, status=422)
         return reswap(retarget(response, "#room-note-form"), "outerHTML")
-    return done(
-        request,
-        _room(slug, pk),
-        " ".join(str(e) for errors in form.errors.values() for e in errors),
-        error=True,
-    )
+    # Without JavaScript: the room again, with the note as typed and its errors.
+    return _room_page(request, workshop, wa, form, status=422)
 
 
 def _note(workshop: Workshop, note_id: int) -> Note:

@@ -53,6 +53,8 @@ def _share_page(
                         "Thank you: your comment is with the facilitator.",
                     )
         status = 422
+    # The refused form comes back where it was, with what was typed (section:item).
+    sent_to = f"{request.POST.get('section', '')}:{request.POST.get('part_id', '')}"
     # New comments arrive live: the page re-fetches its body when the stream says so.
     template = "workshops/share.html"
     if request.htmx and request.method == "GET":
@@ -64,6 +66,7 @@ def _share_page(
             "workshop": workshop,
             "draft": selectors.shared_draft(workshop),
             "form": form,
+            "sent_to": sent_to if status == 422 else None,
             "link": link,
             "general_comments": [c for c in selectors.comments_of(workshop) if not c.section],
             "live": True,
