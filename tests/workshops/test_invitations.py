@@ -75,6 +75,27 @@ def test_a_new_person_sets_name_and_password_and_lands_in_the_room(workshop, peo
     assert invitation.accepted_by == user and invitation.status == "accepted"
 
 
+def test_a_new_person_is_told_their_username_and_can_log_in_with_it(workshop, people, client):
+    _invitation, link = invite(workshop, people, email="nina.newcomer@example.com")
+    response = client.post(
+        link,
+        {"name": "Nina Newcomer", "password1": "quokka-rules-42", "password2": "quokka-rules-42"},
+    )
+    user = get_user_model().objects.get(email="nina.newcomer@example.com")
+    room = client.get(response["Location"]).content.decode()
+    assert f"Your username is {user.username}" in room
+    welcome = mail.outbox[-1]
+    assert welcome.to == ["nina.newcomer@example.com"]
+    assert f"Your username: {user.username}" in welcome.body
+    assert user.username in welcome.alternatives[0].content
+    assert "/accounts/login/" in welcome.body
+    client.logout()
+    login = client.post(
+        reverse("login"), {"username": user.username, "password": "quokka-rules-42"}
+    )
+    assert login.status_code == 302
+
+
 def test_an_existing_account_logs_in_and_keeps_a_higher_role(workshop, people, client_for):
     editor = people["editor"]
     _, link = invite(workshop, people, email=editor.email, role=Role.VIEWER)

@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import ngettext
 
 from opmodel.access import role_of
 from opmodel.models import ROLE_ORDER, Role
@@ -106,7 +107,8 @@ def invitation_check(token: str, user: Any = None) -> Invitation:
         raise InvitationRefused(
             "expired",
             "This invitation has expired",
-            f"Invitations are valid for {invitation_days()} days. Ask the facilitator to "
+            f"Invitations are valid for {invitation_days()} "
+            f"{ngettext('day', 'days', invitation_days())}. Ask the facilitator to "
             "send a new one.",
         )
     if (
@@ -319,11 +321,36 @@ def _username_for(email: str) -> str:
     return name
 
 
+def welcome_send(*, user: Any, workshop: Workshop, base_url: str) -> None:
+    """Email a person who just joined by invitation their username: it is generated from their
+    email address, and they need it (or the address) to log in again."""
+    base = base_url.rstrip("/")
+    context = {
+        "user": user,
+        "workshop": workshop,
+        "om": workshop.operating_model,
+        "room_url": base
+        + reverse("workshop-room", args=[workshop.operating_model.slug, workshop.pk]),
+        "login_url": base + reverse("account_login"),
+        "reset_url": base + reverse("account_reset_password"),
+    }
+    message = EmailMultiAlternatives(
+        subject=f"Welcome to {workshop.operating_model.name}: your username is {user.username}",
+        body=render_to_string("workshops/email/welcome.txt", context),
+        to=[user.email],
+    )
+    message.attach_alternative(
+        render_to_string("workshops/email/welcome.html", context), "text/html"
+    )
+    message.send()
+
+
 @transaction.atomic
 def invitation_accept_as_new_person(
-    *, invitation: Invitation, name: str, password: str
+    *, invitation: Invitation, name: str, password: str, base_url: str = ""
 ) -> tuple[Any, Attendee]:
-    """A person without an account: create it (their email is the invited address) and accept."""
+    """A person without an account: create it (their email is the invited address) and accept.
+    A welcome email tells them their username once the transaction commits."""
     user_model = get_user_model()
     if user_model.objects.filter(email__iexact=invitation.email).exists():
         raise ValidationError("An account with this email exists: log in to accept.")
@@ -335,4 +362,7 @@ def invitation_accept_as_new_person(
         first_name=first[:150],
         last_name=last[:150],
     )
-    return user, invitation_accept(invitation=invitation, user=user)
+    attendee = invitation_accept(invitation=invitation, user=user)
+    workshop = invitation.workshop
+    transaction.on_commit(lambda: welcome_send(user=user, workshop=workshop, base_url=base_url))
+    return user, attendee

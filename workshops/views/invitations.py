@@ -128,6 +128,7 @@ def invitation_open(request: HttpRequest, slug: str, token: str) -> HttpResponse
     if not request.user.is_authenticated and not has_account:
         form = AcceptForm(request.POST or None, email=invitation.email)
     if request.method == "POST":
+        welcome = f"Welcome to “{workshop.title}”."
         try:
             if request.user.is_authenticated:
                 services.invitation_accept(invitation=invitation, user=request.user)
@@ -136,8 +137,14 @@ def invitation_open(request: HttpRequest, slug: str, token: str) -> HttpResponse
                     invitation=invitation,
                     name=form.cleaned_data["name"],
                     password=form.cleaned_data["password1"],
+                    base_url=base_url(request),
                 )
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                # The username is generated: say it now (the welcome email repeats it).
+                welcome = (
+                    f"Welcome to “{workshop.title}”. Your username is {user.username}: "
+                    "log in with it next time (we have emailed it to you too)."
+                )
             else:
                 return render(
                     request,
@@ -158,7 +165,7 @@ def invitation_open(request: HttpRequest, slug: str, token: str) -> HttpResponse
                 raise
             form.add_error(None, error)
         else:
-            return done(request, room, f"Welcome to “{workshop.title}”.")
+            return done(request, room, welcome)
     login_url = f"{reverse('account_login')}?next={request.path}"
     return render(
         request,
