@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo --if-empty
-	@$(PY) manage.py demo_logins
+	@$(PY) manage.py demo_logins --host $(HOST) --port $(PORT)
 	$(VENV)/bin/uvicorn opmodel.asgi:application --host $(HOST) --port $(PORT) --no-access-log
 
 test: $(STAMP)

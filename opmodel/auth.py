@@ -13,6 +13,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import ngettext
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ def _locked_error() -> ValidationError:
     minutes = max(1, settings.LOGIN_LOCKOUT_SECONDS // 60)
     return ValidationError(
         f"Too many failed attempts. For your safety, logging in is paused for "
-        f"{minutes} minutes; you can also reset your password.",
+        f"{minutes} {ngettext('minute', 'minutes', minutes)}; you can also reset your password.",
         code="throttled",
     )
 

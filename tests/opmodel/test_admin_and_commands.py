@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.contrib import admin
 from django.core.management import call_command
@@ -72,6 +74,13 @@ def test_load_demo_if_empty_loads_once_with_working_logins(client_for):
     client = Client()
     for user in DEMO_USERS:
         assert client.login(username=user.username, password=DEMO_PASSWORD)
+
+
+def test_make_run_prints_the_address_it_serves(capsys):
+    call_command("demo_logins", "--host", "localhost", "--port", "8101")
+    assert "http://localhost:8101/" in capsys.readouterr().out
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
+    assert "demo_logins --host $(HOST) --port $(PORT)" in makefile
 
 
 def test_demo_logins_prints_every_demo_user(capsys):

@@ -318,6 +318,15 @@ def test_upload_preview_then_apply(om, people, client_for):
     assert Principle.objects.filter(operating_model=om, name="Leaner").exists()
 
 
+def test_a_file_with_no_differences_offers_nothing_to_apply(om, people, client_for):
+    client = client_for(people["facilitator"])
+    upload = io.BytesIO(document_dump(snapshot_build(om)).encode())
+    upload.name = "model.yaml"
+    html = client.post(reverse("model-import", args=[om.slug]), {"file": upload}).content.decode()
+    assert "Nothing to apply" in html
+    assert "Apply 0 changes" not in html and 'value="apply"' not in html
+
+
 def test_an_upload_previewed_against_an_older_model_is_previewed_again(om, people, client_for):
     client = client_for(people["facilitator"])
     url = reverse("model-import", args=[om.slug])

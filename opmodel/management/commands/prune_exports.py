@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import ngettext
 
 from opmodel.services.exports import exports_prune
 
@@ -29,5 +30,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Deleted {pruned.exports} export{'s' if pruned.exports != 1 else ''} "
             f"and {pruned.files} file{'s' if pruned.files != 1 else ''} "
-            f"(kept what finished in the last {days} days, and every release's PDF)."
+            f"(kept what finished in the last {days} {ngettext('day', 'days', days)}, "
+            "and every release's PDF)."
         )

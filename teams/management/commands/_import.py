@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import ngettext
 
 from opmodel.models import OperatingModel
 from teams.importing import (
@@ -100,5 +101,8 @@ class ImportCommand(BaseCommand):
         except ValidationError as error:
             raise CommandError("Nothing was imported:\n  " + "\n  ".join(error.messages)) from error
         self.stdout.write(
-            self.style.SUCCESS(f"Imported into {model.name}: {len(applied.steps)} changes.")
+            self.style.SUCCESS(
+                f"Imported into {model.name}: {len(applied.steps)} "
+                f"{ngettext('change', 'changes', len(applied.steps))}."
+            )
         )
