@@ -39,6 +39,7 @@ NOTHING_TYPED = {
     "ImportFilesForm",
     "PartForm",  # abstract: each section's form is checked below
     "OwnSquadForm",
+    "ThrottledAdminAuthenticationForm",  # never shown: the admin sends people to the sign-in page
 }
 
 
@@ -100,10 +101,10 @@ CASES: dict[str, Case] = {
         reverse("workshop-share", args=[om.slug, w.pk]),
         {"section": "canvas.stages", "part_id": "", "text": TYPED + "x" * 4001},
     ),
-    "ThrottledAuthenticationForm": lambda om, p, w: (
+    "ThrottledLoginForm": lambda om, p, w: (
         "",
-        reverse("login"),
-        {"username": TYPED, "password": "wrong"},
+        reverse("account_login"),
+        {"login": TYPED, "password": "wrong"},
     ),
     "AcceptForm": lambda om, p, w: (
         "",

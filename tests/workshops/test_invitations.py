@@ -88,12 +88,13 @@ def test_a_new_person_is_told_their_username_and_can_log_in_with_it(workshop, pe
     assert welcome.to == ["nina.newcomer@example.com"]
     assert f"Your username: {user.username}" in welcome.body
     assert user.username in welcome.alternatives[0].content
-    assert "/accounts/login/" in welcome.body
-    client.logout()
-    login = client.post(
-        reverse("login"), {"username": user.username, "password": "quokka-rules-42"}
-    )
-    assert login.status_code == 302
+    assert reverse("account_login") in welcome.body
+    for login in (user.username, user.email):
+        client.logout()
+        response = client.post(
+            reverse("account_login"), {"login": login, "password": "quokka-rules-42"}
+        )
+        assert response.status_code == 302, login
 
 
 def test_an_existing_account_logs_in_and_keeps_a_higher_role(workshop, people, client_for):
