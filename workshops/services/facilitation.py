@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from ..live import room_event
 from ..models import AgendaBlock, Attendee, Breakout, Note, Workshop
@@ -113,7 +114,7 @@ def breakouts_split(
     if not 2 <= groups <= min(MAX_BREAKOUTS, max(2, len(people))):
         raise ValidationError(
             f"Split into 2 to {min(MAX_BREAKOUTS, max(2, len(people)))} groups "
-            f"({len(people)} people are in the workshop)."
+            f"({len(people)} {ngettext('person is', 'people are', len(people))} in the workshop)."
         )
     Breakout.objects.filter(workshop=workshop).delete()
     breakouts = Breakout.objects.bulk_create(
