@@ -40,6 +40,9 @@ NOTHING_TYPED = {
     "PartForm",  # abstract: each section's form is checked below
     "OwnSquadForm",
     "ThrottledAdminAuthenticationForm",  # never shown: the admin sends people to the sign-in page
+    "WritingForm",  # facilitator controls (start, reveal, split, a timer's minutes)
+    "BreakoutForm",
+    "BreakoutTimerForm",
 }
 
 
@@ -105,6 +108,11 @@ CASES: dict[str, Case] = {
         "",
         reverse("account_login"),
         {"login": TYPED, "password": "wrong"},
+    ),
+    "TokenForm": lambda om, p, w: (
+        "editor",
+        reverse("api-tokens"),
+        {"name": TYPED, "scope": "read", "days": "0"},
     ),
     "AcceptForm": lambda om, p, w: (
         "",
