@@ -22,6 +22,7 @@ from teams.importing import (
     sources_from_paths,
     team_api_read,
 )
+from teams.health import capability_without_accountable
 from teams.models import Accountability, Capability, Interaction, Person, Squad
 from teams.services import import_apply
 
@@ -45,6 +46,12 @@ def read(*paths: Path, **options):
     given = [str(p) for p in paths]
     opener, globber = file_access(given)
     return backstage_read(sources_from_paths(given), opener=opener, globber=globber, **options)
+
+
+def _found(om, capability) -> bool:
+    return Accountability.objects.filter(
+        capability__operating_model=om, capability__name=capability.name, role="accountable"
+    ).exists()
 
 
 def counts(om) -> dict[str, int]:
@@ -104,6 +111,11 @@ def test_each_backstage_source_imports_as_it_is_and_twice_changes_nothing(om, pe
     import_apply(operating_model=om, bundle=bundle, actor=people["editor"])
     assert counts(om) == expected
     assert import_plan(om, read(CORPUS / source)).empty
+    # what came in unowned is a health finding, not a blocker
+    unowned = {c.name for c in bundle.capabilities if c.accountable is None}
+    unowned |= {c.name for c in bundle.capabilities if c.owner_ref and not _found(om, c)}
+    findings = {f.message for f in capability_without_accountable(om)}
+    assert len(findings) == expected["capabilities"] - expected["accountable"] == len(unowned)
 
 
 def test_the_catalog_entry_point_follows_its_locations(om):
