@@ -14,6 +14,7 @@ from django.core.management.base import CommandError
 
 from opmodel.models import Role
 from opmodel.services import member_add, operating_model_create
+from teams.health import capability_without_accountable
 from teams.importing import (
     Source,
     backstage_read,
@@ -22,7 +23,6 @@ from teams.importing import (
     sources_from_paths,
     team_api_read,
 )
-from teams.health import capability_without_accountable
 from teams.models import Accountability, Capability, Interaction, Person, Squad
 from teams.services import import_apply
 
