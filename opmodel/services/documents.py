@@ -388,7 +388,10 @@ def _replace_rest(operating_model: OperatingModel, loaded: _Loaded, actor: Any, 
     for section in reversed(registry.sections()):
         if section.key not in loaded.keep:
             continue
-        for row in section.rows(operating_model).exclude(pk__in=loaded.keep[section.key]):
+        keep = loaded.keep[section.key]
+        present = section.rows(operating_model).values_list("pk", flat=True)
+        gone = [pk for pk in present if pk not in keep]
+        for row in section.rows(operating_model).filter(pk__in=gone) if gone else ():
             part_delete(
                 section=section, part=row, revision=row.revision, actor=actor, reason=reason
             )
@@ -396,9 +399,10 @@ def _replace_rest(operating_model: OperatingModel, loaded: _Loaded, actor: Any, 
         order = loaded.order.get(section.key)
         if not order:
             continue
+        rows = list(section.rows(operating_model))  # once for all of its groups
         if section.group_field:
             groups: dict[Any, list[int]] = {}
-            values = dict(section.rows(operating_model).values_list("pk", section.group_field))
+            values = {row.pk: getattr(row, section.group_field) for row in rows}
             for pk in order:
                 groups.setdefault(values.get(pk), []).append(pk)
             for group, pks in groups.items():
@@ -408,10 +412,15 @@ def _replace_rest(operating_model: OperatingModel, loaded: _Loaded, actor: Any, 
                     ordered_ids=pks,
                     actor=actor,
                     group=group,
+                    rows=rows,
                 )
         else:
             part_reorder(
-                section=section, operating_model=operating_model, ordered_ids=order, actor=actor
+                section=section,
+                operating_model=operating_model,
+                ordered_ids=order,
+                actor=actor,
+                rows=rows,
             )
 
 

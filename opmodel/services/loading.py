@@ -95,12 +95,11 @@ def _many_from_memory(field: forms.ModelMultipleChoiceField) -> None:
     rows = _remembered(lambda: {obj.pk: obj for obj in (() if queryset is None else queryset)})
 
     def clean(value: Any) -> Any:
-        if (
-            isinstance(value, list | tuple)
-            and value
-            and all(type(v) is int and v in rows() for v in value)
-        ):
-            return [rows()[v] for v in dict.fromkeys(value)]
+        if isinstance(value, list | tuple) and all(type(v) is int for v in value):
+            if not value and not field.required:
+                return []  # (the usual answer, an empty queryset, costs a query to compare)
+            if value and all(v in rows() for v in value):
+                return [rows()[v] for v in dict.fromkeys(value)]
         return usual(value)
 
     field.clean = clean  # type: ignore[method-assign]

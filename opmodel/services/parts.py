@@ -375,14 +375,16 @@ def part_reorder(
     ordered_ids: list[int],
     actor: Any,
     group: Any = None,
+    rows: list[Part] | None = None,
 ) -> list[Part]:
     """Put the rows of a section (or of one group) in the given order.
 
     Rows missing from ``ordered_ids`` (added by someone else meanwhile) keep their relative order
     after the named ones; unknown ids (deleted meanwhile, or another model's) are ignored. Moving
-    does not bump revisions: it never conflicts with someone editing a row's content.
+    does not bump revisions: it never conflicts with someone editing a row's content. ``rows``:
+    the section's rows in their order, if the caller has just read them (in this transaction).
     """
-    rows = list(section.rows(operating_model))
+    rows = list(section.rows(operating_model)) if rows is None else list(rows)
     if section.group_field:
         rows = [r for r in rows if getattr(r, section.group_field) == group]
     by_id = {r.pk: r for r in rows}
