@@ -25,7 +25,7 @@ from opmodel.models import OperatingModel
 from opmodel.registry import Section, registry, related_model
 
 if TYPE_CHECKING:
-    from opmodel.models import Part
+    pass
 
 SCHEMA_VERSION = 1
 MODEL_FIELDS = ("name", "organisation", "description")
@@ -54,18 +54,59 @@ def _sections_document(section_rows: dict[str, list[dict[str, Any]]]) -> dict[st
     return sections
 
 
+def _columns(section: Section) -> list[tuple[str, str]]:
+    """The section's edited fields that are columns: (name, column attribute), in form order."""
+    return [
+        (name, section.model_field(name).attname)
+        for name in section.fields
+        if not section.model_field(name).many_to_many
+    ]
+
+
+def _links(section: Section, operating_model: OperatingModel, name: str) -> dict[Any, list[Any]]:
+    """A many-reference field's links of the model's rows: row id -> sorted target ids (one
+    query, on the link table)."""
+    model_field = section.model_field(name)
+    through = getattr(section.model, name).through
+    source = model_field.m2m_field_name()  # type: ignore[attr-defined]
+    target = model_field.m2m_reverse_field_name()  # type: ignore[attr-defined]
+    links: dict[Any, list[Any]] = {}
+    pairs = through._default_manager.filter(
+        **{f"{source}__operating_model": operating_model}
+    ).values_list(f"{source}_id", f"{target}_id")
+    for row_id, target_id in pairs:
+        links.setdefault(row_id, []).append(target_id)
+    return {row_id: sorted(ids) for row_id, ids in links.items()}
+
+
+def _section_rows(section: Section, operating_model: OperatingModel) -> list[dict[str, Any]]:
+    """``section.serialise`` of every row, from the columns the document holds (no model
+    instances, no joins): the same values, in the same order."""
+    columns = _columns(section)
+    links = {name: _links(section, operating_model, name) for name in section.many_fields}
+    rows = section.rows(operating_model).values_list("pk", *(a for _n, a in columns))
+    found = []
+    for pk, *values in rows:
+        data: dict[str, Any] = {"id": pk}
+        values_by_name = dict(zip((n for n, _a in columns), values, strict=True))
+        for name in section.fields:
+            if name in links:
+                data[name] = links[name].get(pk, [])
+            else:
+                data[name] = plain(values_by_name[name])
+        found.append(data)
+    return found
+
+
 def snapshot_build(operating_model: OperatingModel) -> dict[str, Any]:
     """The live draft of ``operating_model`` as a document (one query per section, plus one per
     many-reference field: never one per row).
 
-    Benchmarks time this: it is what publishing a release and exporting the draft cost.
+    Benchmarks time this: it is what publishing a release and exporting the draft cost. It reads
+    the columns with ``values_list``; ``Section.serialise`` says the same of a row in hand.
     """
     section_rows = {
-        section.key: [
-            {name: plain(value) for name, value in section.serialise(row).items()}
-            for row in section.serialisable_rows(operating_model)
-        ]
-        for section in registry.sections()
+        section.key: _section_rows(section, operating_model) for section in registry.sections()
     }
     return {
         "schema_version": SCHEMA_VERSION,
@@ -74,36 +115,49 @@ def snapshot_build(operating_model: OperatingModel) -> dict[str, Any]:
     }
 
 
-def _serialise_without_many(section: Section, row: Part) -> dict[str, Any]:
-    data: dict[str, Any] = {"id": row.pk}
-    for name in section.fields:
-        model_field = section.model_field(name)
-        if model_field.many_to_many:
-            continue
-        data[name] = plain(getattr(row, model_field.attname))
-    return data
+def _as_of_rows(
+    section: Section, operating_model: OperatingModel, when: dt.datetime
+) -> list[dict[str, Any]]:
+    """The section's rows at ``when``: of each row's history up to then, its latest record(s)
+    (as simple-history's ``latest_of_each``: every record at the latest date), unless that is
+    its deletion. One ordered scan of the history, no correlated subquery per row."""
+    columns = _columns(section)
+    group = section.model_field(section.group_field).attname if section.group_field else None
+    history = section.model.history  # type: ignore[attr-defined]
+    records = (
+        history.filter(operating_model_id=operating_model.pk, history_date__lte=when)
+        .order_by("history_date", "history_id")
+        .values_list(
+            "id",
+            "history_date",
+            "history_type",
+            "position",
+            group or "id",
+            *(a for _n, a in columns),
+        )
+    )
+    latest: dict[Any, list[tuple[Any, ...]]] = {}
+    for record in records:
+        kept = latest.get(record[0])
+        if kept is not None and kept[0][1] == record[1]:
+            kept.append(record)
+        else:
+            latest[record[0]] = [record]
+    alive = [r for found in latest.values() for r in found if r[2] != "-"]
+    alive.sort(key=lambda r: (str(r[4]) if group else "", r[3], r[0]))
+    names = [n for n, _a in columns]
+    return [
+        {"id": r[0], **{name: plain(value) for name, value in zip(names, r[5:], strict=True)}}
+        for r in alive
+    ]
 
 
 def snapshot_as_of(operating_model: OperatingModel, when: dt.datetime) -> dict[str, Any]:
     """The model as it was at ``when``, rebuilt from django-simple-history (one query per
     section). History does not record many-to-many links, so those fields are left out."""
-    section_rows: dict[str, list[dict[str, Any]]] = {}
-    for section in registry.sections():
-        history = section.model.history  # type: ignore[attr-defined]
-        instances = (
-            history.filter(operating_model_id=operating_model.pk, history_date__lte=when)
-            .latest_of_each()
-            .as_instances()
-        )
-        ordered = sorted(
-            instances,
-            key=lambda r: (
-                str(getattr(r, section.group_field)) if section.group_field else "",
-                r.position,
-                r.pk,
-            ),
-        )
-        section_rows[section.key] = [_serialise_without_many(section, r) for r in ordered]
+    section_rows = {
+        section.key: _as_of_rows(section, operating_model, when) for section in registry.sections()
+    }
     record = (
         OperatingModel.history.filter(id=operating_model.pk, history_date__lte=when)  # type: ignore[attr-defined]
         .order_by("-history_date", "-history_id")
