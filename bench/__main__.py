@@ -135,11 +135,28 @@ def main() -> None:
     setup_django(SQLITE_URL)  # the report reads the registry (planned measurements)
     text = report.render(results, quick=quick, elapsed=time.monotonic() - began, args=args)
     full = not quick and only == set(STEPS)
-    # Only a full run replaces the committed results; a subset goes to bench/out/.
+    # Only a full run replaces the committed results; a subset goes to bench/out/, and a
+    # (not quick) subset that measured pages or versions also replaces those sections of
+    # bench/RESULTS.md, saying so in its header.
     target = ROOT / "bench" / ("RESULTS.md" if full else "out/RESULTS-partial.md")
     target.write_text(text, encoding="utf-8")
     print(text)
     print(f"written to {target.relative_to(ROOT)}")
+    if not full and not quick and only & {"pages", "versions"}:
+        committed = ROOT / "bench" / "RESULTS.md"
+        when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        steps = ",".join(s for s in STEPS if s in only)
+        note = (
+            f"re-measured by `make bench ONLY={steps}` on {when} at commit "
+            f"`{report._git('rev-parse', '--short', 'HEAD')}`: "
+            + ", ".join(s.capitalize() for s in ("pages", "versions") if s in only)
+            + " (the other sections are from the full run above)"
+        )
+        committed.write_text(
+            report.splice(committed.read_text(encoding="utf-8"), text, note=note),
+            encoding="utf-8",
+        )
+        print(f"spliced into {committed.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -67,9 +67,53 @@ def _met(ok: bool) -> str:
     return "met" if ok else "**missed**"
 
 
-def _pages(name: str, data: dict[str, Any]) -> list[str]:
+# A case whose ratio to the floor rose by more than this since the last committed results is
+# flagged: the floor cancels the machine's mood, so a rising ratio is the code's doing.
+REGRESSION = 1.2
+
+
+def previous_ratios(text: str | None = None) -> dict[tuple[str, str, str], float]:
+    """The median ratios to the floor in the committed ``bench/RESULTS.md`` (or ``text``), by
+    (table heading, case, model): what this run's ratios are compared with."""
+    if text is None:
+        text = _git("show", "HEAD:bench/RESULTS.md")
+    ratios: dict[tuple[str, str, str], float] = {}
+    heading, column = "", None
+    for line in text.splitlines():
+        if line.startswith("### "):
+            heading, column = line[4:].strip(), None
+            continue
+        if not line.startswith("|"):
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if "× floor (median)" in cells:
+            column = cells.index("× floor (median)")
+            continue
+        if column is None or len(cells) <= column or cells[0].startswith("---"):
+            continue
+        try:
+            ratios[(heading, cells[0], cells[1])] = float(cells[column])
+        except ValueError:
+            continue
+    return ratios
+
+
+def _regression(
+    previous: dict[tuple[str, str, str], float], heading: str, row: dict[str, Any]
+) -> str:
+    """ "**+35 %**" when the median ratio rose by more than 20 % since the last results."""
+    before = previous.get((heading, row["case"], row["model"]))
+    if before is None or row.get("floor") or not before:
+        return ""
+    rise = row["ratio_median"] / before
+    return f"**+{(rise - 1) * 100:.0f} %**" if rise > REGRESSION else ""
+
+
+def _pages(name: str, data: dict[str, Any], previous: dict | None = None) -> list[str]:
+    heading = f"Pages on {data['database_version']}"
+    previous = previous or {}
     lines = [
-        f"### Pages on {data['database_version']}",
+        f"### {heading}",
         "",
         f"{data['rounds']} rounds (each round requests every case once, shuffled), "
         f"{data['warmup']} warm-up requests per case; Django test client, whole middleware "
@@ -77,8 +121,8 @@ def _pages(name: str, data: dict[str, Any]) -> list[str]:
         f"p95 {_fmt(data['floor_p95_ms'], 2)} ms.",
         "",
         "| page | model | queries | median ms | p95 ms | × floor (median) | × floor (p95) "
-        "| queries size-independent | large ≤ 5× floor |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+        "| queries size-independent | KiB | large: targets | ratio vs last |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- | --- |",
     ]
     by_case: dict[str, dict[str, Any]] = {}
     for row in data["rows"]:
@@ -90,16 +134,15 @@ def _pages(name: str, data: dict[str, Any]) -> list[str]:
                 continue
             same = models["demo"]["queries"] == models["large"]["queries"]
             size = (_met(same) if label == "large" else "") if not row["floor"] else ""
-            ratio = ""
+            target = ""
             if label == "large" and not row["floor"]:
-                ok = row["ratio_median"] <= data["target_ratio"]
-                ratio = _met(ok) + (
-                    "" if ok else f" ({_fmt(row['ratio_median'] / data['target_ratio'])}× over)"
-                )
+                target = _page_target(data, row)
+            kib = _fmt(row["kib"]) if "kib" in row else ""
             lines.append(
                 f"| {case} | {label} | {row['queries']} | {_fmt(row['median_ms'], 2)} "
                 f"| {_fmt(row['p95_ms'], 2)} | {_fmt(row['ratio_median'])} "
-                f"| {_fmt(row['ratio_p95'])} | {size} | {ratio} |"
+                f"| {_fmt(row['ratio_p95'])} | {size} | {kib} | {target} "
+                f"| {_regression(previous, heading, row)} |"
             )
     for profile in data.get("profiles", []):
         lines += [
@@ -114,7 +157,26 @@ def _pages(name: str, data: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
-def _versions_step(data: dict[str, Any]) -> list[str]:
+def _page_target(data: dict[str, Any], row: dict[str, Any]) -> str:
+    """Median ≤ 100 ms, p95 ≤ 250 ms, ≤ 500 KiB of HTML: "met", or what is over."""
+    if "target_median_ms" not in data:  # results of a run before these targets
+        ok = row["ratio_median"] <= data["target_ratio"]
+        return _met(ok)
+    over = []
+    if row["median_ms"] > data["target_median_ms"]:
+        over.append(f"median {_fmt(row['median_ms'] / data['target_median_ms'])}×")
+    if row["p95_ms"] > data["target_p95_ms"]:
+        over.append(f"p95 {_fmt(row['p95_ms'] / data['target_p95_ms'])}×")
+    if row.get("kib", 0.0) > data["target_kib"]:
+        over.append(f"HTML {_fmt(row['kib'] / data['target_kib'])}×")
+    return _met(not over) + (f" ({', '.join(over)} over)" if over else "")
+
+
+def _versions_step(data: dict[str, Any], previous: dict | None = None) -> list[str]:
+    from bench.versions import target_ms
+
+    heading = f"Versions on {data['database_version']}"
+    previous = previous or {}
     models = data["models"]
     sizes = "; ".join(
         f"{label}: {m['rows']} rows, {m['history_rows']} history rows, YAML "
@@ -122,7 +184,7 @@ def _versions_step(data: dict[str, Any]) -> list[str]:
         for label, m in models.items()
     )
     lines = [
-        f"### Versions on {data['database_version']}",
+        f"### {heading}",
         "",
         f"`opmodel.versions` and the import/publish services, called directly (no request). "
         f"{data['rounds']} rounds (each runs every case once per model, shuffled), "
@@ -132,18 +194,25 @@ def _versions_step(data: dict[str, Any]) -> list[str]:
         f"the run's start. Models: {sizes}. Floor: one simple query (a model's name by slug), "
         f"median {_fmt(data['floor_median_ms'], 2)} ms, p95 {_fmt(data['floor_p95_ms'], 2)} ms.",
         "",
-        "| function | model | rows | median ms | p95 ms | × floor (median) | × floor (p95) |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+        "| function | model | rows | median ms | p95 ms | × floor (median) | × floor (p95) "
+        "| target ms | target | ratio vs last |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
     ]
     by_case: dict[str, dict[str, Any]] = {}
     for row in data["rows"]:
         by_case.setdefault(row["case"], {})[row["model"]] = row
     for case, by_model in by_case.items():
         for label, row in by_model.items():
+            target = target_ms(case, models[label]["rows"])
+            verdict = ""
+            if target is not None:
+                ok = row["median_ms"] <= target
+                verdict = _met(ok) + ("" if ok else f" ({_fmt(row['median_ms'] / target)}× over)")
             lines.append(
                 f"| {case} | {label} | {models[label]['rows']} | {_fmt(row['median_ms'], 2)} "
                 f"| {_fmt(row['p95_ms'], 2)} | {_fmt(row['ratio_median'])} "
-                f"| {_fmt(row['ratio_p95'])} |"
+                f"| {_fmt(row['ratio_p95'])} | {'' if target is None else _fmt(target)} "
+                f"| {verdict} | {_regression(previous, heading, row)} |"
             )
     return [*lines, ""]
 
@@ -305,18 +374,28 @@ def render(results: dict[str, Any], *, quick: bool, elapsed: float, args: Any) -
         "",
         "## Pages",
         "",
-        "Targets: a page's query count does not depend on the model's size; on the large "
-        "model a page takes at most 5× the floor (median).",
+        "Targets (issue 18): a page's query count does not depend on the model's size; on the "
+        "large model every page takes median ≤ 100 ms and p95 ≤ 250 ms of server time and "
+        "sends ≤ 500 KiB of HTML. *Ratio vs last*: a case whose median ratio to the floor rose "
+        "by more than 20 % since the last committed `bench/RESULTS.md` is flagged.",
         "",
     ]
+    previous = previous_ratios()
     for name in ("pages-sqlite", "pages-postgresql"):
         if name in results:
-            lines += _pages(name, results[name])
+            lines += _pages(name, results[name], previous)
     versions = [n for n in ("versions-sqlite", "versions-postgresql") if n in results]
     if versions:
-        lines += ["## Versions", ""]
+        lines += [
+            "## Versions",
+            "",
+            "Targets (issue 18): import ≤ 0.35 s per 1,000 rows (new model and sync); "
+            "snapshot and export ≤ 10 ms per 1,000 rows; as-of ≤ 50 ms per 1,000 rows; YAML "
+            "parse ≤ 100 ms and dump ≤ 60 ms per 1,000 rows; publish ≤ 100 ms (median).",
+            "",
+        ]
         for name in versions:
-            lines += _versions_step(results[name])
+            lines += _versions_step(results[name], previous)
     if "pdf" in results:
         lines += _pdf(results["pdf"])
     lines += ["## Live and load", ""]
@@ -328,3 +407,36 @@ def render(results: dict[str, Any], *, quick: bool, elapsed: float, args: Any) -
         lines += _room(results["room"])
     lines += _pending()
     return "\n".join(lines)
+
+
+def _blocks(text: str) -> list[tuple[str, list[str]]]:
+    """The report cut at its "## " headings: (heading, lines), the header first as ""."""
+    blocks: list[tuple[str, list[str]]] = [("", [])]
+    for line in text.splitlines():
+        if line.startswith("## "):
+            blocks.append((line, []))
+        blocks[-1][1].append(line)
+    return blocks
+
+
+def splice(committed: str, partial: str, *, note: str) -> str:
+    """``committed`` with the "## Pages" and "## Versions" sections a subset run measured
+    (``partial``) in place of its own, and ``note`` (what was re-measured, when, at which
+    commit) added to its header: the other tables stay those of the last full run."""
+    fresh = {
+        heading: lines if not lines[-1].strip() else [*lines, ""]
+        for heading, lines in _blocks(partial)
+        if heading in ("## Pages", "## Versions")
+    }
+    out: list[str] = []
+    for heading, lines in _blocks(committed):
+        if heading == "":
+            body = list(lines)
+            while body and not body[-1].strip():
+                body.pop()
+            out += [*body, f"- {note}", ""]
+        else:
+            out += fresh.pop(heading, lines)
+    for lines in fresh.values():
+        out += lines
+    return "\n".join(out).rstrip("\n") + "\n"

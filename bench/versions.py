@@ -69,6 +69,25 @@ def edited(document: dict[str, Any], edits: int = 5) -> dict[str, Any]:
     return new
 
 
+def synced(document: dict[str, Any]) -> dict[str, Any]:
+    """The "sync" import: ``document`` with a few names changed, a row added and the last row
+    of the last section removed (valid for the import, unlike ``edited``'s free edits)."""
+    new = copy.deepcopy(document)
+    lists = [c for c in (new.get("sections") or {}).values() if isinstance(c, list) and c]
+    for content in lists[:5]:
+        for name in ("name", "title"):
+            if isinstance(content[0].get(name), str):
+                content[0][name] += " (synced)"
+                break
+    for content in lists:
+        row = content[0]
+        if set(row) <= {"id", "name", "description", "outcome"}:
+            content.append({"name": "Added by the sync"})
+            break
+    lists[-1].pop()
+    return new
+
+
 def _rolled_back(write: Callable[[], Any]) -> Callable[[], Any]:
     """Run ``write`` in a transaction and roll it back; the rollback is part of the time."""
     from django.db import transaction
@@ -82,6 +101,28 @@ def _rolled_back(write: Callable[[], Any]) -> Callable[[], Any]:
             pass
 
     return run
+
+
+# Issue 18's targets, per case: (milliseconds per 1,000 rows, or None) and (milliseconds in
+# all, or None). Cases not named here have no target beyond the regression alarm.
+TARGETS: dict[str, tuple[float | None, float | None]] = {
+    "snapshot_build (the draft)": (10.0, None),
+    "document_export (draft)": (10.0, None),
+    "snapshot_as_of (now, from history)": (50.0, None),
+    "document_dump YAML": (60.0, None),
+    "document_parse YAML": (100.0, None),
+    "document_import into a new model (rolled back)": (350.0, None),
+    "document_import into the same model, a few rows changed (sync, rolled back)": (350.0, None),
+    "release_publish (rolled back)": (None, 100.0),
+}
+
+
+def target_ms(case: str, rows: int) -> float | None:
+    """The case's target in milliseconds for a model of ``rows`` rows (None: no target)."""
+    per_thousand, flat = TARGETS.get(case, (None, None))
+    if per_thousand is not None:
+        return per_thousand * rows / 1000
+    return flat
 
 
 def cases(operating_model: Any, actor: Any) -> tuple[list[Case], dict[str, Any]]:
@@ -102,6 +143,7 @@ def cases(operating_model: Any, actor: Any) -> tuple[list[Case], dict[str, Any]]
     slug = operating_model.slug
     draft = snapshot_build(operating_model)
     changed = edited(draft)
+    sync = synced(draft)
     yaml_text = document_dump(document_export(operating_model), "yaml")
     json_text = document_dump(document_export(operating_model), "json")
     parsed = document_parse(yaml_text)
@@ -127,6 +169,12 @@ def cases(operating_model: Any, actor: Any) -> tuple[list[Case], dict[str, Any]]
         Case(
             "document_import into a new model (rolled back)",
             _rolled_back(lambda: document_import(document=parsed, actor=actor)),
+        ),
+        Case(
+            "document_import into the same model, a few rows changed (sync, rolled back)",
+            _rolled_back(
+                lambda: document_import(document=sync, actor=actor, operating_model=operating_model)
+            ),
         ),
         Case(
             "release_publish (rolled back)",
