@@ -10,12 +10,13 @@ scope) or the browser session (with its CSRF token). Errors are RFC 9457 problem
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI, Schema, Status
+from ninja import NinjaAPI, Query, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaError
 from ninja.pagination import PageNumberPagination, paginate
@@ -281,15 +282,28 @@ def model_detail(request: HttpRequest, slug: str):
     }
 
 
-@api.get(
-    "/models/{slug}/sections/{key}/rows", response=list[RowOut], tags=["rows"], url_name="rows"
-)
-@paginate(PageNumberPagination, page_size=100)
-def rows_list(request: HttpRequest, slug: str, key: str):
-    """A section's rows in their order."""
+class RowPage(Schema):
+    items: list[RowOut]
+    count: int
+
+
+@api.get("/models/{slug}/sections/{key}/rows", response=RowPage, tags=["rows"], url_name="rows")
+def rows_list(
+    request: HttpRequest,
+    slug: str,
+    key: str,
+    page: int = Query(1, ge=1),  # noqa: B008 - ninja's way to declare a query parameter
+    page_size: int = Query(100, ge=1, le=500),  # noqa: B008
+):
+    """A section's rows in their order, a page at a time (only that page is read)."""
     operating_model, _access = get_model_for(request.user, slug)
     section = _section(key)
-    return [_row(section, row) for row in section.serialisable_rows(operating_model)]
+    rows = section.serialisable_rows(operating_model)
+    start = (page - 1) * page_size
+    return {
+        "items": [_row(section, row) for row in rows[start : start + page_size]],
+        "count": rows.count(),
+    }
 
 
 @api.post(
@@ -396,3 +410,41 @@ def releases_list(request: HttpRequest, slug: str):
     return list(
         operating_model.releases.order_by("-number").values("number", "title", "published_at")
     )
+
+
+class FindingOut(Schema):
+    check: str
+    severity: str
+    message: str
+    section: str
+    row_id: int | None
+
+
+@api.get("/models/{slug}/health", response=list[FindingOut], tags=["health"], url_name="health")
+def health(request: HttpRequest, slug: str):
+    """The model's health findings now (every registered check)."""
+    operating_model, _access = get_model_for(request.user, slug)
+    return [
+        {
+            "check": f.check,
+            "severity": str(getattr(f.severity, "value", f.severity)),
+            "message": f.message,
+            "section": f.section,
+            "row_id": f.part_id,
+        }
+        for f in selectors.model_health(operating_model)
+    ]
+
+
+@api.get("/models/{slug}/document", tags=["versions"], url_name="document")
+def document(request: HttpRequest, slug: str, release: int | None = None) -> dict[str, Any]:
+    """The model as a document (the export format), of the draft or of release ``release``."""
+    from opmodel.versions.documents import document_export
+
+    operating_model, _access = get_model_for(request.user, slug)
+    chosen = None
+    if release is not None:
+        chosen = operating_model.releases.filter(number=release).first()
+        if chosen is None:
+            raise Http404("No such release")
+    return json.loads(json.dumps(document_export(operating_model, release=chosen), default=str))

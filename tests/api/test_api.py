@@ -235,3 +235,20 @@ def test_the_docs_page_uses_the_apps_own_assets(people, client_for):
     html = client_for(people["viewer"]).get("/api/v1/docs").content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in html
     assert "cdn" not in html.lower() and "https://" not in html
+
+
+def test_the_document_and_health_are_what_the_pages_show(small_om, people, bearer):
+    from opmodel import selectors
+    from opmodel.versions.documents import document_export
+
+    client, headers = Client(), bearer(people["viewer"])
+    document = client.get(f"/api/v1/models/{small_om.slug}/document", headers=headers).json()
+    assert document["sections"].keys() == document_export(small_om)["sections"].keys()
+    assert (
+        client.get(
+            f"/api/v1/models/{small_om.slug}/document?release=9", headers=headers
+        ).status_code
+        == 404
+    )
+    findings = client.get(f"/api/v1/models/{small_om.slug}/health", headers=headers).json()
+    assert len(findings) == len(selectors.model_health(small_om))

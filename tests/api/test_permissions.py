@@ -69,6 +69,8 @@ API_CASES = [
         },
     ),
     Case("api-v1:releases", "get", lambda om: f"{API}/models/{om.slug}/releases", READ),
+    Case("api-v1:health", "get", lambda om: f"{API}/models/{om.slug}/health", READ),
+    Case("api-v1:document", "get", lambda om: f"{API}/models/{om.slug}/document", READ),
 ]
 
 
