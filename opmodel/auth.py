@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.cache import caches
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.http import HttpRequest
 from django.utils.translation import ngettext
 
@@ -119,6 +120,9 @@ class ThrottledLoginForm(LoginForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["login"].label = "Username or email"
+        # Every text field has a limit (docs/threat-model.md): an email address at most.
+        self.fields["login"].max_length = 320
+        self.fields["login"].validators.append(MaxLengthValidator(320))
         self.fields["login"].widget.attrs.pop("placeholder", None)
         self.fields["password"].help_text = ""  # the page links "Forgot your password?" itself
         self.fields["password"].widget.attrs.pop("placeholder", None)

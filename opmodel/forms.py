@@ -4,10 +4,12 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.validators import MaxLengthValidator
 from django.db.models import Q
 
 from opmodel.access import Access
 from opmodel.models import OperatingModel, Part, Role
+from opmodel.richtext import TEXT_MAX_LENGTH
 from opmodel.starters import starter_documents
 
 
@@ -30,11 +32,20 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(attrs, format="%Y-%m-%dT%H:%M")
 
 
+def _bound(field: forms.CharField) -> None:
+    """Hold a free-text field (a model ``TextField``) to ``TEXT_MAX_LENGTH``, in the browser
+    too (``maxlength``)."""
+    field.max_length = TEXT_MAX_LENGTH
+    field.validators.append(MaxLengthValidator(TEXT_MAX_LENGTH))
+    field.widget.attrs["maxlength"] = str(TEXT_MAX_LENGTH)
+
+
 class PartForm(forms.ModelForm):
     """Base of every section's form: choices of other rows are limited to the same model.
 
     Every ``ModelChoiceField`` whose model is a section row (a ``Part``) offers only the rows of
-    ``operating_model``, so a crafted request cannot point at another model's data.
+    ``operating_model``, so a crafted request cannot point at another model's data. Every free
+    text field holds at most ``TEXT_MAX_LENGTH`` characters.
     """
 
     def __init__(
@@ -48,6 +59,8 @@ class PartForm(forms.ModelForm):
         self.operating_model = operating_model
         self.access = access  # who fills it in: a section may offer a team lead fewer choices
         for field in self.fields.values():
+            if isinstance(field, forms.CharField) and not field.max_length:
+                _bound(field)
             if not isinstance(field, forms.ModelChoiceField):
                 continue
             queryset = field.queryset
@@ -61,7 +74,9 @@ class PartForm(forms.ModelForm):
 class OperatingModelForm(forms.Form):
     name = forms.CharField(max_length=120, help_text="e.g. Data operating model 2027")
     organisation = forms.CharField(max_length=120)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=TEXT_MAX_LENGTH
+    )
     starter = forms.ChoiceField(
         label="Start from",
         widget=forms.RadioSelect,
@@ -106,6 +121,7 @@ class RoleForm(forms.Form):
 class ReleaseForm(forms.Form):
     title = forms.CharField(max_length=120, help_text="e.g. After the March workshop")
     notes = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
         help_text="What changed and why, for the people who read it.",

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
+
+from opmodel.richtext import TEXT_MAX_LENGTH
 
 
 class Role(models.TextChoices):
@@ -37,7 +41,38 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
 ROLE_ORDER = [Role.VIEWER, Role.PARTICIPANT, Role.EDITOR, Role.FACILITATOR]
 
 
-class OperatingModel(models.Model):
+class BoundedText:
+    """Mixin for every model that holds text people type: each text field holds at most its
+    own ``max_length`` or ``TEXT_MAX_LENGTH`` characters, checked by ``full_clean`` (so every
+    service, importer and form refuses a longer one). Django checks a ``TextField``'s
+    ``max_length`` only in forms; this checks it in the model, without a migration."""
+
+    _meta: Any
+
+    def clean_fields(self, exclude: Any = None) -> None:
+        errors: dict[str, list[ValidationError]] = {}
+        try:
+            super().clean_fields(exclude=exclude)  # type: ignore[misc]
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        for field in self._meta.concrete_fields:
+            if not isinstance(field, models.TextField) or (exclude and field.name in exclude):
+                continue
+            limit = min(field.max_length or TEXT_MAX_LENGTH, TEXT_MAX_LENGTH)
+            value = getattr(self, field.attname)
+            if isinstance(value, str) and len(value) > limit and field.name not in errors:
+                errors[field.name] = [
+                    ValidationError(
+                        "Ensure this value has at most %(limit)d characters (it has %(show)d).",
+                        code="max_length",
+                        params={"limit": limit, "show": len(value)},
+                    )
+                ]
+        if errors:
+            raise ValidationError(errors)
+
+
+class OperatingModel(BoundedText, models.Model):
     """One organisation's operating model: the root every section's rows hang from."""
 
     name = models.CharField(max_length=120)
@@ -94,7 +129,7 @@ class ModelGroup(models.Model):
         return f"{self.operating_model} · {self.get_role_display()}"
 
 
-class Part(models.Model):
+class Part(BoundedText, models.Model):
     """Abstract base of every content row of every level.
 
     ``revision`` is the optimistic lock: a write names the revision it started from and is
@@ -116,7 +151,7 @@ class Part(models.Model):
         ordering = ["position", "pk"]
 
 
-class Release(models.Model):
+class Release(BoundedText, models.Model):
     """A numbered, immutable snapshot of a whole model: what is socialised and printed.
 
     ``snapshot`` is the model as a document in the export format (``opmodel.versions``), built

@@ -195,7 +195,7 @@ def parse_json(text: str) -> Any:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        mark = yaml.Mark("", exc.pos, exc.lineno - 1, exc.colno - 1, None, None)
+        mark = yaml.Mark("", exc.pos, exc.lineno - 1, exc.colno - 1, "", 0)
         raise ParseError(exc.msg, mark=mark, refused=False, syntax="JSON") from exc
     except RecursionError as exc:
         raise ParseError(f"the document nests deeper than {MAX_DEPTH} levels") from exc

@@ -9,13 +9,17 @@ from django.core.validators import validate_email
 
 from opmodel.forms import DateTimeInput
 from opmodel.registry import registry
+from opmodel.richtext import TEXT_MAX_LENGTH
 
 from .models import INVITABLE_ROLES, NoteKind, Phase, ProposalKind, Rsvp, Workshop
+
+PASSWORD_MAX = 1024  # hashing a longer one is work an attacker chooses
 
 
 class WorkshopForm(forms.Form):
     title = forms.CharField(max_length=120)
     goal = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
         help_text="What should the workshop decide or produce?",
@@ -26,6 +30,7 @@ class WorkshopForm(forms.Form):
     starts_at = forms.DateTimeField(label="Starts", widget=DateTimeInput)
     duration_minutes = forms.IntegerField(label="Duration (minutes)", min_value=15, initial=90)
     agenda = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5}),
         required=False,
         help_text="One timeboxed block per line, minutes first: “10 Why we are here”.",
@@ -73,6 +78,7 @@ class PhaseForm(forms.Form):
 
 class InvitationForm(forms.Form):
     emails = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
         label="Email addresses",
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="One or more, separated by commas or new lines.",
@@ -94,8 +100,12 @@ class AcceptForm(forms.Form):
     """A new person sets their name and password."""
 
     name = forms.CharField(max_length=150, label="Your name")
-    password1 = forms.CharField(label="Password", widget=forms.PasswordInput, strip=False)
-    password2 = forms.CharField(label="Password again", widget=forms.PasswordInput, strip=False)
+    password1 = forms.CharField(
+        label="Password", widget=forms.PasswordInput, strip=False, max_length=PASSWORD_MAX
+    )
+    password2 = forms.CharField(
+        label="Password again", widget=forms.PasswordInput, strip=False, max_length=PASSWORD_MAX
+    )
 
     def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -14,7 +14,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from opmodel.models import OperatingModel, Role
+from opmodel.models import BoundedText, OperatingModel, Role
 
 
 class Phase(models.TextChoices):
@@ -31,7 +31,7 @@ PHASE_ORDER = [Phase.INVITE, Phase.WORKSHOP, Phase.REFINE, Phase.SOCIALISE, Phas
 INVITABLE_ROLES = [Role.PARTICIPANT, Role.EDITOR, Role.VIEWER]
 
 
-class Workshop(models.Model):
+class Workshop(BoundedText, models.Model):
     operating_model = models.ForeignKey(
         OperatingModel, on_delete=models.CASCADE, related_name="workshops"
     )
@@ -106,7 +106,7 @@ class AgendaBlock(models.Model):
         return f"{self.title} ({self.minutes} min)"
 
 
-class PhaseChange(models.Model):
+class PhaseChange(BoundedText, models.Model):
     """Every move of a workshop between phases, forward or back, and why."""
 
     workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="phase_changes")
@@ -248,7 +248,7 @@ class NoteGroup(models.Model):
         return self.title
 
 
-class Note(models.Model):
+class Note(BoundedText, models.Model):
     workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="notes")
     # None for an anonymous note: anonymity is real, not a display setting.
     author = models.ForeignKey(
@@ -292,7 +292,7 @@ class ProposalStatus(models.TextChoices):
     PARKED = "parked", "Parked"
 
 
-class Proposal(models.Model):
+class Proposal(BoundedText, models.Model):
     """A proposed change to the draft: concrete field values, a new row, a deletion, or words.
 
     ``changes`` holds field -> new value in form-data shape (references as ids), validated by
@@ -405,7 +405,7 @@ class CommentStatus(models.TextChoices):
     RESOLVED = "resolved", "Resolved"
 
 
-class Comment(models.Model):
+class Comment(BoundedText, models.Model):
     """A correction or remark on the shared draft; open ones seed the next workshop."""
 
     workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="comments")
