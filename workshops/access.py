@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
-from opmodel.access import Access, get_model_for
+from opmodel.access import Access, access_for, get_model_for
 
 from .models import Attendee, Workshop
 
@@ -16,11 +16,38 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
 
+def may_run(access: Access, workshop: Workshop) -> bool:
+    """Running a workshop (its controls, deciding proposals) is for its facilitator while their
+    model role still lets them change the model: the workshop role never grants more than the
+    model role allows *now* (a facilitator demoted to participant, or removed, runs nothing)."""
+    return access.can_edit and getattr(access.user, "pk", None) == workshop.facilitator_id
+
+
+def may_grant_roles(access: Access, workshop: Workshop) -> bool:
+    """Invitations make people members with a role, and planning a workshop is a facilitator's
+    job: both stay with the model's facilitators, even when an editor runs the workshop."""
+    return may_run(access, workshop) and access.can_manage
+
+
+def require_runs(workshop: Workshop, actor: Any, message: str) -> None:
+    """For services: refuse an actor who does not run ``workshop`` now (``may_run``)."""
+    if actor is None or not may_run(access_for(actor, workshop.operating_model), workshop):
+        raise ValidationError(message)
+
+
+def require_grants_roles(workshop: Workshop, actor: Any) -> None:
+    """For services: refuse an actor who may not grant roles through ``workshop`` now."""
+    if actor is None or not may_grant_roles(access_for(actor, workshop.operating_model), workshop):
+        raise ValidationError("Only a facilitator of the model invites people or plans workshops.")
+
+
 @dataclass(frozen=True)
 class WorkshopAccess:
     """Every model member sees a workshop of the model (change is done in the open); taking
     part needs the model's participate right AND being an attendee of this workshop; only the
-    workshop's own facilitator runs it (a model facilitator cannot take the controls)."""
+    workshop's own facilitator runs it (a model facilitator cannot take the controls), and only
+    while their model role lets them edit; inviting (a role grant) and planning the next
+    workshop need the model's facilitator role too."""
 
     workshop: Workshop
     access: Access
@@ -32,10 +59,11 @@ class WorkshopAccess:
 
     @property
     def is_facilitator(self) -> bool:
-        return (
-            self.access.can_participate
-            and getattr(self.access.user, "pk", None) == self.workshop.facilitator_id
-        )
+        return may_run(self.access, self.workshop)
+
+    @property
+    def can_grant_roles(self) -> bool:
+        return may_grant_roles(self.access, self.workshop)
 
     @property
     def can_take_part(self) -> bool:
@@ -48,6 +76,12 @@ class WorkshopAccess:
     def require_facilitator(self) -> None:
         if not self.is_facilitator:
             raise PermissionDenied("Only the workshop's facilitator does this.")
+
+    def require_grant_roles(self) -> None:
+        if not self.can_grant_roles:
+            raise PermissionDenied(
+                "Only a facilitator of the model invites people or plans workshops."
+            )
 
 
 def workshop_access_for(

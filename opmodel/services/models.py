@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 from guardian.shortcuts import assign_perm
+from guardian.utils import get_user_obj_perms_model
 
 from opmodel.models import ROLE_PERMISSIONS, ModelGroup, OperatingModel, Role
 from opmodel.registry import registry
@@ -148,3 +150,25 @@ def member_remove(*, operating_model: OperatingModel, actor: User | None, user: 
         raise ValidationError("This is the last facilitator: name another one before removing.")
     for membership in memberships:
         membership.group.user_set.remove(user)
+    _row_grants_remove(operating_model, user)
+
+
+def _row_grants_remove(operating_model: OperatingModel, user: User) -> None:
+    """Rights on single rows (a team lead's ``change_squad``) end with the membership: someone
+    removed and added again starts from their new role, not from their old grants."""
+    for section in registry.sections():
+        perms: Any = get_user_obj_perms_model(cast("Any", section.model))._default_manager
+        if not perms.is_generic():
+            perms.filter(user=user, content_object__operating_model=operating_model).delete()
+            continue
+        granted = perms.filter(
+            user=user, content_type=ContentType.objects.get_for_model(section.model)
+        )
+        pks = {int(pk) for pk in granted.values_list("object_pk", flat=True)}
+        if pks:
+            rows = section.model._default_manager.filter(
+                operating_model=operating_model, pk__in=pks
+            )
+            granted.filter(
+                object_pk__in=[str(pk) for pk in rows.values_list("pk", flat=True)]
+            ).delete()

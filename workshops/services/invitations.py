@@ -20,10 +20,11 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import ngettext
 
-from opmodel.access import role_of
+from opmodel.access import access_for, role_of
 from opmodel.models import ROLE_ORDER, Role
 from opmodel.services import member_add
 
+from ..access import require_grants_roles
 from ..live import room_event
 from ..models import INVITABLE_ROLES, Attendee, Invitation, Rsvp, Workshop
 
@@ -58,6 +59,19 @@ class InvitationRefused(Exception):  # noqa: N818 - a refusal, named for the pag
     title: str
     message: str
     status: int = 410
+
+
+def _require_inviter_may_grant(invitation: Invitation) -> None:
+    """An invitation grants a model role: it works only while the person who sent it is still
+    a facilitator of the model (demoted or removed, their pending invitations stop working)."""
+    inviter = invitation.invited_by
+    if inviter is None or not access_for(inviter, invitation.workshop.operating_model).can_manage:
+        raise InvitationRefused(
+            "inviter",
+            "This invitation no longer works",
+            "The person who sent it can no longer invite people to this model. Ask a "
+            "facilitator of the model for a new invitation.",
+        )
 
 
 def invitation_check(token: str, user: Any = None) -> Invitation:
@@ -111,6 +125,7 @@ def invitation_check(token: str, user: Any = None) -> Invitation:
             f"{ngettext('day', 'days', invitation_days())}. Ask the facilitator to "
             "send a new one.",
         )
+    _require_inviter_may_grant(invitation)
     if (
         user is not None
         and user.is_authenticated
@@ -214,6 +229,7 @@ def invitation_create(
 ) -> Invitation:
     """Invite someone by email; any earlier pending invitation of theirs is withdrawn, so one
     link per person works at a time. The email goes out once the transaction commits."""
+    require_grants_roles(workshop, actor)
     role = Role(role)
     if role not in INVITABLE_ROLES:
         raise ValidationError("Invite as participant, editor or viewer.")
@@ -294,6 +310,7 @@ def invitation_accept(*, invitation: Invitation, user: Any) -> Attendee:
     now = timezone.now()
     if invitation.accepted_by_id == user.pk and invitation.accepted_at:
         return Attendee.objects.get(workshop=invitation.workshop, user=user)
+    _require_inviter_may_grant(invitation)
     used = Invitation.objects.filter(
         pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
     ).update(accepted_at=now, accepted_by=user)

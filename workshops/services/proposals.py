@@ -24,6 +24,7 @@ from opmodel.models import Part
 from opmodel.registry import Section, registry, user_label
 from opmodel.services import StaleRevision, part_create, part_delete, part_update
 
+from ..access import require_runs
 from ..live import room_event
 from ..models import Proposal, ProposalKind, ProposalStatus, Workshop
 from .room import breakout_of, require_room_open
@@ -242,8 +243,7 @@ def proposal_accept(
         .get(pk=proposal.pk)
     )
     workshop = proposal.workshop
-    if workshop.facilitator_id != actor.pk:
-        raise ValidationError("Only the workshop's facilitator decides on proposals.")
+    require_runs(workshop, actor, "Only the workshop's facilitator decides on proposals.")
     if proposal.status not in (ProposalStatus.OPEN, ProposalStatus.PARKED):
         raise ValidationError(f"Proposal #{proposal.number} is already {proposal.status}.")
     now = timezone.now()
@@ -277,9 +277,12 @@ def proposal_decide(
     status = ProposalStatus(status)
     if status not in (ProposalStatus.REJECTED, ProposalStatus.PARKED, ProposalStatus.OPEN):
         raise ValidationError("Reject, park or reopen: accepting applies the change.")
-    proposal = Proposal.objects.select_for_update().select_related("workshop").get(pk=proposal.pk)
-    if proposal.workshop.facilitator_id != actor.pk:
-        raise ValidationError("Only the workshop's facilitator decides on proposals.")
+    proposal = (
+        Proposal.objects.select_for_update()
+        .select_related("workshop__operating_model")
+        .get(pk=proposal.pk)
+    )
+    require_runs(proposal.workshop, actor, "Only the workshop's facilitator decides on proposals.")
     if proposal.status == ProposalStatus.ACCEPTED:
         raise ValidationError(f"Proposal #{proposal.number} was accepted and applied.")
     proposal.status = status
@@ -291,8 +294,7 @@ def proposal_decide(
 
 @transaction.atomic
 def proposal_set_owner(*, proposal: Proposal, actor: Any, owner: Any) -> Proposal:
-    if proposal.workshop.facilitator_id != actor.pk:
-        raise ValidationError("Only the workshop's facilitator names owners.")
+    require_runs(proposal.workshop, actor, "Only the workshop's facilitator names owners.")
     proposal.owner = owner
     proposal.save(update_fields=["owner"])
     room_event(proposal.workshop, ["proposals"], actor)
@@ -302,8 +304,10 @@ def proposal_set_owner(*, proposal: Proposal, actor: Any, owner: Any) -> Proposa
 @transaction.atomic
 def proposal_finish(*, proposal: Proposal, actor: Any) -> Proposal:
     """The owner (or the facilitator) says an accepted change is done."""
-    if actor.pk not in (proposal.owner_id, proposal.workshop.facilitator_id):
-        raise ValidationError("Only the owner or the facilitator finishes a change.")
+    if actor.pk != proposal.owner_id:
+        require_runs(
+            proposal.workshop, actor, "Only the owner or the facilitator finishes a change."
+        )
     if proposal.status != ProposalStatus.ACCEPTED:
         raise ValidationError("Only accepted changes are finished.")
     proposal.finished_at = timezone.now()

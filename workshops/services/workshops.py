@@ -15,6 +15,7 @@ from opmodel.access import access_for
 from opmodel.models import OperatingModel
 from opmodel.registry import registry
 
+from ..access import require_grants_roles, require_runs
 from ..live import room_event
 from ..models import (
     PHASE_ORDER,
@@ -57,8 +58,7 @@ def _lock(workshop: Workshop) -> Workshop:
 
 
 def _require_facilitator(workshop: Workshop, actor: Any) -> None:
-    if getattr(actor, "pk", None) != workshop.facilitator_id:
-        raise ValidationError("Only the workshop's facilitator does this.")
+    require_runs(workshop, actor, "Only the workshop's facilitator does this.")
 
 
 @transaction.atomic
@@ -289,6 +289,7 @@ def facilitation_handover(*, workshop: Workshop, actor: Any, to_user: Any) -> Wo
 def workshop_plan_next(*, workshop: Workshop, actor: Any, starts_at: datetime | None = None):
     """The next workshop on the same sections, seeded with what is still open: open comments
     on the shared draft become notes, parked (and still open) proposals are carried over."""
+    require_grants_roles(workshop, actor)
     next_workshop = workshop_create(
         operating_model=workshop.operating_model,
         actor=actor,

@@ -24,6 +24,8 @@ from .common import base_url, context, done, error_text, load
 def workshop_invite(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     workshop, wa = load(request, slug, pk)
     wa.require_facilitator()
+    if request.method == "POST":
+        wa.require_grant_roles()  # an invitation makes its invitee a member with a role
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -192,7 +192,7 @@ def proposal_finish(request: HtmxHttpRequest, slug: str, pk: int, proposal_id: i
     workshop, wa = load(request, slug, pk)
     wa.require_take_part()
     proposal = proposal_of(workshop, proposal_id)
-    if request.user.pk not in (proposal.owner_id, workshop.facilitator_id):
+    if not (wa.is_facilitator or request.user.pk == proposal.owner_id):
         raise PermissionDenied("Only the owner or the facilitator finishes a change.")
     try:
         services.proposal_finish(proposal=proposal, actor=request.user)
@@ -281,7 +281,7 @@ def comment_resolve(request: HtmxHttpRequest, slug: str, pk: int, comment_id: in
 @require_POST
 def workshop_next(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     workshop, wa = load(request, slug, pk)
-    wa.require_facilitator()
+    wa.require_grant_roles()  # planning a workshop is for the model's facilitators
     follow_up = services.workshop_plan_next(workshop=workshop, actor=request.user)
     return done(
         request,
