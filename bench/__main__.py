@@ -4,10 +4,10 @@
                     [--pg URL] [--redis URL]
 
 Steps: prepare both databases (SQLite file, PostgreSQL), pages and versions on each, live and
-load on PostgreSQL + Redis; room (a 30-person workshop room) on a PostgreSQL database of its own
-next to --pg, so it runs without the prepare step. Every step has a time budget and a hard
-timeout; results are ratios to a floor measured in the same run, because the machine is shared
-and noisy.
+load on PostgreSQL + Redis; room (100 participants and 300 watchers) on a PostgreSQL database
+of its own next to --pg, so it runs without the prepare step. Every step has a time budget and
+a hard timeout; results are ratios to a floor measured in the same run, because the machine
+is shared and noisy.
 """
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ def main() -> None:
         seconds = "15" if quick else "60"
         room_db = urlunsplit(urlsplit(args.pg)._replace(path="/opmodel_bench_room"))
         _run(
-            "room: 30 participants on postgresql + redis",
+            "room: 100 participants + 300 watchers on postgresql + redis",
             ["bench.room", "--database-url", room_db, "--redis-url", args.redis]
             + ["--prefix", prefix, "--out", str(OUT / "room.json"), "--seconds", seconds],
             timeout=float(seconds) + 180,

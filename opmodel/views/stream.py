@@ -56,6 +56,21 @@ POLL_RETRY_MS = 5000
 RETRY_MS = 2000
 
 
+# Every stream of a process gets the same message object for one event: it is encoded once
+# (a 400-person room would otherwise encode each event 400 times). The last few, by identity.
+_encoded: list[tuple[dict[str, Any], str]] = []
+
+
+def encode_once(message: dict[str, Any]) -> str:
+    for seen, text in _encoded:
+        if seen is message:
+            return text
+    text = format_event(message.get("type", "change"), message)
+    _encoded.append((message, text))
+    del _encoded[:-8]
+    return text
+
+
 def poll_event() -> str:
     """The last words of a stream that cannot deliver live events: poll, try again later."""
     return f"retry: {POLL_RETRY_MS}\n" + format_event("poll", events.POLL)
@@ -114,8 +129,9 @@ def event_stream(
                 if message is events.POLL:
                     yield poll_event()
                     return
-                shown = select(message) if select is not None else message
-                if shown is not None:
+                if select is None:
+                    yield encode_once(message)
+                elif (shown := select(message)) is not None:
                     yield format_event(shown.get("type", "change"), shown)
         finally:
             for sub in subs:

@@ -101,8 +101,26 @@
     syncFollow(pendingFocus);
   }
 
+  /* ---- what others do, said to screen readers without moving anyone's focus: a summary
+     every two seconds at most, not one announcement per event of a busy room ---- */
+  var WORDS = { notes: "notes", proposals: "proposals", bar: "the workshop's status" };
+  var heard = {}, announceTimer = null;
+  function announce(data) {
+    var me = document.getElementById("main").dataset.user;
+    if (String(data.actor_id) === me) return;
+    (data.parts || []).forEach(function (p) { if (WORDS[p]) heard[p] = (heard[p] || 0) + 1; });
+    if (announceTimer || !Object.keys(heard).length) return;
+    announceTimer = setTimeout(function () {
+      var said = Object.keys(heard).map(function (p) { return WORDS[p] + " (" + heard[p] + ")"; });
+      var box = document.getElementById("room-announce");
+      if (box) box.textContent = "Updated: " + said.join(", ") + ".";
+      heard = {}; announceTimer = null;
+    }, 2000);
+  }
+
   document.addEventListener("opmodel:room", function (e) {
     var data = e.detail || {};
+    announce(data);
     if (Object.prototype.hasOwnProperty.call(data, "focus")) {
       var me = document.getElementById("main").dataset.user;
       if (following || String(data.actor_id) === me) applyFocus(data.focus, data.focus_item, true);

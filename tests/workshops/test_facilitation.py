@@ -71,12 +71,17 @@ def test_ballots_count_dots_left_per_person_and_never_what_they_voted_for(room, 
     note = services.note_add(workshop=room, actor=people["facilitator"], text="Idea")
     services.vote_add(workshop=room, actor=people["participant"], note=note)
     services.vote_add(workshop=room, actor=people["participant"], note=note)
-    assert "ballot" in published[-1]["parts"]  # the facilitator's list refreshes live
+    # while votes are hidden a dot changes only the facilitator's list for the others
+    assert published[-1]["parts"] == ["ballot"]
     ballots = {b.name: b for b in selectors.ballots(room)}
     assert (ballots["participant"].used, ballots["participant"].left) == (2, 3)
     assert all(ballots[u.username].left == 5 for u in room.others)
     assert list(ballots)[-1] == "participant"  # those with the most dots left first
     assert not hasattr(ballots["participant"], "votes")
+    services.votes_reveal(workshop=room, actor=people["facilitator"], revealed=True)
+    room.refresh_from_db()
+    services.vote_add(workshop=room, actor=people["participant"], note=note)
+    assert published[-1]["parts"] == ["notes", "ballot"]  # once revealed, the totals too
     services.votes_nudge(workshop=room, actor=people["facilitator"])
     assert published[-1]["nudge"] is True and "actor_id" in published[-1]
     with pytest.raises(ValidationError):

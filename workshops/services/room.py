@@ -139,6 +139,15 @@ def note_group(*, note: Note, actor: Any, title: str) -> Note:
     return note
 
 
+def _vote_parts(workshop: Workshop, note: Note | None) -> list[str]:
+    """What a dot changes for the others: while votes are hidden only the facilitator's list
+    of dots left (the voter's own page has its answer), so a busy room does not make every
+    browser re-fetch every note on every dot; once revealed, the totals too."""
+    if not workshop.votes_revealed:
+        return ["ballot"]
+    return ["notes" if note else "proposals", "ballot"]
+
+
 class VoteBudgetExceeded(ValidationError):
     pass
 
@@ -169,7 +178,7 @@ def vote_add(
     if used >= workshop.vote_budget:
         raise VoteBudgetExceeded(f"You have used all {workshop.vote_budget} of your dots.")
     vote = Vote.objects.create(workshop=workshop, voter=actor, note=note, proposal=proposal)
-    room_event(workshop, ["notes" if note else "proposals", "ballot"], actor)
+    room_event(workshop, _vote_parts(workshop, note), actor)
     return vote
 
 
@@ -187,7 +196,7 @@ def vote_remove(
     if vote is None:
         return False
     vote.delete()
-    room_event(workshop, ["notes" if note else "proposals", "ballot"], actor)
+    room_event(workshop, _vote_parts(workshop, note), actor)
     return True
 
 
