@@ -17,15 +17,12 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import models
 
 from opmodel.models import OperatingModel
 from opmodel.registry import Section, registry, related_model
-
-if TYPE_CHECKING:
-    pass
 
 SCHEMA_VERSION = 1
 MODEL_FIELDS = ("name", "organisation", "description")
