@@ -438,6 +438,9 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 # opmodel settings
 OPMODEL_SSE_HEARTBEAT_SECONDS = float(os.environ.get("OPMODEL_SSE_HEARTBEAT_SECONDS", "15"))
+# How often a live stream asks again whether its client may still read it (removed members and
+# revoked share links stop receiving events within this many seconds).
+OPMODEL_SSE_RECHECK_SECONDS = float(os.environ.get("OPMODEL_SSE_RECHECK_SECONDS", "10"))
 # Live-event channels are "<prefix>:model:<id>": distinct prefixes keep two deployments (or two
 # test runs) that share one Redis apart.
 OPMODEL_EVENTS_PREFIX = os.environ.get("OPMODEL_EVENTS_PREFIX", "opmodel")

@@ -48,6 +48,9 @@ def _event(export: Export) -> dict[str, Any]:
         "type": "export",
         "id": export.pk,
         "kind": export.kind,
+        # what the stream needs to show it only to those who may download it
+        "release": export.release_id,
+        "subject": export.subject_id,
         "status": export.status,
         "progress": export.progress,
     }

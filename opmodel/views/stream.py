@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -20,6 +21,7 @@ from django.http.response import HttpResponseBase
 
 from opmodel import events
 from opmodel.access import get_model_for
+from opmodel.exports.rules import export_allowed
 
 
 def releasing_connections[**P, R](func: Callable[P, R]) -> Callable[P, R]:
@@ -94,6 +96,7 @@ def event_stream(
     on_open: Hook | None = None,
     on_idle: Hook | None = None,
     on_close: Hook | None = None,
+    still_allowed: Hook | None = None,
 ) -> StreamingHttpResponse:
     """Stream the messages of ``channels`` (one queue) as server-sent events.
 
@@ -101,9 +104,22 @@ def event_stream(
     runs once events flow, ``on_idle`` at every heartbeat (it may answer ``False`` to end the
     stream: the client lost its right to it), ``on_close`` when the client leaves, only if
     ``on_open`` ran. A comment every heartbeat keeps proxies from closing an idle stream.
+
+    ``still_allowed`` asks again, while the stream lives, whether the client may still read it
+    (a member removed, a share link revoked): at most every ``OPMODEL_SSE_RECHECK_SECONDS``,
+    before an event is sent and at heartbeats; ``False`` ends the stream (the browser then
+    reconnects and is refused).
     """
-    heartbeat = settings.OPMODEL_SSE_HEARTBEAT_SECONDS
+    heartbeat = min(settings.OPMODEL_SSE_HEARTBEAT_SECONDS, settings.OPMODEL_SSE_RECHECK_SECONDS)
+    recheck_every = settings.OPMODEL_SSE_RECHECK_SECONDS
     hub = events.broadcaster()
+    checked = {"at": 0.0}
+
+    async def allowed() -> bool:
+        if still_allowed is None or time.monotonic() - checked["at"] < recheck_every:
+            return True
+        checked["at"] = time.monotonic()
+        return await _run(still_allowed) is not False
 
     async def stream() -> AsyncIterator[str]:
         subs = [hub.subscribe(channel) for channel in channels]
@@ -118,9 +134,12 @@ def event_stream(
                 return
             await _run(on_open)
             opened = True
+            checked["at"] = time.monotonic()
             yield f"retry: {RETRY_MS}\n" + format_event("hello", hello)
             while True:
                 message = await subs[0].get(timeout=heartbeat)
+                if not await allowed():
+                    return
                 if message is None:
                     if await _run(on_idle) is False:
                         return
@@ -155,13 +174,37 @@ def method_not_allowed(request: HttpRequest) -> HttpResponse | None:
 def _check(request: HttpRequest, slug: str):
     if not request.user.is_authenticated:
         raise Http404("No such operating model")
-    operating_model, _access = get_model_for(request.user, slug)
-    return operating_model
+    return get_model_for(request.user, slug)
 
 
 async def model_stream(request: HttpRequest, slug: str) -> HttpResponseBase:
     """Stream the model's live events."""
     if refused := method_not_allowed(request):
         return refused
-    operating_model = await sync_to_async(_check)(request, slug)
-    return event_stream(channels=[operating_model.channel], hello={"model": operating_model.slug})
+    operating_model, access = await sync_to_async(_check)(request, slug)
+    held = {"access": access}
+
+    def still_allowed() -> bool:
+        try:
+            held["access"] = get_model_for(request.user, slug)[1]
+        except Http404:
+            return False
+        return True
+
+    def select(message: dict[str, Any]) -> dict[str, Any] | None:
+        # An export's progress is news only to those who may download it.
+        if message.get("type") == "export" and not export_allowed(
+            held["access"],
+            str(message.get("kind")),
+            release=message.get("release"),
+            subject_id=int(message.get("subject") or 0),
+        ):
+            return None
+        return message
+
+    return event_stream(
+        channels=[operating_model.channel],
+        hello={"model": operating_model.slug},
+        select=select,
+        still_allowed=still_allowed,
+    )

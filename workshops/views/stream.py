@@ -43,8 +43,17 @@ async def room_stream(request: HttpRequest, slug: str, pk: int) -> HttpResponseB
     return event_stream(
         channels=[workshop.operating_model.channel, workshop.channel],
         hello={"model": workshop.operating_model.slug, "workshop": workshop.pk},
+        still_allowed=functools.partial(_still_member, request, slug, pk),
         **hooks,
     )
+
+
+def _still_member(request: HttpRequest, slug: str, pk: int) -> bool:
+    try:
+        get_workshop_for(request.user, slug, pk)
+    except Http404:
+        return False
+    return True
 
 
 def _comments_only(message: dict[str, Any]) -> dict[str, Any] | None:
@@ -63,7 +72,16 @@ async def share_stream(request: HttpRequest, slug: str, token: str) -> HttpRespo
         channels=[link.workshop.channel],
         hello={"workshop": link.workshop_id},
         select=_comments_only,
+        still_allowed=functools.partial(_link_works, slug, token),
     )
+
+
+def _link_works(slug: str, token: str) -> bool:
+    try:
+        _share_link(slug, token)
+    except Http404:
+        return False
+    return True
 
 
 @releasing_connections
