@@ -18,7 +18,7 @@ from tests.workshops.conftest import make_workshop
 from workshops.models import Proposal
 from workshops.services import attendee_add
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.engine, pytest.mark.django_db]
 
 STARTERS = [s.key for s in starter_documents()]
 

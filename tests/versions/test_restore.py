@@ -11,7 +11,7 @@ from django.urls import reverse
 from opmodel.registry import Section, registry
 from opmodel.services import part_delete
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.engine, pytest.mark.django_db]
 
 DELETABLE = [s for s in registry.sections() if not s.singleton]
 
