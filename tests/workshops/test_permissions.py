@@ -235,7 +235,20 @@ CASES = [
         lambda c: {"user": c["people"]["participant"].pk},
     ),
     Case("share-link", "post", w("share-link-new"), FACILITATE_POST),
-    Case("next", "post", w("workshop-next"), FACILITATE_POST),
+    Case("next", "get", w("workshop-next"), FACILITATE_GET),
+    Case(
+        "next-save",
+        "post",
+        w("workshop-next"),
+        FACILITATE_POST,
+        lambda c: {
+            "title": "Follow-up",
+            "sections": ["canvas.stages"],
+            "starts_at": "2030-01-02T10:00",
+            "duration_minutes": "60",
+            "vote_budget": "5",
+        },
+    ),
     Case(
         "attendee-add",
         "post",

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from canvas.models import Stage
@@ -22,6 +23,7 @@ from workshops.models import (
     ProposalKind,
     ProposalStatus,
     Vote,
+    Workshop,
 )
 
 pytestmark = [pytest.mark.engine, pytest.mark.django_db]
@@ -346,3 +348,27 @@ def test_the_next_workshop_starts_from_open_comments_and_parked_proposals(worksh
         (parked, ProposalStatus.OPEN, 1)
     ]
     assert Comment.objects.filter(carried_to=follow_up).count() == 1
+
+
+def test_planning_the_next_workshop_creates_nothing_until_saved_and_carries_the_attendees(
+    workshop, people, client_for
+):
+    client = client_for(people["facilitator"])
+    url = reverse("workshop-next", args=[workshop.operating_model.slug, workshop.pk])
+    form = client.get(url)
+    assert form.status_code == 200 and "follow-up" in form.content.decode()
+    assert Workshop.objects.filter(previous=workshop).count() == 0  # a cancel leaves nothing
+    data = {
+        "title": "Second round",
+        "sections": list(workshop.sections),
+        "starts_at": "2030-01-02T10:00",
+        "duration_minutes": "60",
+        "vote_budget": "5",
+        "agenda": "10 Warm-up",
+    }
+    assert client.post(url, data).status_code == 302
+    follow_up = Workshop.objects.get(previous=workshop)
+    assert follow_up.title == "Second round"
+    assert set(follow_up.attendees.values_list("user_id", flat=True)) == set(
+        workshop.attendees.values_list("user_id", flat=True)
+    )

@@ -285,23 +285,41 @@ def facilitation_handover(*, workshop: Workshop, actor: Any, to_user: Any) -> Wo
     return workshop
 
 
+def next_workshop_plan(workshop: Workshop) -> dict[str, Any]:
+    """What the next workshop starts from (the form's initial values): the same sections,
+    agenda and settings, two weeks on. Nothing is created until the facilitator saves."""
+    return {
+        "title": f"{workshop.title} · follow-up"[:120],
+        "goal": f"Follow up “{workshop.title}”: resolve open comments and parked proposals.",
+        "sections": list(workshop.sections),
+        "starts_at": timezone.now() + timedelta(days=14),
+        "duration_minutes": workshop.duration_minutes,
+        "agenda": [(b.title, b.minutes) for b in workshop.agenda.all()],
+        "allow_anonymous_notes": workshop.allow_anonymous_notes,
+        "vote_budget": workshop.vote_budget,
+    }
+
+
 @transaction.atomic
-def workshop_plan_next(*, workshop: Workshop, actor: Any, starts_at: datetime | None = None):
-    """The next workshop on the same sections, seeded with what is still open: open comments
-    on the shared draft become notes, parked (and still open) proposals are carried over."""
+def workshop_plan_next(
+    *, workshop: Workshop, actor: Any, starts_at: datetime | None = None, **plan: Any
+):
+    """The next workshop (``plan``: ``workshop_create``'s fields, defaults from
+    :func:`next_workshop_plan`), seeded with what is still open: open comments on the shared
+    draft become notes, parked (and still open) proposals are carried over, and the attendees
+    are invited along (with no answer yet)."""
     require_grants_roles(workshop, actor)
+    values = {**next_workshop_plan(workshop), **plan}
+    if starts_at is not None:
+        values["starts_at"] = starts_at
     next_workshop = workshop_create(
-        operating_model=workshop.operating_model,
-        actor=actor,
-        title=f"{workshop.title} · follow-up"[:120],
-        goal=f"Follow up “{workshop.title}”: resolve open comments and parked proposals.",
-        sections=list(workshop.sections),
-        starts_at=starts_at or (timezone.now() + timedelta(days=14)),
-        duration_minutes=workshop.duration_minutes,
-        agenda=[(b.title, b.minutes) for b in workshop.agenda.all()],
-        allow_anonymous_notes=workshop.allow_anonymous_notes,
-        vote_budget=workshop.vote_budget,
-        previous=workshop,
+        operating_model=workshop.operating_model, actor=actor, previous=workshop, **values
+    )
+    Attendee.objects.bulk_create(
+        Attendee(workshop=next_workshop, user_id=user_id)
+        for user_id in workshop.attendees.exclude(user_id=next_workshop.facilitator_id)
+        .exclude(user__workshop_attendances__workshop=next_workshop)
+        .values_list("user_id", flat=True)
     )
     comments = list(
         Comment.objects.filter(

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from opmodel.access import get_model_for
@@ -278,17 +279,34 @@ def comment_resolve(request: HtmxHttpRequest, slug: str, pk: int, comment_id: in
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def workshop_next(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Plan the next workshop: the form starts from this one; saving creates it with the open
+    comments, parked proposals and attendees carried over (cancelling leaves nothing behind)."""
     workshop, wa = load(request, slug, pk)
     wa.require_grant_roles()  # planning a workshop is for the model's facilitators
-    follow_up = services.workshop_plan_next(workshop=workshop, actor=request.user)
-    return done(
-        request,
-        reverse("workshop-edit", args=[slug, follow_up.pk]),
-        "Planned the next workshop with the open comments and parked proposals. "
-        "Set its date and agenda.",
-    )
+    initial = services.next_workshop_plan(workshop)
+    initial["starts_at"] = timezone.localtime(initial["starts_at"]).strftime("%Y-%m-%dT%H:%M")
+    initial["agenda"] = "\n".join(f"{minutes} {title}" for title, minutes in initial["agenda"])
+    form = WorkshopForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            follow_up = services.workshop_plan_next(
+                workshop=workshop, actor=request.user, **_form_kwargs(form)
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return done(
+                request,
+                follow_up.get_absolute_url(),
+                f"Planned “{follow_up.title}” with the open comments, parked proposals and "
+                "attendees of the last one.",
+            )
+    status = 422 if request.method == "POST" else 200
+    ctx = context(workshop, wa, form=form, previous=workshop)
+    ctx["workshop"] = None  # the form plans a new one
+    return render(request, "workshops/form.html", ctx, status=status)
 
 
 @login_required
