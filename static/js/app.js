@@ -10,8 +10,20 @@
     p.className = "toast toast-" + (kind || "info");
     p.textContent = text;
     box.appendChild(p);
-    setTimeout(function () { p.classList.add("fade"); }, 4000);
-    setTimeout(function () { p.remove(); }, 4600);
+    dismiss(p, 4000);
+  }
+
+  // A toast fades, then leaves the page: a faded one must never sit over a button and take
+  // its clicks (it takes no pointer events while fading either, see app.css).
+  function dismiss(t, after) {
+    setTimeout(function () {
+      t.classList.add("fade");
+      setTimeout(function () {
+        var box = t.parentNode;
+        t.remove();
+        if (box && box.id !== "live-toasts" && !box.children.length) box.remove();
+      }, 600);
+    }, after);
   }
 
   var again = {};  // ids of rows to fetch again once the request on its way has landed
@@ -292,8 +304,6 @@
   document.addEventListener("htmx:load", function (e) { initSortables(e.detail.elt); });
   document.addEventListener("DOMContentLoaded", function () {
     initSortables(document);
-    document.querySelectorAll(".toasts .toast").forEach(function (t) {
-      setTimeout(function () { t.classList.add("fade"); }, 5000);
-    });
+    document.querySelectorAll(".toasts .toast").forEach(function (t) { dismiss(t, 5000); });
   });
 })();
