@@ -17,8 +17,8 @@ from django.db import models
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-    from .forms import PartForm
     from .models import OperatingModel, Part
+    from .partforms import PartForm
 
 
 class Severity(StrEnum):

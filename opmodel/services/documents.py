@@ -445,6 +445,30 @@ def _meta(document: dict[str, Any]) -> dict[str, str]:
 
 
 @transaction.atomic
+def operating_model_create_from_document(
+    *,
+    actor: User | None,
+    name: str,
+    organisation: str,
+    document: dict[str, Any],
+    description: str = "",
+    slug: str | None = None,
+    reason: str = "Loaded from a starter",
+) -> OperatingModel:
+    """A new model (``operating_model_create``) filled from ``document`` (a starter, in the
+    export format) by the import's loader: rows go through their sections' forms and may name
+    each other by ``id``. A bad document raises and nothing is written."""
+    from .models import operating_model_create
+
+    operating_model = operating_model_create(
+        actor=actor, name=name, organisation=organisation, description=description, slug=slug
+    )
+    document_check(document, require_version=False)
+    document_load(operating_model=operating_model, document=document, actor=actor, reason=reason)
+    return operating_model
+
+
+@transaction.atomic
 def document_import(
     *,
     document: dict[str, Any],

@@ -27,8 +27,8 @@ from django.forms.models import model_to_dict
 from opmodel import events
 
 if TYPE_CHECKING:
-    from opmodel.forms import PartForm
     from opmodel.models import OperatingModel, Part
+    from opmodel.partforms import PartForm
     from opmodel.registry import Section
 
 

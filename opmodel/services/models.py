@@ -38,12 +38,11 @@ def operating_model_create(
     organisation: str,
     description: str = "",
     slug: str | None = None,
-    starter: dict[str, Any] | None = None,
 ) -> OperatingModel:
     """Create a model with its role groups; the creator becomes its facilitator.
 
-    Every singleton section gets its one row; ``starter`` (a document in the export format)
-    fills the sections, through the same validation as the edit forms.
+    Every singleton section gets its one row. A model filled from a document (a starter):
+    ``operating_model_create_from_document`` in the documents service, which calls this.
     """
     operating_model = OperatingModel(
         name=name,
@@ -71,10 +70,6 @@ def operating_model_create(
                 data={},
                 reason="Model created",
             )
-    if starter is not None:
-        from opmodel.starters import starter_load
-
-        starter_load(operating_model=operating_model, document=starter, actor=actor)
     return operating_model
 
 

@@ -1,7 +1,8 @@
 """Starter documents: whole operating models as data, in the export format.
 
 A starter is a document in the export format (``docs/model-schema.md``) with a ``starter`` block
-(title, description) for the "new model" page. It is loaded by the same loader as an import.
+(title, description) for the "new model" page. Data only: it is loaded by the same loader as
+an import (``opmodel.services.documents.operating_model_create_from_document``).
 """
 
 from __future__ import annotations
@@ -9,12 +10,9 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from opmodel.parsing import parse_yaml
-
-if TYPE_CHECKING:
-    from opmodel.models import OperatingModel
 
 STARTERS_DIR = Path(__file__).parent
 
@@ -50,21 +48,3 @@ def starter_get(key: str) -> Starter:
         if starter.key == key:
             return starter
     raise KeyError(key)
-
-
-def starter_load(
-    *, operating_model: OperatingModel, document: dict[str, Any], actor: Any
-) -> dict[tuple[type, Any], int]:
-    """Fill ``operating_model`` from a starter ``document``; a bad document raises and changes
-    nothing. The same loader as import (``opmodel.services.documents.document_load``): rows
-    go through their sections' forms and may name each other by ``id``."""
-    from opmodel.services.documents import document_load
-    from opmodel.versions.documents import document_check
-
-    document_check(document, require_version=False)
-    return document_load(
-        operating_model=operating_model,
-        document=document,
-        actor=actor,
-        reason="Loaded from a starter",
-    )
