@@ -39,7 +39,7 @@ def _run(name: str, args: list[str], timeout: float) -> None:
     print(f"   {time.monotonic() - started:.0f} s", flush=True)
 
 
-def main() -> None:
+def main() -> None:  # noqa: C901
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="fewer rounds, clients and seconds")
     parser.add_argument("--only", default=",".join(STEPS), help=f"subset of {','.join(STEPS)}")

@@ -24,7 +24,7 @@ SQLITE_URL = f"sqlite:///{ROOT / 'var' / 'bench' / 'import.sqlite3'}"
 TEAMS, USERS, COMPONENTS = 50, 300, 250
 
 
-class _Rollback(Exception):  # noqa: N818 - control flow, never escapes
+class _Rollback(Exception):
     pass
 
 

@@ -36,7 +36,7 @@ def _peak_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
 
 
-class _Rollback(Exception):  # noqa: N818 - control flow, never escapes
+class _Rollback(Exception):
     pass
 
 

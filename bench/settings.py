@@ -9,7 +9,7 @@ import os
 
 os.environ.setdefault("DEBUG", "0")  # production-like: no query log, no debug pages
 
-from opmodel.settings import *  # noqa: E402, F403
+from opmodel.settings import *  # noqa: F403
 
 ROOT_URLCONF = "bench.urls"
 LOGGING["root"]["level"] = os.environ.get("LOG_LEVEL", "WARNING")  # noqa: F405

@@ -27,7 +27,7 @@ from bench.stats import percentile
 FLOOR = "floor (1 query)"
 
 
-class _Rollback(Exception):  # noqa: N818 - control flow, never escapes
+class _Rollback(Exception):
     pass
 
 

@@ -292,8 +292,8 @@ def rows_list(
     request: HttpRequest,
     slug: str,
     key: str,
-    page: int = Query(1, ge=1),  # noqa: B008 - ninja's way to declare a query parameter
-    page_size: int = Query(100, ge=1, le=500),  # noqa: B008
+    page: int = Query(1, ge=1),
+    page_size: int = Query(100, ge=1, le=500),
 ):
     """A section's rows in their order, a page at a time (only that page is read)."""
     operating_model, _access = get_model_for(request.user, slug)

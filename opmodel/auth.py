@@ -29,7 +29,7 @@ def _counter(method: str, *args: Any, **kwargs: Any) -> Any:
         return getattr(caches["default"], method)(*args, **kwargs)
     except ValueError:  # incr of a missing key: the caller handles it
         raise
-    except Exception:  # noqa: BLE001 - the shared cache is unreachable
+    except Exception:
         log.warning("login throttling: shared cache unavailable, counting in process")
         return getattr(caches["local"], method)(*args, **kwargs)
 

@@ -138,7 +138,7 @@ class RedisBroadcaster(Broadcaster):
     def publish(self, channel: str, message: dict[str, Any]) -> None:
         try:
             self._redis.publish(channel, json.dumps(message))
-        except Exception:  # noqa: BLE001 - Redis down: this process's clients still hear it
+        except Exception:
             log.warning("Redis publish failed; delivering %s locally only", channel, exc_info=True)
             self.deliver_local(channel, message)
 
@@ -185,7 +185,7 @@ class RedisBroadcaster(Broadcaster):
                     except ValueError:
                         continue
                     self.deliver_local(channel, message)
-            except Exception:  # noqa: BLE001 - keep listening through Redis restarts
+            except Exception:
                 self._listening.clear()
                 log.warning("Redis event listener lost its connection; retrying", exc_info=True)
                 # Events from other processes no longer arrive: tell every open stream, so the

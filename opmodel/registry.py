@@ -156,7 +156,7 @@ class Section:
         try:
             model_field = cast("models.Field[Any, Any]", self.model._meta.get_field(name))
             return str(model_field.verbose_name).capitalize()
-        except Exception:  # noqa: BLE001 - a computed field has no model field
+        except Exception:
             return name.replace("_", " ").capitalize()
 
 

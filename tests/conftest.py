@@ -163,7 +163,7 @@ def redis_url() -> str:
         import redis
 
         redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=1).ping()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         require(False, f"Redis not reachable at {REDIS_TEST_URL}: {exc}")
     return REDIS_TEST_URL
 

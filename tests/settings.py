@@ -4,7 +4,7 @@ import os
 
 os.environ.setdefault("OPMODEL_ENV", "test")
 
-from opmodel.settings import *  # noqa: E402, F403
+from opmodel.settings import *  # noqa: F403
 
 # Concurrent test runs on one machine share Redis: keep their live events apart.
 OPMODEL_EVENTS_PREFIX = f"opmodel-test-{os.getpid()}"

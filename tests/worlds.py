@@ -217,7 +217,7 @@ def replay(name: str) -> Any:
     with transaction.atomic():  # foreign keys are checked at the end (deferred constraints)
         for model, rows in w.rows:
             if slugs and model in (OperatingModel, OperatingModel.history.model):
-                rows = [{**r, "slug": slugs.get(r["slug"], r["slug"])} for r in rows]  # noqa: PLW2901
+                rows = [{**r, "slug": slugs.get(r["slug"], r["slug"])} for r in rows]
             model._base_manager.bulk_create([model(**row) for row in rows])
     if isinstance(w.result, int):
         return OperatingModel.objects.get(pk=w.result)

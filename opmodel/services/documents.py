@@ -531,7 +531,7 @@ class ImportPreview:
     after: dict[str, Any]
 
 
-class _Rollback(Exception):  # noqa: N818 - control flow, never escapes
+class _Rollback(Exception):
     pass
 
 

@@ -177,7 +177,7 @@ def export_dispatch(export_id: int) -> None:
             export_render_task.apply_async(
                 (export_id,), queue=settings.OPMODEL_EXPORTS_QUEUE, retry=False
             )
-        except Exception as exc:  # noqa: BLE001 - kombu raises many kinds when Redis is down
+        except Exception as exc:
             log.warning("export %s not queued: broker unreachable", export_id, exc_info=True)
             export_fail(export_id=export_id, error=QUEUE_DOWN)
             raise ExportQueueUnavailable(QUEUE_DOWN) from exc
@@ -186,7 +186,7 @@ def export_dispatch(export_id: int) -> None:
 def _render_in_thread(export_id: int) -> None:
     try:
         export_render(export_id=export_id)
-    except Exception:  # noqa: BLE001 - recorded on the export; a thread has nobody to tell
+    except Exception:
         log.exception("export %s failed", export_id)
     finally:
         connections.close_all()  # this thread's connections only
@@ -249,7 +249,7 @@ def export_render(*, export_id: int) -> Export | None:
     except (DatabaseError, OSError) as exc:
         Export.objects.filter(pk=export_id).update(status=Status.QUEUED, progress=0)
         raise TransientExportError(str(exc)) from exc
-    except Exception as exc:  # noqa: BLE001 - whatever broke, the export says so
+    except Exception as exc:
         log.exception("export %s failed", export_id)
         export_fail(export_id=export_id, error=f"{type(exc).__name__}: {exc}")
         export.refresh_from_db()

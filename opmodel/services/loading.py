@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from opmodel.registry import Section
 
 
-class Fallback(Exception):  # noqa: N818 - control flow: load this document row by row
+class Fallback(Exception):
     """The batch cannot tell the first error the way the row-by-row loader does."""
 
 
@@ -190,7 +190,7 @@ class Positions:
         self.seen(row, key)
 
 
-class _Touched(Exception):  # noqa: N818 - control flow: a hook asked the database
+class _Touched(Exception):
     pass
 
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 
 @dataclass
-class StaleRevision(Exception):  # noqa: N818 - a conflict, named in the users' words
+class StaleRevision(Exception):
     """A write named a revision the row has moved past, and the changes overlap.
 
     ``current`` is the row as it is now (None if someone deleted it), ``conflicts`` the fields

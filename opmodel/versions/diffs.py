@@ -138,13 +138,13 @@ class Reader:
             return f"#{row_id}"
         try:
             return str(section.describe(obj))
-        except Exception:  # noqa: BLE001 - a describe that needs the database: fall back to id
+        except Exception:
             return f"{section.item_noun} #{row_id}"
 
     def value(self, section: Section, name: str, value: Any) -> str:
         try:
             model_field = section.model_field(name)
-        except Exception:  # noqa: BLE001 - not a model field
+        except Exception:
             return display(value)
         if model_field.is_relation:
             target = registry.for_model(related_model(model_field))

@@ -185,7 +185,7 @@ def _entries(section: Section, history_ids: list[int]) -> dict[int, TimelineEntr
                 link.set_cached_value(instance, target)  # type: ignore[attr-defined]
         try:
             name = str(section.describe(instance))
-        except Exception:  # noqa: BLE001 - a describe that needs a deleted row
+        except Exception:
             name = f"{section.item_noun} #{record.id}"
         entries[record.history_id] = TimelineEntry(
             section=section,

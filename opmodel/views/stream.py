@@ -88,7 +88,7 @@ async def _run(hook: Hook | None) -> Any:
     return await sync_to_async(releasing_connections(hook))()
 
 
-def event_stream(
+def event_stream(  # noqa: C901
     *,
     channels: list[str],
     hello: dict[str, Any],

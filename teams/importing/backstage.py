@@ -347,7 +347,7 @@ def _refs(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def backstage_read(
+def backstage_read(  # noqa: C901
     sources: list[Source],
     *,
     team_types: tuple[str, ...] | list[str] = DEFAULT_TEAM_TYPES,

@@ -368,7 +368,7 @@ def _plan_people(
             )
 
 
-def _plan_capabilities(
+def _plan_capabilities(  # noqa: C901
     plan: ImportPlan,
     bundle: Bundle,
     operating_model: OperatingModel,

@@ -111,7 +111,7 @@ BULLET = re.compile(r"^\s*[*-]\s+(?P<label>[^:]+):\s*(?P<value>.*)$")
 NAME_AND_FOCUS = re.compile(r"\s+[-–—]\s+|:\s+|,\s+|\s+\(")
 
 
-def _template(body: str) -> dict[str, Any] | None:
+def _template(body: str) -> dict[str, Any] | None:  # noqa: C901
     """The Team API template (TeamTopologies/Team-API-template): None if ``body`` is not one."""
     if not re.search(r"^\s*[*-]\s+Team name and focus:", body, re.M):
         return None
@@ -235,7 +235,7 @@ def _bullets(lines: list[str]) -> str | None:
     return "\n".join(f"- {line}" for line in lines) or None
 
 
-def team_api_read(sources: list[Source], *, strict: bool = False) -> Bundle:
+def team_api_read(sources: list[Source], *, strict: bool = False) -> Bundle:  # noqa: C901
     """Read Team API files into a :class:`Bundle`. Partners the files do not describe are left
     by name for the plan to find."""
     bundle = Bundle(kind="team_api", strict=strict)
@@ -296,7 +296,7 @@ def team_api_read(sources: list[Source], *, strict: bool = False) -> Bundle:
     return bundle
 
 
-def _fields(team: dict[str, Any], problem: Any) -> dict[str, Any]:
+def _fields(team: dict[str, Any], problem: Any) -> dict[str, Any]:  # noqa: C901
     fields: dict[str, Any] = {}
     for key, model_field in TEXT_FIELDS.items():
         value = team.get(key)

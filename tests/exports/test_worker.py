@@ -55,7 +55,7 @@ def worker(settings, tmp_path) -> Iterator[dict[str, Any]]:
         import redis
 
         redis.Redis.from_url(EXPORTS_REDIS_URL, socket_connect_timeout=1).ping()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         require(False, f"Redis not reachable at {EXPORTS_REDIS_URL}: {exc}")
     queue = f"opmodel-test-exports-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     media = tmp_path / "media"

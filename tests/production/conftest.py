@@ -32,7 +32,7 @@ def procs_redis_url() -> str:
         import redis
 
         redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         require(False, f"Redis not reachable at {url}: {exc}")
     return url
 

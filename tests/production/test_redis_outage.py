@@ -89,7 +89,7 @@ def _open_live_stream(stack: Stack, server: Process, timeout: float) -> Stream:
         s = Stream(server.base, stack.room_events(), cookie)
         try:
             name, _data = s.events.get(timeout=5)
-        except Exception:  # noqa: BLE001 - no answer yet: try again
+        except Exception:
             s.close()
             return False
         if name == "hello":

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT_ID = "opmodel-test-client"
-CLIENT_SECRET = "opmodel-test-client-secret"  # noqa: S105
+CLIENT_SECRET = "opmodel-test-client-secret"
 
 
 def _free_port() -> int:

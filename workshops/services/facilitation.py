@@ -121,7 +121,7 @@ def breakouts_split(
         Breakout(workshop=workshop, number=n) for n in range(1, groups + 1)
     )
     if shuffle:
-        random.shuffle(people)  # noqa: S311 - fairness, not secrecy
+        random.shuffle(people)
     for i, attendee in enumerate(people):
         attendee.breakout = breakouts[i % groups]
     Attendee.objects.bulk_update(people, ["breakout"])

@@ -52,7 +52,7 @@ def invitation_url(invitation: Invitation, base_url: str) -> str:
 
 
 @dataclass
-class InvitationRefused(Exception):  # noqa: N818 - a refusal, named for the page it shows
+class InvitationRefused(Exception):
     """Why a link does not work, in words for the person holding it."""
 
     code: str

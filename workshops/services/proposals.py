@@ -74,7 +74,7 @@ def section_form(section: Section, fields: Iterable[str]) -> type[PartForm]:
 
 
 @transaction.atomic
-def proposal_create(
+def proposal_create(  # noqa: C901
     *,
     workshop: Workshop,
     actor: Any,

@@ -275,7 +275,7 @@ def vote(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def proposal_new(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+def proposal_new(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:  # noqa: C901
     """Propose a change: pick a section and an item, then edit its fields in the section's own
     form (or describe a new item, a deletion, or a change in words)."""
     workshop, wa = load(request, slug, pk)

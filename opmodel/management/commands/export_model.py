@@ -15,7 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["yaml", "json"], default="yaml")
         parser.add_argument("--output", "-o", help="Write to this file instead of stdout")
 
-    def handle(self, *args, slug: str, release: int | None, format: str, **options) -> None:  # noqa: A002
+    def handle(self, *args, slug: str, release: int | None, format: str, **options) -> None:
         model = OperatingModel.objects.filter(slug=slug).first()
         if model is None:
             raise CommandError(f"No model with the slug {slug!r}.")

@@ -46,7 +46,7 @@ class ImportCommand(BaseCommand):
                 help="Group spec.type values that are squads (default: %(default)s)",
             )
 
-    def handle(
+    def handle(  # noqa: C901
         self, *args: Any, paths: list[str], into: str, dry_run: bool, **options: Any
     ) -> None:
         model = OperatingModel.objects.filter(slug=into).first()
