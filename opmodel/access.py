@@ -160,10 +160,26 @@ def editor_ids(operating_model: OperatingModel) -> frozenset[int]:
     return frozenset(editors.values_list("pk", flat=True))
 
 
-def row_in_model[M: Model](model: type[M], operating_model: OperatingModel, pk: int) -> M:
+# The largest id a database column holds (a bigint): a larger number names no row.
+MAX_ID = 2**63 - 1
+
+
+def id_from(value: Any) -> int:
+    """A row id from a request (the URL or a query parameter): a 404 for anything that is not
+    one (text, zero, a number past what the database holds), never a 500."""
+    try:
+        number = int(str(value))
+    except ValueError as exc:
+        raise Http404("No such row") from exc
+    if not 0 < number <= MAX_ID:
+        raise Http404("No such row")
+    return number
+
+
+def row_in_model[M: Model](model: type[M], operating_model: OperatingModel, pk: Any) -> M:
     """The row ``pk`` of ``model`` if it belongs to ``operating_model``; a 404 otherwise (a row
-    of another model looks like no row at all)."""
-    row = model._default_manager.filter(operating_model=operating_model, pk=pk).first()
+    of another model looks like no row at all, and neither does an id that cannot be one)."""
+    row = model._default_manager.filter(operating_model=operating_model, pk=id_from(pk)).first()
     if row is None:
         raise Http404(f"No such {model._meta.verbose_name}")
     return row

@@ -8,12 +8,32 @@ import sys
 from collections.abc import Callable
 
 from django.db import InterfaceError, OperationalError, connection
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.middleware.gzip import GZipMiddleware
 from django.template.loader import render_to_string
 
 log = logging.getLogger(__name__)
+
+
+class RowIdMiddleware:
+    """A URL's ids (``<int:pk>``) that no database row can have are a 404 before any view
+    runs: ``/…/99999999999999999999/`` used to be an ``OverflowError`` 500 in every view."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: Callable, args: tuple, kwargs: dict
+    ) -> HttpResponse | None:
+        from opmodel.access import MAX_ID
+
+        if any(isinstance(v, int) and not 0 <= v <= MAX_ID for v in (*args, *kwargs.values())):
+            raise Http404("No such row")
+        return None
 
 
 class DatabaseUnavailableMiddleware:

@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "opmodel.middleware.RowIdMiddleware",  # ids past a bigint: 404, not an OverflowError
     "opmodel.middleware.TwoFactorRequiredMiddleware",
 ]
 

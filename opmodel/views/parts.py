@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from opmodel import services
-from opmodel.access import Access, get_model_for, row_in_model
+from opmodel.access import Access, get_model_for, id_from, row_in_model
 from opmodel.forms import PartForm
 from opmodel.models import OperatingModel, Part
 from opmodel.registry import Section, registry
@@ -66,10 +66,7 @@ def _scope(request: HtmxHttpRequest, section: Section) -> int | None:
     """The parent row a scoped list shows (``?scope=<pk>``), for sections listed per parent."""
     if not section.scope_field or not request.GET.get("scope"):
         return None
-    try:
-        return int(request.GET["scope"])
-    except ValueError as exc:
-        raise Http404("No such list") from exc
+    return id_from(request.GET["scope"])
 
 
 def _load(request: HtmxHttpRequest, slug: str, key: str) -> tuple[OperatingModel, Access, Section]:

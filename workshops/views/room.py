@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget, trigger_client_event
 
+from opmodel.access import row_in_model
 from opmodel.registry import registry
 from opmodel.views.types import HtmxHttpRequest
 
@@ -291,11 +292,7 @@ def proposal_new(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse: 
         raise Http404("No such kind of proposal") from exc
     item = None
     if section is not None and params.get("item"):
-        item = section.model._default_manager.filter(
-            operating_model=workshop.operating_model, pk=params.get("item")
-        ).first()
-        if item is None:
-            raise Http404("No such item")
+        item = row_in_model(section.model, workshop.operating_model, params.get("item"))
     ctx = context(
         workshop,
         wa,
