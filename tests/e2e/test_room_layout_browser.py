@@ -54,6 +54,7 @@ def room(om, people):
     fac = people["facilitator"]
     services.attendee_add(workshop=workshop, actor=fac, user=people["participant"])
     services.timer_start(workshop=workshop, actor=people["facilitator"], block=None, minutes=12)
+    services.focus_set(workshop=workshop, actor=people["facilitator"], section="canvas.metrics")
     services.note_add(workshop=workshop, actor=people["participant"], text=LONG)
     services.proposal_create(
         workshop=workshop,
@@ -88,5 +89,9 @@ def test_the_room_fits_a_laptop_a_wall_screen_and_a_phone(
                 assert box is not None and box["y"] + box["height"] <= height
                 _check(page, screen)
                 page.screenshot(path=str(artifacts / f"room-phone-{who}-notes.png"))
+                if who == "facilitator":  # the controls fit a phone too
+                    page.get_by_role("link", name="Facilitate").click()
+                    _check(page, screen)
+                    page.screenshot(path=str(artifacts / "room-phone-facilitate.png"))
         assert page.js_errors == []
         page.context.close()
