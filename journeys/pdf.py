@@ -11,9 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from opmodel.exports.sources import shares
 from opmodel.registry import PdfBlock, registry
 
 from .models import Automation
+
+# Steps of swim lanes per part of the handbook (rendered and let go before the next): a part
+# starts on a new page, so small models keep their journeys flowing on shared pages.
+STEPS_PER_PART = 240
 
 
 @dataclass
@@ -28,6 +33,8 @@ class JourneyMap:
     stages: list[Any]
     lanes: list[Lane] = field(default_factory=list)
     steps: list[Any] = field(default_factory=list)
+    # The handbook renders its long chapters in parts: this journey starts one (on a new page).
+    part_break: bool = False
 
     @property
     def pain_points(self) -> list[Any]:
@@ -51,16 +58,13 @@ class Journeys:
         return [(m, s) for m in self.maps for s in m.pain_points]
 
     def automation(self) -> list[tuple[str, str, int, int]]:
-        """(value, label, steps, percent of all steps) per level of automation."""
+        """(value, label, steps, percent of all steps) per level of automation; the percents
+        add up to 100."""
         steps = self.steps
+        counts = [sum(1 for s in steps if s.automation == a.value) for a in Automation]
         return [
-            (
-                a.value,
-                a.label,
-                n := sum(1 for s in steps if s.automation == a.value),
-                round(100 * n / len(steps)) if steps else 0,
-            )
-            for a in Automation
+            (a.value, a.label, n, pct)
+            for a, n, pct in zip(Automation, counts, shares(counts), strict=True)
         ]
 
 
@@ -103,6 +107,11 @@ def journeys_of(source: Any) -> Journeys:
             for key in keys
         ]
         maps.append(JourneyMap(journey=journey, stages=stages, lanes=lanes, steps=steps))
+    since = 0
+    for m in maps:
+        if since and since + len(m.steps) > STEPS_PER_PART:
+            m.part_break, since = True, 0
+        since += len(m.steps)
     journeys = Journeys(maps=maps)
     source.extra["journeys"] = journeys
     return journeys

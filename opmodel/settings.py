@@ -356,6 +356,10 @@ OPMODEL_EXPORTS_RUN = os.environ.get("OPMODEL_EXPORTS_RUN", "celery" if REDIS_UR
 if OPMODEL_EXPORTS_RUN not in {"celery", "thread", "inline"}:
     raise ImproperlyConfigured("OPMODEL_EXPORTS_RUN must be celery, thread or inline")
 OPMODEL_EXPORTS_QUEUE = os.environ.get("OPMODEL_EXPORTS_QUEUE", CELERY_TASK_DEFAULT_QUEUE)
+# Without Redis (OPMODEL_EXPORTS_RUN=thread) the web process renders PDFs in this many threads
+# (the rest wait their turn), and one person may have this many PDFs on their way at once.
+OPMODEL_EXPORT_THREADS = int(os.environ.get("OPMODEL_EXPORT_THREADS", "2"))
+OPMODEL_EXPORT_PER_USER = int(os.environ.get("OPMODEL_EXPORT_PER_USER", "3"))
 # An export queued or rendering for longer than this is taken as lost (a killed worker) and
 # may be run again.
 OPMODEL_EXPORT_STALE_SECONDS = int(os.environ.get("OPMODEL_EXPORT_STALE_SECONDS", "600"))

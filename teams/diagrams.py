@@ -72,6 +72,14 @@ class Box:
         return " ".join(f"{px:.0f},{py:.0f}" for px, py in pts)
 
     @property
+    def label_chars(self) -> int:
+        """How many characters of the squad's name fit its box (13-unit bold type is about 8
+        units a character; a band also holds the mode at its right end): longer names end in
+        "…" rather than run into the mode or out of the box."""
+        room = self.w - 16 if self.vertical else self.w - 100
+        return max(6, min(18 if self.vertical else 40, int(room / 8.2)))
+
+    @property
     def vertical(self) -> bool:
         return self.h > self.w
 

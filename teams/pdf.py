@@ -1,5 +1,5 @@
-"""Level 2's blocks of the PDF exports: squads by type and mode with the interaction map in
-miniature on the picture on a page; squads with their Team API, interactions, the map and the
+"""Level 2's blocks of the PDF exports: squads by type and mode with the interactions in words
+on the picture on a page; squads with their Team API, interactions, the map and the
 shared accountability model (split across pages by columns) in the handbook.
 
 Everything is drawn from the version's rows (``source.rows``, built from its document), so a
@@ -13,15 +13,12 @@ from typing import Any
 
 from opmodel.registry import PdfBlock, registry
 
-from .diagrams import interaction_map_svg
+from .diagrams import interaction_layout, interaction_map_svg
 from .models import AREA_HINTS, MODE_HINTS, Area, InteractionMode, Mode, Responsibility, TeamType
 
 TYPE_ORDER = {t.value: i for i, t in enumerate(TeamType)}
 # Squads per page of the accountability matrix: more would make the columns unreadable.
 MATRIX_COLUMNS = 12
-# Above this many squads the miniature map on the picture on a page is unreadable: the picture
-# shows the interactions by mode instead and points to the handbook's full map.
-MINI_MAP_SQUADS = 18
 
 
 @dataclass
@@ -112,6 +109,31 @@ class Teams:
             parts.append(MatrixPart(chunk, areas, start + 1, start + len(chunk)))
         return parts
 
+    def roles_by_capability(self) -> list[tuple[str, str, list[tuple[Any, list[list[str]]]]]]:
+        """Per area, each capability with the names of its accountable, responsible, consulted
+        and informed squads (the handbook's form of the matrix for many squads)."""
+        order: list[str] = [
+            Responsibility.ACCOUNTABLE.value,
+            Responsibility.RESPONSIBLE.value,
+            Responsibility.CONSULTED.value,
+            Responsibility.INFORMED.value,
+        ]
+        areas = []
+        for area in Area:
+            rows = []
+            for c in self.capabilities:
+                if c.area != area:
+                    continue
+                names: list[list[str]] = [[] for _ in order]
+                for e in self.squads:
+                    role = self.cells.get((c.pk, e.squad.pk))
+                    if role in order:
+                        names[order.index(role)].append(e.squad.name)
+                rows.append((c, names))
+            if rows:
+                areas.append((area.value, f"{area.label} · {AREA_HINTS[area]}", rows))
+        return areas
+
     def _letter(self, capability: Any, squad: Any) -> str:
         role = self.cells.get((capability.pk, squad.pk))
         return {"accountable": "A", "responsible": "R", "consulted": "C", "informed": "I"}.get(
@@ -179,13 +201,31 @@ def _map(source: Any) -> str:
 
 
 def _picture(source: Any) -> dict[str, Any]:
+    # No map in miniature: scaled to the side column its labels were 3 pt high. The picture
+    # lists the interactions in words (by mode, then who works with whom); the map is in the
+    # handbook.
+    return {"teams": teams_of(source), "modes": list(Mode)}
+
+
+# The handbook draws the map on a landscape A4 page (267 x 176 mm): its smallest labels (11
+# units) stay at 7 pt or more while the map is at most this many units high.
+MAP_MAX_HEIGHT = 780
+
+
+def _map_fits(source: Any) -> bool:
     teams = teams_of(source)
-    small = len(teams.squads) <= MINI_MAP_SQUADS
-    return {"teams": teams, "map_svg": _map(source) if small else "", "modes": list(Mode)}
+    layout = interaction_layout(
+        source.operating_model,
+        squads=[e.squad for e in teams.squads],
+        interactions=teams.interactions,
+    )
+    return layout.height + 60 <= MAP_MAX_HEIGHT
 
 
 def _handbook(source: Any) -> dict[str, Any]:
-    return {"teams": teams_of(source), "map_svg": _map(source), "modes": list(Mode)}
+    teams = teams_of(source)
+    drawn = bool(teams.squads) and _map_fits(source)
+    return {"teams": teams, "map_svg": _map(source) if drawn else "", "modes": list(Mode)}
 
 
 def register() -> None:

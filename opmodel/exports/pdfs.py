@@ -4,8 +4,9 @@ services' business (``opmodel.services.exports``)."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from django.template.loader import render_to_string
@@ -48,6 +49,11 @@ def render_blocks(source: PdfSource, kind: str) -> list[RenderedBlock]:
     return rendered
 
 
+# What a cut list ends with (the blocks' templates and the health list): the page says what was
+# left out and where it is.
+CUT_MARK = "more in the handbook"
+
+
 def picture_html(source: PdfSource) -> str:
     blocks = render_blocks(source, "picture")
     return render_to_string(
@@ -56,36 +62,99 @@ def picture_html(source: PdfSource) -> str:
             "source": source,
             "main": [b for b in blocks if b.block.in_main_area],
             "side": [b for b in blocks if not b.block.in_main_area],
+            "condensed": any(CUT_MARK in b.html for b in blocks),
+            # the health findings: eight while nothing else is cut, then four
+            "findings_shown": 4 if source.limit else 8,
         },
     )
 
 
 # Where to start looking for the density that fits, by the rows of Level 1 (the main area): a
-# big model laid out at full size takes many pages and most of the render time (measured: 31 s
-# for 500 rows at density 0, against 1.3 s at density 2), so it starts tighter. The layout
-# still decides: the first density whose page count is 1 wins.
-START_AT = ((90, 0), (200, 1), (350, 2))
+# big model laid out generously takes long and cannot fit anyway. The layout still decides:
+# from the start, tighter until the page holds everything (by how much it ran over); and if a
+# density fits with room to spare, one step more generous (sections grow into free space
+# before anything is cut).
+START_AT = ((90, 0), (150, 2), (250, 4), (400, 6))
+# Free space (in CSS px, 96 per inch) worth trying a more generous density for: about 20 mm.
+ROOM_TO_GROW = 75
 
 
 def first_density(source: PdfSource) -> int:
     rows = sum(len(source.rows.get(s.key, [])) for s in registry.sections(level=1))
-    return next((level for most, level in START_AT if rows <= most), 3)
+    return next((level for most, level in START_AT if rows <= most), len(DENSITIES) - 2)
+
+
+def _boxes(box: Any) -> Any:
+    yield box
+    for child in getattr(box, "children", ()) or ():
+        yield from _boxes(child)
+
+
+def _bottom(page: Any) -> float:
+    """The lowest edge of the poster's columns on a laid-out page, in CSS px from its top."""
+    return max(
+        (
+            box.position_y + box.margin_height()
+            for box in _boxes(page._page_box)
+            if box.element_tag == "div"
+            and set((box.element.get("class") or "").split()) & {"pmain", "pside"}
+        ),
+        default=0.0,
+    )
+
+
+def _content_height(page: Any) -> float:
+    box = page._page_box
+    return float(box.height)
+
+
+def room_left(document: Any) -> float:
+    """Free space under the poster's lowest column on its first page, in CSS px."""
+    page = document.pages[0]
+    return _content_height(page) - _bottom(page)
+
+
+def steps_tighter(document: Any) -> int:
+    """How many densities tighter to try after ``document`` ran over its page: by how much it
+    ran over (what the next pages hold, against one page's height)."""
+    height = _content_height(document.pages[0])
+    over = sum(_bottom(page) for page in document.pages[1:]) / height
+    return 1 if over < 0.05 else 2 if over < 0.12 else 3 if over < 0.25 else 4
 
 
 def picture_pdf(source: PdfSource, progress: Progress = _quiet) -> Rendered:
     """One landscape A3 page, whatever the model's size: laid out at the most generous density
-    that can fit, then tighter (smaller type, shorter lists ending in "+N more") until it does.
-    """
-    start = first_density(source)
-    for step, density in enumerate(DENSITIES[start:]):
+    that fits (smaller type first, then shorter lists ending in "+N more in the handbook")."""
+    level = first_density(source)
+    tried: dict[int, tuple[Any, Fetches, bool]] = {}
+    while True:
         fetches = Fetches()
-        document = layout(picture_html(source.at(density)), fetches)
-        progress(min(85, 20 + step * 15))
-        if len(document.pages) == 1:
-            return write(document, fetches)
-    raise PictureDoesNotFit(
-        f"the picture on a page of {source.name} does not fit one page even at its tightest"
-    )
+        document = layout(picture_html(source.at(DENSITIES[level])), fetches)
+        fits = len(document.pages) == 1
+        tried[level] = (document, fetches, fits)
+        # Progress: 15 % for the source, then each layout (most renders take one or two).
+        progress(min(85, 15 + 35 * len(tried)))
+        if fits:
+            more_generous = level - 1
+            if level > 0 and more_generous not in tried and room_left(document) >= ROOM_TO_GROW:
+                level = more_generous  # room to spare: try it before keeping any cut
+                continue
+            break
+        fitted = [k for k, (_d, _f, ok) in tried.items() if ok and k > level]
+        if fitted:  # a tighter one fitted: the most generous of those
+            level = min(fitted)
+            break
+        if level + 1 >= len(DENSITIES):
+            raise PictureDoesNotFit(
+                f"the picture on a page of {source.name} does not fit one page even at its tightest"
+            )
+        level = min(len(DENSITIES) - 1, level + steps_tighter(document))
+        while level in tried:
+            level -= 1
+    document, fetches, _fits = tried[level]
+    rendered = write(document, fetches)
+    progress(95)
+    return rendered
 
 
 @dataclass(frozen=True)
@@ -93,27 +162,123 @@ class Chapter:
     title: str
     anchor: str
     level: int | None = None
+    page: int = 0  # where it starts (0: not known, the whole-document rendering)
 
 
-def handbook_html(source: PdfSource) -> str:
-    blocks = render_blocks(source, "handbook")
+@dataclass(frozen=True)
+class Piece:
+    """What one part of the handbook holds of a chapter: all of it, or a run of it that starts
+    on a page of its own (a chapter's template marks those places with ``PART``)."""
+
+    title: str
+    anchor: str
+    html: SafeString
+    continued: bool = False
+
+
+# Where a chapter may be cut into separately rendered parts: places that start a page anyway
+# (a journey's swim lanes, a page of the accountability matrix). Rendering a long chapter in
+# parts keeps the memory of one part, not of the whole book.
+PART = "<!-- pdf:part -->"
+
+
+def _pieces(blocks: list[RenderedBlock]) -> list[list[Piece]]:
+    """The chapters as lists of pieces, each to be rendered on its own."""
+    chapters = []
+    for b in blocks:
+        runs = [run for run in str(b.html).split(PART) if run.strip()] or [""]
+        chapters.append(
+            [
+                Piece(b.block.title, b.block.anchor, SafeString(run), continued=i > 0)
+                for i, run in enumerate(runs)
+            ]
+        )
+    return chapters
+
+
+def _chapters(blocks: list[RenderedBlock], pages: dict[str, int] | None = None) -> list[Chapter]:
+    pages = pages or {}
     chapters = [Chapter(b.block.title, b.block.anchor, b.block.level) for b in blocks]
     chapters.append(Chapter("Health findings", "ch-health"))
     chapters.append(Chapter("Release notes and changes", "ch-release"))
+    return [replace(c, page=pages.get(c.anchor, 0)) for c in chapters]
+
+
+def _handbook_context(source: PdfSource) -> dict[str, Any]:
+    running = f"{source.organisation} · {source.name} · {source.version_label}"
+    return {"source": source, "running": running}
+
+
+def handbook_html(source: PdfSource) -> str:
+    """The whole handbook as one HTML document (to inspect; the PDF is rendered in parts)."""
+    blocks = render_blocks(source, "handbook")
+    pieces = [
+        Piece(b.block.title, b.block.anchor, SafeString(str(b.html).replace(PART, "")))
+        for b in blocks
+    ]
     return render_to_string(
-        "exports/handbook.html", {"source": source, "blocks": blocks, "chapters": chapters}
+        "exports/handbook.html",
+        {**_handbook_context(source), "pieces": pieces, "chapters": _chapters(blocks)},
     )
 
 
 def handbook_pdf(source: PdfSource, progress: Progress = _quiet) -> Rendered:
     """The whole model: cover, contents with page numbers, every level in full, health, the
-    release notes and what changed since the previous release; page numbers, running heads."""
-    html = handbook_html(source)
-    progress(30)
+    release notes and what changed since the previous release; page numbers, running heads.
+
+    Rendered in parts, each laid out, written and let go before the next (WeasyPrint holds a
+    laid-out document in memory: 200 pages at once took 850 MiB), then joined. The front
+    matter (cover and contents) comes last, when the chapters' first pages are known."""
+    from pypdf import PdfReader, PdfWriter
+
+    blocks = render_blocks(source, "handbook")
+    context = _handbook_context(source)
+    parts: list[tuple[str, dict[str, Any]]] = [
+        (piece.anchor, {"part": "block", "pieces": [piece]})
+        for pieces in _pieces(blocks)
+        for piece in pieces
+    ]
+    parts.append(("ch-health", {"part": "health"}))
+    parts.append(("ch-release", {"part": "release"}))
+    front_pages = 2  # the cover and the contents: checked below
     fetches = Fetches()
-    document = layout(html, fetches)
-    progress(85)
-    return write(document, fetches)
+    written: list[bytes] = []
+    starts: dict[str, int] = {}
+    page = front_pages + 1
+    for i, (anchor, extra) in enumerate(parts):
+        starts.setdefault(anchor, page)
+        html = render_to_string("exports/handbook.html", {**context, **extra, "first_page": page})
+        document = layout(html, fetches)
+        page += len(document.pages)
+        written.append(document.write_pdf())
+        del document
+        progress(min(90, 20 + 70 * (i + 1) // len(parts)))
+    total = page - 1
+    front = layout(
+        render_to_string(
+            "exports/handbook.html",
+            {
+                **context,
+                "part": "front",
+                "chapters": _chapters(blocks, starts),
+                "total_pages": total,
+            },
+        ),
+        fetches,
+    )
+    if len(front.pages) != front_pages:
+        raise RuntimeError(f"the handbook's cover and contents took {len(front.pages)} pages")
+    writer = PdfWriter()
+    for pdf in [front.write_pdf(), *written]:
+        writer.append(PdfReader(io.BytesIO(pdf)))
+    for chapter in _chapters(blocks, starts):
+        title = f"Level {chapter.level} · {chapter.title}" if chapter.level else chapter.title
+        writer.add_outline_item(title=title, page_number=chapter.page - 1)
+    writer.add_metadata({"/Title": f"{source.name} · handbook · {source.version_label}"})
+    out = io.BytesIO()
+    writer.write(out)
+    progress(95)
+    return Rendered(pdf=out.getvalue(), pages=total, fetches=fetches)
 
 
 def subject_pdf(

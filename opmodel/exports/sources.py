@@ -27,15 +27,23 @@ class Density:
     limit: int | None
     small_limit: int | None
     words: int  # long texts (mission, vision, overview) are cut to this many words, with "…"
+    chars: int | None = None  # names are cut to this many characters, with "…" (None: never)
 
 
+# From the most generous to the tightest. The first three cut nothing (only the type gets
+# smaller); from level 3 on, lists end in "+N more in the handbook". Type never goes below
+# 7.8 pt (7 pt for the smallest labels, at .9em).
 DENSITIES = (
     Density(0, None, None, 70),
-    Density(1, 10, 7, 45),
-    Density(2, 8, 5, 36),
-    Density(3, 6, 4, 28),
-    Density(4, 4, 3, 20),
-    Density(5, 2, 2, 14),
+    Density(1, None, None, 60),
+    Density(2, None, None, 48),
+    Density(3, 14, 9, 40),
+    Density(4, 12, 8, 36),
+    Density(5, 10, 7, 32),
+    Density(6, 8, 5, 28),
+    Density(7, 6, 4, 20, 60),
+    Density(8, 4, 3, 14, 44),
+    Density(9, 2, 2, 10, 32),
 )
 
 
@@ -53,6 +61,22 @@ class HealthItem:
 
 
 SEVERITY_WEIGHTS = {"error": 12, "warning": 5, "info": 1}
+
+
+def shares(counts: list[int]) -> list[int]:
+    """Whole percentages of ``counts`` that add up to exactly 100 (largest remainder: the
+    parts rounded down, the points left over to the largest fractions); all zeros for none.
+    Plain rounding shows 38 % + 42 % + 21 % = 101 %."""
+    total = sum(counts)
+    if total <= 0:
+        return [0 for _ in counts]
+    exact = [100 * n / total for n in counts]
+    floors = [int(x) for x in exact]
+    left = 100 - sum(floors)
+    by_fraction = sorted(range(len(counts)), key=lambda i: (floors[i] - exact[i], i))
+    for i in by_fraction[:left]:
+        floors[i] += 1
+    return floors
 
 
 @dataclass

@@ -5,6 +5,7 @@ model's text contains."""
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,14 +75,43 @@ class Rendered:
     fetches: Fetches
 
 
+STYLESHEET = "css/pdf.css"
+_styles = threading.local()
+
+
+def pdf_stylesheet(fetcher: Any) -> tuple[Any, Any]:
+    """The PDFs' stylesheet, parsed once per thread with its fonts (and again when the file
+    changes): parsing it and loading its fonts took a few hundred milliseconds per document,
+    and the handbook is rendered in parts, the picture in one to three layouts."""
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
+    path = Path(str(finders.find(STYLESHEET)))
+    stamp = (str(path), path.stat().st_mtime_ns)
+    cached = getattr(_styles, "cached", None)
+    if cached is None or cached[0] != stamp:
+        font_config = FontConfiguration()
+        css = CSS(
+            string=path.read_text(encoding="utf-8"),
+            base_url=path.as_uri(),
+            url_fetcher=fetcher,
+            font_config=font_config,
+        )
+        cached = _styles.cached = (stamp, css, font_config)
+    return cached[1], cached[2]
+
+
 def layout(html: str, fetches: Fetches | None = None) -> Any:
-    """Lay ``html`` out into pages (a WeasyPrint Document), fetching static files only."""
+    """Lay ``html`` out into pages (a WeasyPrint Document) with the PDFs' stylesheet, fetching
+    static files only."""
     from weasyprint import HTML
 
     record = fetches if fetches is not None else Fetches()
     fetcher = _fetcher_class()(record)
+    css, font_config = pdf_stylesheet(fetcher)
     base = Path(settings.BASE_DIR / "static").resolve().as_uri() + "/"
-    return HTML(string=html, base_url=base, url_fetcher=fetcher).render()
+    document = HTML(string=html, base_url=base, url_fetcher=fetcher)
+    return document.render(stylesheets=[css], font_config=font_config)
 
 
 def write(document: Any, fetches: Fetches) -> Rendered:

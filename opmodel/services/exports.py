@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,6 +113,7 @@ def export_request(
             if existing.status == Status.FAILED or export_is_stuck(existing):
                 return _requeue(existing)
             return existing
+    _check_user_limit(actor)
     export = Export(
         operating_model=operating_model,
         release=release,
@@ -167,9 +169,7 @@ def export_dispatch(export_id: int) -> None:
     if mode == "inline":
         export_render(export_id=export_id)
     elif mode == "thread":
-        threading.Thread(
-            target=_render_in_thread, args=(export_id,), name=f"export-{export_id}", daemon=True
-        ).start()
+        _pool().submit(_render_in_thread, export_id)
     else:
         from opmodel.tasks import export_render_task
 
@@ -181,6 +181,41 @@ def export_dispatch(export_id: int) -> None:
             log.warning("export %s not queued: broker unreachable", export_id, exc_info=True)
             export_fail(export_id=export_id, error=QUEUE_DOWN)
             raise ExportQueueUnavailable(QUEUE_DOWN) from exc
+
+
+_pool_lock = threading.Lock()
+_executor: ThreadPoolExecutor | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    """The web process's few render threads (``OPMODEL_EXPORT_THREADS``, without Redis): a
+    burst of requests waits its turn in the queue instead of starting a thread each and
+    starving one another (and the web requests) of the CPU."""
+    global _executor  # noqa: PLW0603 - one pool per process, made on first use
+    with _pool_lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(
+                max_workers=settings.OPMODEL_EXPORT_THREADS, thread_name_prefix="export"
+            )
+        return _executor
+
+
+def _check_user_limit(actor: Any) -> None:
+    """Without Redis the web process renders: one person may have only so many PDFs on their
+    way at once (``OPMODEL_EXPORT_PER_USER``)."""
+    if settings.OPMODEL_EXPORTS_RUN != "thread" or not getattr(actor, "is_authenticated", False):
+        return
+    pending = [
+        e
+        for e in Export.objects.filter(
+            requested_by=actor, status__in=[Status.QUEUED, Status.RENDERING]
+        )
+        if not export_is_stuck(e)
+    ]
+    if len(pending) >= settings.OPMODEL_EXPORT_PER_USER:
+        raise ValidationError(
+            f"You already have {len(pending)} PDFs on their way: wait for one to finish."
+        )
 
 
 def _render_in_thread(export_id: int) -> None:

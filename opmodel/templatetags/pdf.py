@@ -40,3 +40,38 @@ def condense(items: Any, limit: int | None) -> Condensed:
     # Showing "+1 more" instead of the one item would save nothing.
     keep = max(1, limit - 1)
     return Condensed(items[:keep], len(items) - keep)
+
+
+@dataclass(frozen=True)
+class Chevron:
+    number: int = 0
+    stage: Any = None
+    more: int = 0  # the "+N more stages" chevron
+    filler: bool = False  # an empty cell that keeps a short last row's chevrons the same width
+
+
+CHEVRONS_PER_ROW = 8
+
+
+@register.filter
+def chevron_rows(stages: Any, more: int = 0) -> list[list[Chevron]]:
+    """The value journey's stages as rows of at most eight chevrons (numbered in order), the
+    "+N more" chevron last; when there is more than one row, the last is padded with empty
+    cells so every chevron has the same width."""
+    cells = [Chevron(number=i, stage=s) for i, s in enumerate(stages or [], start=1)]
+    if more:
+        cells.append(Chevron(more=more))
+    rows = [cells[i : i + CHEVRONS_PER_ROW] for i in range(0, len(cells), CHEVRONS_PER_ROW)]
+    if len(rows) > 1:
+        rows[-1] += [Chevron(filler=True)] * (CHEVRONS_PER_ROW - len(rows[-1]))
+    return rows
+
+
+@register.filter
+def clip(value: Any, chars: int | None) -> str:
+    """A name cut to ``chars`` characters with "…" (as it is for None): the tightest
+    densities of the picture keep a 120-character name from taking five lines."""
+    text = str(value if value is not None else "")
+    if chars is None or len(text) <= chars:
+        return text
+    return text[: chars - 1].rstrip() + "…"

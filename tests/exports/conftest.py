@@ -63,6 +63,91 @@ class Pdf:
         return sorted(ARTIFACTS.glob(f"{name}*.png"))
 
 
+MM = 72 / 25.4  # PDF points per millimetre
+# pdftotext's word boxes are as high as the font's ascent plus descent: 1.21 em for Inter (1.16
+# for the symbols from DejaVu Sans). A box lower than this came from type under 7 pt.
+MIN_WORD_HEIGHT = 7 * 1.16
+
+
+@dataclass(frozen=True)
+class Word:
+    page: int
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    @property
+    def height(self) -> float:
+        return self.y1 - self.y0
+
+
+def words_of(path: Path) -> tuple[list[tuple[float, float]], list[Word]]:
+    """Every word of the PDF with its box (``pdftotext -bbox-layout``), and each page's size."""
+    import xml.etree.ElementTree as ET
+
+    out = subprocess.run(
+        ["pdftotext", "-bbox-layout", str(path), "-"], check=True, capture_output=True
+    ).stdout
+    root = ET.fromstring(out)  # noqa: S314 - poppler's output for a PDF the test rendered
+    ns = "{http://www.w3.org/1999/xhtml}"
+    sizes, words = [], []
+    for number, page in enumerate(root.iter(f"{ns}page"), start=1):
+        sizes.append((float(page.get("width")), float(page.get("height"))))
+        for w in page.iter(f"{ns}word"):
+            box = [float(w.get(k)) for k in ("xMin", "yMin", "xMax", "yMax")]
+            words.append(Word(number, w.text or "", *box))
+    return sizes, words
+
+
+def overlapping(words: list[Word]) -> list[tuple[Word, Word]]:
+    """Pairs of words of the same page whose boxes overlap (not merely touch: the boxes are
+    trimmed by a fifth of their height, what ascenders and descenders of lines set close may
+    share, and by half a point at the sides). A sweep along x: fast enough for 200 pages."""
+    found = []
+    by_page: dict[int, list[Word]] = {}
+    for w in words:
+        by_page.setdefault(w.page, []).append(w)
+    for page_words in by_page.values():
+        boxes = sorted(
+            (
+                (w.x0 + 0.5, w.y0 + w.height * 0.2, w.x1 - 0.5, w.y1 - w.height * 0.2, w)
+                for w in page_words
+                if w.text.strip()
+            ),
+            key=lambda b: b[0],
+        )
+        active: list[tuple] = []
+        for box in boxes:
+            active = [a for a in active if a[2] > box[0]]
+            found.extend((a[4], box[4]) for a in active if a[1] < box[3] and box[1] < a[3])
+            active.append(box)
+    return found
+
+
+def layout_problems(path: Path, *, sides: float, top: float, bottom: float) -> dict[str, list]:
+    """What a reader would see as broken: words on top of each other, words outside the page's
+    margins (``sides``, ``top``, ``bottom`` in mm from the paper's edges), type under 7 pt."""
+    sizes, words = words_of(path)
+    outside = []
+    for w in words:
+        width, height = sizes[w.page - 1]
+        if (
+            w.x0 < sides * MM - 0.5
+            or w.x1 > width - sides * MM + 0.5
+            or w.y0 < top * MM - 0.5
+            or w.y1 > height - bottom * MM + 0.5
+        ):
+            outside.append(w)
+    return {
+        "overlapping": overlapping(words),
+        "outside the margins": outside,
+        "under 7 pt": [w for w in words if w.text.strip() and w.height < MIN_WORD_HEIGHT],
+        "words": words,
+    }
+
+
 def keep(rendered: Rendered, directory: Path, name: str) -> Pdf:
     path = directory / f"{name}.pdf"
     path.write_bytes(rendered.pdf)

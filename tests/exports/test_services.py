@@ -266,3 +266,50 @@ def test_a_task_that_finds_its_export_held_comes_back_when_the_holder_counts_as_
     export_render_task.run(export.pk)  # the delivery that comes back
     export.refresh_from_db()
     assert export.status == Status.DONE and len(fake_render) == 1 and len(later) == 1
+
+
+# ---------- without Redis: a bounded pool of render threads, a limit per person ----------
+
+
+def test_without_redis_renders_wait_their_turn_in_a_small_pool(settings, monkeypatch):
+    import threading
+
+    from opmodel.services import exports
+
+    settings.OPMODEL_EXPORTS_RUN = "thread"
+    settings.OPMODEL_EXPORT_THREADS = 1
+    monkeypatch.setattr(exports, "_executor", None)  # a pool of this test's size
+    go = threading.Event()
+    lock = threading.Lock()
+    seen = {"active": 0, "most": 0, "done": []}
+
+    def render(export_id: int) -> None:
+        with lock:
+            seen["active"] += 1
+            seen["most"] = max(seen["most"], seen["active"])
+        go.wait(timeout=30)
+        with lock:
+            seen["active"] -= 1
+            seen["done"].append(export_id)
+
+    monkeypatch.setattr(exports, "_render_in_thread", render)
+    for export_id in (1, 2, 3):
+        exports.export_dispatch(export_id)
+    go.set()
+    exports._pool().shutdown(wait=True)
+    assert sorted(seen["done"]) == [1, 2, 3]
+    assert seen["most"] == 1  # one thread rendered them one after another
+
+
+def test_without_redis_one_person_may_have_only_a_few_pdfs_on_their_way(om, people, settings):
+    settings.OPMODEL_EXPORTS_RUN = "thread"
+    settings.OPMODEL_EXPORT_PER_USER = 2
+    for _ in range(2):  # not rendered here (the commit never comes): they stay queued
+        export_request(operating_model=om, actor=people["editor"], kind="handbook")
+    with pytest.raises(ValidationError, match="2 PDFs on their way"):
+        export_request(operating_model=om, actor=people["editor"], kind="picture")
+    # someone else may still ask; and once one of them is done, so may they
+    export_request(operating_model=om, actor=people["facilitator"], kind="picture")
+    done = Export.objects.filter(requested_by=people["editor"]).first()
+    Export.objects.filter(pk=done.pk).update(status=Status.DONE)
+    export_request(operating_model=om, actor=people["editor"], kind="picture")
