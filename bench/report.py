@@ -228,14 +228,17 @@ def _pdf(data: dict[str, Any]) -> list[str]:
         f"one-page document in the same run, {_fmt(data['floor_s'] * 1000)} ms. The large "
         "model is the one above (all three levels; its handbook draws 20 journeys of swim "
         "lanes). Peak RSS is the whole process's (Python, Django, WeasyPrint); grew is how much "
-        "the render added to it.",
+        "the render added to it; CPU s is the rendering process's CPU time (median), what a "
+        "render costs whatever else the machine is doing.",
         "",
-        "| PDF | model | pages | KiB | median s | max s | × floor | peak RSS MiB | grew MiB |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| PDF | model | pages | KiB | median s | max s | × floor | CPU s | peak RSS MiB "
+        "| grew MiB |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     lines += [
         f"| {row['kind'] or '—'} | {row['model']} | {row['pages']} | {row['kb']} "
         f"| {_fmt(row['median_s'], 2)} | {_fmt(row['max_s'], 2)} | {_fmt(row['ratio'])} "
+        f"| {_fmt(row.get('cpu_s', float('nan')), 2)} "
         f"| {_fmt(row['peak_rss_mb'])} | {_fmt(row['grew_mb'])} |"
         for row in data["rows"]
     ]

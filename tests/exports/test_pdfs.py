@@ -89,8 +89,11 @@ def rendered(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, 
         )
         _set_mission(om, users["facilitator"], "A draft mission nobody released")
         out["picture"] = keep(render_pdf(om, "picture", release=v1), directory, "picture-demo-v1")
+        out["handbook_progress"] = []
         out["handbook"] = keep(
-            render_pdf(om, "handbook", release=v2), directory, "handbook-demo-v2"
+            render_pdf(om, "handbook", release=v2, progress=out["handbook_progress"].append),
+            directory,
+            "handbook-demo-v2",
         )
         workshop = make_workshop(om, users["facilitator"], title="Mesh kick-off")
         out["workshop"] = keep(
@@ -235,6 +238,14 @@ def test_the_handbook_grows_with_the_model_and_lists_who_does_what_for_many_squa
     small_text = _words(small.text())
     assert "The columns are the squads numbered in the key" in small_text
     assert "Per-sonal" not in small_text and "Personalisation ML" in small_text
+
+
+def test_the_progress_of_a_handbook_moves_with_its_parts(rendered):
+    steps = rendered["handbook_progress"]
+    # the source, then one step per part laid out (three levels, health, release notes), then
+    # the file: never backwards, never stuck at one value while the parts are laid out
+    assert steps == sorted(steps) and len(set(steps)) >= 7, steps
+    assert steps[0] <= 20 and steps[-1] >= 90
 
 
 def test_the_workshop_summary_pdf_lists_the_workshop(rendered):
