@@ -267,7 +267,9 @@ def handbook_pdf(source: PdfSource, progress: Progress = _quiet) -> Rendered:
         fetches,
     )
     if len(front.pages) != front_pages:
-        raise RuntimeError(f"the handbook's cover and contents took {len(front.pages)} pages")
+        raise RuntimeError(
+            f"the handbook's cover and contents took more than two pages ({len(front.pages)})"
+        )
     writer = PdfWriter()
     for pdf in [front.write_pdf(), *written]:
         writer.append(PdfReader(io.BytesIO(pdf)))
