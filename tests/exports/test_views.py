@@ -105,8 +105,11 @@ def test_the_pdf_buttons_appear_where_people_read_the_model(om, people, release,
     assert "A3 PDF" not in viewer.get(reverse("picture", args=[om.slug])).content.decode()
     assert "A3 PDF" in editor.get(reverse("picture", args=[om.slug])).content.decode()
     workshop = make_workshop(om, people["facilitator"])
-    summary = viewer.get(reverse("workshop-summary", args=[om.slug, workshop.pk])).content.decode()
+    summary_url = reverse("workshop-summary", args=[om.slug, workshop.pk])
+    # a workshop's summary PDF is for participants and up (viewers read the page only)
+    summary = client_for(people["participant"]).get(summary_url).content.decode()
     assert "Summary PDF" in summary and f'name="subject" value="{workshop.pk}"' in summary
+    assert "Summary PDF" not in viewer.get(summary_url).content.decode()
 
 
 def test_a_workshop_summary_pdf_can_be_asked_for_and_an_unknown_workshop_cannot(
