@@ -191,7 +191,7 @@ def _pool() -> ThreadPoolExecutor:
     """The web process's few render threads (``OPMODEL_EXPORT_THREADS``, without Redis): a
     burst of requests waits its turn in the queue instead of starting a thread each and
     starving one another (and the web requests) of the CPU."""
-    global _executor  # noqa: PLW0603 - one pool per process, made on first use
+    global _executor  # one pool per process, made on first use
     with _pool_lock:
         if _executor is None:
             _executor = ThreadPoolExecutor(
