@@ -303,3 +303,58 @@ class PersonalAccessToken(models.Model):
     @property
     def can_write(self) -> bool:
         return self.scope == self.Scope.WRITE
+
+
+class Webhook(models.Model):
+    """A subscription of a URL to a model's events (``opmodel.webhooks``): deliveries are signed
+    JSON (or a Slack / Microsoft Teams message when the URL is one of their incoming webhooks)."""
+
+    class Event(models.TextChoices):
+        RELEASE_PUBLISHED = "release.published", "A release is published"
+        MODEL_CHANGED = "model.changed", "The model changed (batched)"
+
+    class Kind(models.TextChoices):
+        JSON = "json", "JSON (signed)"
+        SLACK = "slack", "Slack"
+        TEAMS = "teams", "Microsoft Teams"
+
+    operating_model = models.ForeignKey(
+        OperatingModel, on_delete=models.CASCADE, related_name="webhooks"
+    )
+    url = models.URLField(max_length=500)
+    secret = models.CharField(max_length=128)
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.JSON)
+    events = models.JSONField(default=list)
+    active = models.BooleanField(default=True)
+    failures = models.PositiveIntegerField(default=0)  # consecutive failed deliveries
+    disabled_reason = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.url}"
+
+
+class WebhookDelivery(models.Model):
+    """One event sent (or being sent) to one webhook; the last 50 per webhook are kept."""
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=40)
+    payload = models.JSONField()
+    status_code = models.PositiveIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    delivered = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.status_code or self.error or 'pending'}"

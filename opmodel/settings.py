@@ -453,6 +453,13 @@ OPMODEL_EVENTS_PREFIX = os.environ.get("OPMODEL_EVENTS_PREFIX", "opmodel")
 OPMODEL_IMPORT_MAX_BYTES = int(os.environ.get("OPMODEL_IMPORT_MAX_BYTES", str(2 * 1024 * 1024)))
 # The API (opmodel/api.py): requests per token (or per session) and period; tokens' longest life.
 OPMODEL_API_RATE = os.environ.get("OPMODEL_API_RATE", "600/m")
+# Webhooks (opmodel/services/webhooks.py). Loopback and private addresses are refused unless
+# this is on (tests; a deployment whose receivers are on its own network).
+OPMODEL_WEBHOOK_ALLOW_PRIVATE = env_bool("OPMODEL_WEBHOOK_ALLOW_PRIVATE", default=False)
+OPMODEL_WEBHOOK_TIMEOUT = float(os.environ.get("OPMODEL_WEBHOOK_TIMEOUT", "5"))
+OPMODEL_WEBHOOK_RETRIES = int(os.environ.get("OPMODEL_WEBHOOK_RETRIES", "3"))
+# The site's address as people reach it: links in webhook and chat messages.
+OPMODEL_PUBLIC_URL = os.environ.get("OPMODEL_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 # How long a workshop invitation link works.
 OPMODEL_INVITATION_DAYS = int(os.environ.get("OPMODEL_INVITATION_DAYS", "7"))
 

@@ -35,3 +35,16 @@ def export_render_task(self: Any, export_id: int) -> None:
             held = (timezone.now() - export.started_at).total_seconds()
             wait = max(1, int(settings.OPMODEL_EXPORT_STALE_SECONDS - held) + 1)
         raise self.retry(countdown=wait)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=settings.OPMODEL_WEBHOOK_RETRIES)
+def webhook_deliver_task(self: Any, delivery_id: int) -> None:
+    """Send one webhook delivery; retried with exponential backoff (2, 4, 8 s ...), recorded
+    after the last try (opmodel.services.webhooks)."""
+    from opmodel.services.webhooks import DeliveryFailed, delivery_send
+
+    final = self.request.retries >= settings.OPMODEL_WEBHOOK_RETRIES
+    try:
+        delivery_send(delivery_id=delivery_id, final=final)
+    except DeliveryFailed as exc:
+        raise self.retry(exc=exc, countdown=2 ** (self.request.retries + 1)) from exc

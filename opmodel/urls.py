@@ -6,7 +6,16 @@ from django.urls import URLPattern, URLResolver, include, path
 
 from opmodel.api import api
 from opmodel.registry import registry
-from opmodel.views import documents, exports, models, parts, stream, tokens, versions
+from opmodel.views import (
+    documents,
+    exports,
+    models,
+    parts,
+    stream,
+    tokens,
+    versions,
+    webhooks,
+)
 
 part_patterns = [
     path("", parts.section_list, name="section-list"),
@@ -26,6 +35,12 @@ model_patterns: list[URLPattern | URLResolver] = [
     path("members/", models.members, name="members"),
     path("members/<int:user_id>/role/", models.member_role, name="member-role"),
     path("members/two-factor/", models.model_require_mfa, name="model-require-mfa"),
+    path("webhooks/", webhooks.webhooks, name="webhooks"),
+    path(
+        "webhooks/deliveries/<int:pk>/again/",
+        webhooks.delivery_again,
+        name="webhook-delivery-again",
+    ),
     path("members/<int:user_id>/remove/", models.member_remove, name="member-remove"),
     path("health/", models.model_health, name="model-health"),
     path("events/", stream.model_stream, name="model-events"),

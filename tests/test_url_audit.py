@@ -19,7 +19,7 @@ from tests.canvas.test_permissions import CASES as MODEL_CASES
 from tests.exports.test_permissions import CASES as EXPORT_CASES
 from tests.journeys.conftest import SMALL_JOURNEYS
 from tests.journeys.test_permissions import CASES as JOURNEY_CASES
-from tests.permissions import MANAGE_REDIRECT, ROLES, Case
+from tests.permissions import MANAGE_FORM, MANAGE_REDIRECT, ROLES, Case
 from tests.teams.conftest import SMALL_TEAMS
 from tests.teams.test_permissions import CASES as TEAMS_CASES
 from tests.versions.test_permissions import CASES as VERSIONS_CASES
@@ -51,6 +51,13 @@ CORE_CASES = [
         "post",
         lambda om: reverse("api-token-revoke", args=[999]),
         {**dict.fromkeys(ROLES, 404), "anonymous": 302},
+    ),
+    Case("webhooks", "get", lambda om: reverse("webhooks", args=[om.slug]), MANAGE_FORM),
+    Case(
+        "webhook-delivery-again",
+        "post",
+        lambda om: reverse("webhook-delivery-again", args=[om.slug, 999]),
+        {**MANAGE_REDIRECT, "editor": 403, "facilitator": 404},
     ),
     Case("api-docs", "get", lambda om: reverse("api-v1:openapi-view"), ANYONE),
     Case(
