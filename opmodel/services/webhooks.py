@@ -33,7 +33,7 @@ KEEP_DELIVERIES = 50
 DISABLE_AFTER = 5  # consecutive failed deliveries (each after its retries)
 
 
-class DeliveryFailed(Exception):  # noqa: N818 - a delivery that did not land (retried)
+class DeliveryFailed(Exception):
     pass
 
 
