@@ -105,7 +105,7 @@ ACTIONS: list[tuple[str, str, str, Callable[[Any], str], Callable[[Any], dict]]]
         w("workshop-invite"),
         _data(lambda c: {"emails": "someone@example.com", "role": "editor"}),
     ),
-    ("next", GRANT, "post", w("workshop-next"), _data()),
+    ("next", GRANT, "get", w("workshop-next"), _data()),
 ]
 
 
@@ -200,3 +200,20 @@ def test_a_team_lead_grant_ends_with_the_membership(small_om, people, client_for
     assert not viewer.has_perm("teams.change_squad", squad)
     url = reverse("teams-squad", kwargs={"slug": small_om.slug, "pk": squad.pk})
     assert client_for(viewer).get(url).status_code == 200  # still reads it, as a viewer
+
+
+@pytest.mark.parametrize(
+    ("name", "method"), [("invitation-open", "get"), ("invitation-rsvp", "post")]
+)
+def test_an_invitation_link_under_another_models_address_is_no_invitation(
+    workshop, people, other_om, client, name, method
+):
+    invite = services.invitation_create(
+        workshop=workshop, actor=people["facilitator"], email="new@example.com", base_url="x"
+    )
+    token = services.invitation_token(invite)
+    url = reverse(name, args=[other_om.slug, token])
+    response = getattr(client, method)(url, {"answer": "yes"} if method == "post" else None)
+    assert response.status_code == 404
+    invite.refresh_from_db()
+    assert invite.rsvp == ""

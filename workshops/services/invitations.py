@@ -74,10 +74,11 @@ def _require_inviter_may_grant(invitation: Invitation) -> None:
         )
 
 
-def invitation_check(token: str, user: Any = None) -> Invitation:
+def invitation_check(token: str, user: Any = None, *, slug: str | None = None) -> Invitation:
     """The invitation a link names, if it still works for this person; else InvitationRefused.
 
     ``user`` (when logged in) must be the person invited: another person's link is refused.
+    ``slug``, the model the URL names, must be the invitation's (else it is no invitation).
     """
     try:
         data = signing.loads(token, salt=SALT)
@@ -95,7 +96,11 @@ def invitation_check(token: str, user: Any = None) -> Invitation:
         .filter(pk=pk)
         .first()
     )
-    if invitation is None or not hmac.compare_digest(invitation.nonce, nonce):
+    if (
+        invitation is None
+        or not hmac.compare_digest(invitation.nonce, nonce)
+        or (slug is not None and invitation.workshop.operating_model.slug != slug)
+    ):
         raise InvitationRefused(
             "unknown",
             "This invitation no longer exists",

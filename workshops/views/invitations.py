@@ -116,12 +116,10 @@ def _refused(request: HttpRequest, refusal: services.InvitationRefused) -> HttpR
 def invitation_open(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     """The link in the email: see the workshop, RSVP, and join (creating an account if needed)."""
     try:
-        invitation = services.invitation_check(token, request.user)
+        invitation = services.invitation_check(token, request.user, slug=slug)
     except services.InvitationRefused as refusal:
         return _refused(request, refusal)
     workshop = invitation.workshop
-    if workshop.operating_model.slug != slug:
-        raise Http404("No such invitation")
     room = reverse("workshop-room", args=[slug, workshop.pk])
     if invitation.accepted_at and request.user.is_authenticated:
         return redirect(room)
@@ -188,7 +186,7 @@ def invitation_open(request: HttpRequest, slug: str, token: str) -> HttpResponse
 @require_POST
 def invitation_rsvp(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     try:
-        invitation = services.invitation_check(token, request.user)
+        invitation = services.invitation_check(token, request.user, slug=slug)
     except services.InvitationRefused as refusal:
         return _refused(request, refusal)
     form = RsvpForm(request.POST)
