@@ -435,7 +435,16 @@ class Comment(BoundedText, models.Model):
         return self.text[:60]
 
     @property
+    def is_guest(self) -> bool:
+        """Written through a share link, not by a signed-in person: the name is what they typed."""
+        return not self.author_id
+
+    @property
     def who(self) -> str:
+        """Who wrote it, as every page, email and PDF shows it: a guest's typed name is marked
+        as a guest's, so "felix" through a share link never looks like member felix."""
         if self.author_id and self.author:
             return self.author.get_full_name() or self.author.get_username()
-        return self.author_name or "Someone with the share link"
+        if self.author_name:
+            return f"{self.author_name} (guest)"
+        return "A guest with the share link"
