@@ -341,7 +341,7 @@ def test_the_next_workshop_starts_from_open_comments_and_parked_proposals(worksh
     assert follow_up.previous == workshop and follow_up.phase == Phase.INVITE
     assert follow_up.sections == workshop.sections
     notes = list(Note.objects.filter(workshop=follow_up))
-    assert [n.text for n in notes] == ["Comment from Ann: Typo in Build"]
+    assert [n.text for n in notes] == ["Comment from Ann (guest): Typo in Build"]
     assert notes[0].section == "canvas.stages"
     carried = list(Proposal.objects.filter(workshop=follow_up))
     assert [(p.carried_from, p.status, p.number) for p in carried] == [
