@@ -311,7 +311,6 @@ class Webhook(models.Model):
 
     class Event(models.TextChoices):
         RELEASE_PUBLISHED = "release.published", "A release is published"
-        MODEL_CHANGED = "model.changed", "The model changed (batched)"
 
     class Kind(models.TextChoices):
         JSON = "json", "JSON (signed)"
