@@ -69,6 +69,31 @@ class WorkshopAccess:
     def can_take_part(self) -> bool:
         return self.is_facilitator or (self.access.can_participate and self.attendee is not None)
 
+    def may(self, action: str, obj: Any = None) -> bool:
+        """The one answer to "may this person do ``action`` (on ``obj``)?" for views (403),
+        templates (``{% may wa "action" obj as allowed %}``) and services alike.
+
+        ``view``, ``take_part``, ``run`` (the workshop's controls), ``grant_roles``;
+        ``delete_note`` (its author or the facilitator), ``decide`` (the facilitator, on an open
+        or parked proposal), ``finish`` (an accepted change: its owner or the facilitator)."""
+        user_pk = getattr(self.access.user, "pk", None)
+        match action:
+            case "view":
+                return self.can_view
+            case "take_part":
+                return self.can_take_part
+            case "run":
+                return self.is_facilitator
+            case "grant_roles":
+                return self.can_grant_roles
+            case "delete_note":
+                return self.is_facilitator or bool(obj.author_id and obj.author_id == user_pk)
+            case "decide":
+                return self.is_facilitator and obj.status in ("open", "parked")
+            case "finish":
+                return self.is_facilitator or (user_pk is not None and user_pk == obj.owner_id)
+        raise ValueError(f"unknown workshop action: {action}")
+
     def require_take_part(self) -> None:
         if not self.can_take_part:
             raise PermissionDenied("Only the people invited to this workshop take part in it.")

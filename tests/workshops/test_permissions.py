@@ -336,3 +336,45 @@ def test_the_facilitator_role_cannot_be_taken_by_a_model_facilitator(ctx, client
     assert client_for(other).post(url, {"user": other.pk}).status_code == 403
     workshop.refresh_from_db()
     assert workshop.facilitator == ctx["people"]["facilitator"]
+
+
+def test_may_is_the_one_rule_for_notes_and_proposals(workshop, people):
+    """``WorkshopAccess.may`` answers what the room's and the refine page's controls ask, for
+    every role: the author or the facilitator removes a note; only the facilitator decides,
+    and only while a proposal is open or parked; the owner or the facilitator finishes it."""
+    from opmodel.access import access_for
+    from workshops.access import workshop_access_for
+    from workshops.models import ProposalStatus
+
+    note = services.note_add(workshop=workshop, actor=people["participant"], text="Idea")
+    proposal = services.proposal_create(
+        workshop=workshop,
+        actor=people["participant"],
+        section="canvas.stages",
+        kind=ProposalKind.IDEA,
+        rationale="Merge stages",
+    )
+    proposal.owner = people["editor"]
+    wrong = []
+    for name in ["outsider", "viewer", "participant", "editor", "facilitator"]:
+        user = people[name]
+        wa = workshop_access_for(user, workshop, access_for(user, workshop.operating_model))
+        runs = name == "facilitator"
+        expected = {
+            ("delete_note", "open"): runs or name == "participant",
+            ("decide", "open"): runs,
+            ("decide", "parked"): runs,
+            ("decide", "accepted"): False,
+            ("decide", "rejected"): False,
+            ("finish", "accepted"): runs or name == "editor",
+            ("run", None): runs,
+        }
+        for (action, status), allowed in expected.items():
+            obj = note if action == "delete_note" else proposal
+            if action in ("decide", "finish"):
+                proposal.status = ProposalStatus(status)
+            if wa.may(action, obj if action != "run" else None) != allowed:
+                wrong.append((name, action, status))
+    assert wrong == []
+    with pytest.raises(ValueError, match="unknown workshop action"):
+        wa.may("fly")

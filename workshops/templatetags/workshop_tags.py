@@ -27,3 +27,10 @@ def dots(n: Any) -> range:
         return range(min(int(n), 20))
     except (TypeError, ValueError):
         return range(0)
+
+
+@register.simple_tag
+def may(wa: Any, action: str, obj: Any = None) -> bool:
+    """``{% may wa "delete_note" note as allowed %}``: ``WorkshopAccess.may`` in a template, so
+    a template shows a control by the same rule the view enforces."""
+    return bool(wa.may(action, obj))

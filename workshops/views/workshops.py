@@ -193,7 +193,7 @@ def proposal_finish(request: HtmxHttpRequest, slug: str, pk: int, proposal_id: i
     workshop, wa = load(request, slug, pk)
     wa.require_take_part()
     proposal = proposal_of(workshop, proposal_id)
-    if not (wa.is_facilitator or request.user.pk == proposal.owner_id):
+    if not wa.may("finish", proposal):
         raise PermissionDenied("Only the owner or the facilitator finishes a change.")
     try:
         services.proposal_finish(proposal=proposal, actor=request.user)
