@@ -157,3 +157,32 @@ def test_json_is_held_to_the_same_limits():
     assert parse_json(nested)
     with pytest.raises(ParseError, match="nests deeper"):
         parse_json("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1))
+
+
+def test_an_export_with_people_linked_to_accounts_imports_anywhere(small_om, people):
+    from opmodel.services import document_import, document_load
+    from opmodel.versions import document_dump, document_export, document_parse
+    from teams.models import Person
+
+    editor = people["editor"]
+    document_load(
+        operating_model=small_om,
+        actor=people["facilitator"],
+        document={
+            "sections": {
+                "teams.squads": [
+                    {"id": "a", "name": "A", "team_type": "platform", "mode": "sustain"}
+                ],
+                "teams.people": [{"squad": "a", "name": "Eddie", "user": editor.pk}],
+            }
+        },
+    )
+    text = document_dump(document_export(small_om), "yaml")
+    # a new model (its only member is the importer): the row stays, the account link does not
+    copy_of = document_import(document=document_parse(text), actor=people["outsider"])
+    assert Person.objects.get(operating_model=copy_of, name="Eddie").user is None
+    # the same model: the link is kept
+    document_import(
+        document=document_parse(text), actor=people["facilitator"], operating_model=small_om
+    )
+    assert Person.objects.get(operating_model=small_om, name="Eddie").user == editor

@@ -11,6 +11,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
@@ -517,9 +518,54 @@ def document_import(
             ) from error
         raise
     document_load(
-        operating_model=operating_model, document=document, actor=actor, reason=reason, replace=True
+        operating_model=operating_model,
+        document=_account_links_of_members(document, operating_model),
+        actor=actor,
+        reason=reason,
+        replace=True,
     )
     return operating_model
+
+
+def _account_links_of_members(
+    document: dict[str, Any], operating_model: OperatingModel
+) -> dict[str, Any]:
+    """A link to an account (a person's ``user``) names an account id of the installation that
+    wrote the file: one that is not a member of ``operating_model`` is dropped (the row stays,
+    unlinked), so a model's own export always imports, into a new model too."""
+    user_model = get_user_model()
+    members = {
+        str(pk)
+        for pk in user_model._default_manager.filter(
+            groups__model_role__operating_model=operating_model
+        ).values_list("pk", flat=True)
+    }
+    sections = dict(document.get("sections") or {})
+    for section in registry.sections():
+        links = [
+            name
+            for name in section.fields
+            if getattr(section.model_field(name), "related_model", None) is user_model
+        ]
+        content = sections.get(section.key)
+        if not links or not content or not isinstance(content, list | dict):
+            continue
+        rows = [content] if isinstance(content, dict) else content
+        kept = [
+            {
+                **row,
+                **{
+                    n: None
+                    for n in links
+                    if row.get(n) not in (None, "") and str(row[n]) not in members
+                },
+            }
+            if isinstance(row, dict)
+            else row
+            for row in rows
+        ]
+        sections[section.key] = kept[0] if isinstance(content, dict) else kept
+    return {**document, "sections": sections}
 
 
 @dataclass(frozen=True)
