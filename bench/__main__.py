@@ -150,7 +150,8 @@ def main() -> None:  # noqa: C901
             f"re-measured by `make bench ONLY={steps}` on {when} at commit "
             f"`{report._git('rev-parse', '--short', 'HEAD')}`: "
             + ", ".join(s.capitalize() for s in ("pages", "versions") if s in only)
-            + " (the other sections are from the full run above)"
+            + " (the other sections are from the full run above); load average "
+            + "{:.1f} / {:.1f} (1 / 5 min) at its end".format(*os.getloadavg()[:2])
         )
         committed.write_text(
             report.splice(committed.read_text(encoding="utf-8"), text, note=note),
