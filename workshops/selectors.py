@@ -109,13 +109,20 @@ def _in_room(queryset: QuerySet, workshop: Workshop, user: Any, breakout: Breako
 
 
 def notes_for(
-    workshop: Workshop, user: Any, *, room: bool = False, breakout: Breakout | None = None
+    workshop: Workshop,
+    user: Any,
+    *,
+    room: bool = False,
+    breakout: Breakout | None = None,
+    only: list[int] | None = None,
 ) -> list[Note]:
     """Notes with their dot counts (``total``) and the user's own dots (``mine``); in the
     ``room`` only what ``user`` may see there (no one else's private note, their group's during
     a breakout), each with ``shown_author`` (None: anonymous to this user)."""
     user_id = getattr(user, "pk", None)
     notes = Note.objects.filter(workshop=workshop)
+    if only is not None:
+        notes = notes.filter(pk__in=only)
     if room:
         notes = _in_room(notes, workshop, user, breakout).exclude(
             Q(private=True) & ~Q(author_id=user_id)

@@ -26,6 +26,7 @@ urlpatterns = [
     path("<int:pk>/room/controls/", room.room_part, {"part": "controls"}, name="room-controls"),
     path("<int:pk>/room/presence/", room.room_part, {"part": "presence"}, name="room-presence"),
     path("<int:pk>/room/notes/", room.room_part, {"part": "notes"}, name="room-notes"),
+    path("<int:pk>/room/notes/<int:note_id>/", room.room_note, name="room-note"),
     path("<int:pk>/room/proposals/", room.room_part, {"part": "proposals"}, name="room-proposals"),
     path("<int:pk>/events/", stream.room_stream, name="workshop-events"),
     path("<int:pk>/notes/", room.note_add, name="note-add"),

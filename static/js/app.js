@@ -122,12 +122,34 @@
     document.querySelectorAll("[data-live-section][data-stale], [data-room-part][data-stale]").forEach(refreshSection);
   }
 
+  /* An event that adds one item to a long list (a note) names it: a part that knows how
+     (data-append-url, with 0 for the id, and a [data-append-here] list) fetches just that
+     item and appends it, instead of the whole list. Anything unusual: refresh the part. */
+  function appendItem(part, item) {
+    if (!item || item.part !== part.dataset.roomPart || !part.dataset.appendUrl) return false;
+    var list = part.querySelector("[data-append-here]");
+    if (!list) return false;
+    var id = part.dataset.appendId + Number(item.id);
+    if (document.getElementById(id)) return true;  // here already (one's own, or on its way)
+    // A placeholder of its own is each fetch's source and target: htmx keeps only the last
+    // of the requests queued on one element, and several notes may come at once.
+    var slot = document.createElement("li");
+    slot.id = id;
+    slot.hidden = true;
+    list.appendChild(slot);
+    var url = part.dataset.appendUrl.replace(/\/0\/$/, "/" + Number(item.id) + "/");
+    htmx.ajax("GET", url, { source: slot, target: slot, swap: "outerHTML" });
+    return true;
+  }
+
   /* A room event names the room's parts that changed (or asks for all of them); page scripts
      hear it as "opmodel:room" (the room moves everyone to the facilitator's focus). */
   function onRoom(data) {
     if (data.reload) resyncAll();
     else (data.parts || []).forEach(function (name) {
-      document.querySelectorAll('[data-room-part="' + name + '"]').forEach(refreshSection);
+      document.querySelectorAll('[data-room-part="' + name + '"]').forEach(function (part) {
+        if (!appendItem(part, data.append)) refreshSection(part);
+      });
     });
     document.dispatchEvent(new CustomEvent("opmodel:room", { detail: data }));
   }

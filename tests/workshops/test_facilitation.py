@@ -240,3 +240,28 @@ def test_breakouts_need_two_groups_at_least_and_the_facilitator(room, people):
         services.breakouts_split(workshop=room, actor=people["participant"], groups=2)
     with pytest.raises(ValidationError):
         services.breakouts_end(workshop=room, actor=people["participant"])
+
+
+def test_a_shared_note_names_itself_and_each_browser_fetches_just_that_note(
+    room, people, published, client_for
+):
+    from django.urls import reverse
+
+    fac, nia = people["facilitator"], people["participant"]
+    note = services.note_add(workshop=room, actor=nia, text="Appended, not re-fetched")
+    assert published[-1]["append"] == {"part": "notes", "id": note.pk}
+    url = reverse("room-note", args=[room.operating_model.slug, room.pk, note.pk])
+    answer = client_for(fac).get(url, headers={"HX-Request": "true"})
+    assert answer.status_code == 200
+    html = answer.content.decode()
+    assert html.strip().startswith(f'<li class="note note-idea" id="note-{note.pk}"')
+    assert "Appended, not re-fetched" in html and "Put a dot on this note" in html
+
+    # a private note names nothing, and fetching it gives others nothing
+    services.private_writing_start(workshop=room, actor=fac)
+    room.refresh_from_db()
+    secret = services.note_add(workshop=room, actor=nia, text="Secret")
+    assert "append" not in published[-1]
+    url = reverse("room-note", args=[room.operating_model.slug, room.pk, secret.pk])
+    assert client_for(fac).get(url).status_code == 204
+    assert client_for(nia).get(url).status_code == 200

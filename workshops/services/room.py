@@ -110,7 +110,10 @@ def note_add(
     )
     note.full_clean()
     note.save()
-    room_event(workshop, ["notes"], None if anonymous or private else actor)
+    # A shared note names itself: browsers append just that note (a private one is nobody
+    # else's business: the event names no note and no author).
+    extra = {} if private else {"append": {"part": "notes", "id": note.pk}}
+    room_event(workshop, ["notes"], None if anonymous or private else actor, **extra)
     return note
 
 

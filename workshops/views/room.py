@@ -144,6 +144,25 @@ def room_part(request: HtmxHttpRequest, slug: str, pk: int, part: str) -> HttpRe
     return render(request, f"{TEMPLATE}#room-{part}", ctx)
 
 
+@login_required
+@require_http_methods(["GET"])
+def room_note(request: HtmxHttpRequest, slug: str, pk: int, note_id: int) -> HttpResponse:
+    """One note as the room shows it to this person: what a browser appends when a note is
+    added, instead of re-fetching every note (a busy room adds several a second). Nothing
+    (204) for a note this person may not see, or one that is gone."""
+    workshop, wa = load(request, slug, pk)
+    breakout = services.breakout_of(workshop, request.user) if workshop.breakouts_open else None
+    notes = selectors.notes_for(
+        workshop, request.user, room=True, breakout=breakout, only=[note_id]
+    )
+    if not notes:
+        return HttpResponse(status=204)
+    ctx = room_context(request, workshop, wa, ())
+    ctx["dots_left"] = max(0, workshop.vote_budget - selectors.dots_used(workshop, request.user))
+    ctx["note"] = notes[0]
+    return render(request, f"{TEMPLATE}#room-note", ctx)
+
+
 def _partial(
     request: HtmxHttpRequest,
     workshop: Workshop,
