@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from opmodel.access import get_model_for
+from opmodel.health import HealthScore
 from opmodel.selectors import model_health
 from opmodel.views.types import HtmxHttpRequest
 
@@ -44,7 +45,8 @@ def picture(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             "om": operating_model,
             "access": access,
             "canvas": canvas_data(operating_model),
-            "findings": model_health(operating_model, level=1),
+            # the whole model's health, scored as its PDF scores it
+            "health": HealthScore.of(model_health(operating_model)),
         },
     )
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
+from opmodel.health import HealthScore
 from opmodel.registry import registry
 from opmodel.selectors import model_health
 from opmodel.versions import diff_documents, document_rows, snapshot_build
@@ -58,9 +59,6 @@ class HealthItem:
     def section_title(self) -> str:
         found = registry.find(self.section)
         return found.title if found else self.section
-
-
-SEVERITY_WEIGHTS = {"error": 12, "warning": 5, "info": 1}
 
 
 def shares(counts: list[int]) -> list[int]:
@@ -120,26 +118,21 @@ class PdfSource:
         return self.density.small_limit
 
     @property
+    def health(self) -> HealthScore:
+        """The same score as the pages show (``opmodel.health``)."""
+        return HealthScore.of(self.findings)
+
+    @property
     def score(self) -> int | None:
-        """0-100: every finding costs points by severity (an error 12, a warning 5)."""
-        if self.findings is None:
-            return None
-        lost = sum(SEVERITY_WEIGHTS.get(f.severity, 1) for f in self.findings)
-        return max(0, 100 - lost)
+        return self.health.score
 
     @property
     def score_label(self) -> str:
-        score = self.score
-        if score is None:
-            return "Not recorded"
-        return "Healthy" if score >= 85 else "Needs attention" if score >= 60 else "At risk"
+        return self.health.label
 
     @property
     def score_class(self) -> str:
-        score = self.score
-        if score is None:
-            return "none"
-        return "good" if score >= 85 else "fair" if score >= 60 else "poor"
+        return self.health.css_class
 
     def count(self, severity: str) -> int:
         return sum(1 for f in self.findings or [] if f.severity == severity)

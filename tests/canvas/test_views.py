@@ -330,4 +330,16 @@ def test_canvas_pages_cost_the_same_queries_on_a_large_canvas(
     with django_assert_num_queries(len(demo.captured_queries)):
         response = client.get(reverse(page, args=[om.slug]))
     assert "Metric 199" in response.content.decode()
-    assert len(demo.captured_queries) <= 20
+    # the picture scores the whole model's health (every level's checks), as its PDF does
+    assert len(demo.captured_queries) <= {"canvas": 20, "picture": 30}[page]
+
+
+def test_the_picture_page_shows_the_same_health_score_as_its_pdf(om, people, client_for):
+    from opmodel.exports.sources import pdf_source
+    from opmodel.selectors import model_health
+
+    assert any(f.section.split(".")[0] != "canvas" for f in model_health(om))  # other levels too
+    source = pdf_source(om)
+    html = client_for(people["viewer"]).get(reverse("picture", args=[om.slug])).content.decode()
+    assert f"Health score {source.score} · {source.score_label}" in html
+    assert f"{len(source.findings)} open health finding" in html
