@@ -145,6 +145,9 @@
   /* A room event names the room's parts that changed (or asks for all of them); page scripts
      hear it as "opmodel:room" (the room moves everyone to the facilitator's focus). */
   function onRoom(data) {
+    // A new phase changes what the whole room offers (the note form, "Propose"): load it again.
+    var room = document.querySelector("[data-room][data-phase]");
+    if (data.phase && room && room.dataset.phase !== data.phase) { window.location.reload(); return; }
     if (data.reload) resyncAll();
     else (data.parts || []).forEach(function (name) {
       document.querySelectorAll('[data-room-part="' + name + '"]').forEach(function (part) {

@@ -372,3 +372,22 @@ def test_planning_the_next_workshop_creates_nothing_until_saved_and_carries_the_
     assert set(follow_up.attendees.values_list("user_id", flat=True)) == set(
         workshop.attendees.values_list("user_id", flat=True)
     )
+
+
+def test_a_phase_change_tells_every_room_its_new_phase(workshop, people, monkeypatch):
+    from opmodel import events
+
+    sent: list[dict] = []
+    monkeypatch.setattr(events, "publish_on_commit", lambda channel, message: sent.append(message))
+    services.workshop_transition(
+        workshop=workshop, actor=people["facilitator"], to_phase=Phase.REFINE
+    )
+    # the room loads again for the new phase (no note form or "Propose" left in refine)
+    assert [m["phase"] for m in sent if m.get("type") == "room" and "phase" in m] == ["refine"]
+
+
+def test_refine_has_a_button_to_move_on(small_om, people, client_for):
+    workshop = make_workshop(small_om, people["facilitator"], phase=Phase.REFINE)
+    url = reverse("workshop-refine", args=[small_om.slug, workshop.pk])
+    assert "Move on to Socialise" in client_for(people["facilitator"]).get(url).content.decode()
+    assert "Move on to" not in client_for(people["participant"]).get(url).content.decode()

@@ -197,7 +197,8 @@ def workshop_transition(
         transaction.on_commit(
             lambda: summary_send(workshop=Workshop.objects.get(pk=pk), base_url=base_url)
         )
-    room_event(workshop, ["bar"], actor, reload=True)
+    # the phase decides what the whole room offers (notes, proposals): pages load it again
+    room_event(workshop, ["bar"], actor, reload=True, phase=str(target))
     return workshop
 
 
