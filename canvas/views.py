@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from opmodel.access import get_model_for
+from opmodel.access import get_model_for, release_in_model
 from opmodel.health import HealthScore
 from opmodel.selectors import model_health
 from opmodel.views.types import HtmxHttpRequest
@@ -56,9 +56,7 @@ def picture(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 def picture_release(request: HtmxHttpRequest, slug: str, number: int) -> HttpResponse:
     """The picture on a page of a release, drawn from its snapshot: it never changes."""
     operating_model, access = get_model_for(request.user, slug)
-    release = operating_model.releases.select_related("published_by").filter(number=number).first()
-    if release is None:
-        raise Http404("No such release")
+    release = release_in_model(operating_model, number)
     return render(
         request,
         "canvas/picture.html",

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from guardian.core import ObjectPermissionChecker
 from guardian.shortcuts import get_objects_for_user
 
-from .models import ROLE_ORDER, ModelGroup, OperatingModel, Role
+from .models import ROLE_ORDER, ModelGroup, OperatingModel, Release, Role
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -183,3 +183,20 @@ def row_in_model[M: Model](model: type[M], operating_model: OperatingModel, pk: 
     if row is None:
         raise Http404(f"No such {model._meta.verbose_name}")
     return row
+
+
+def release_in_model(operating_model: OperatingModel, number: Any) -> Release:
+    """Release ``number`` of ``operating_model`` (with who published it); a 404 for a number
+    the model has no release of, or anything that is not a number."""
+    try:
+        wanted = int(str(number))
+    except ValueError as exc:
+        raise Http404("No such release") from exc
+    release = (
+        operating_model.releases.select_related("published_by").filter(number=wanted).first()
+        if 0 < wanted <= MAX_ID
+        else None
+    )
+    if release is None:
+        raise Http404("No such release")
+    return release

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from opmodel import services
-from opmodel.access import get_model_for
+from opmodel.access import get_model_for, release_in_model
 from opmodel.forms import ImportForm
 from opmodel.models import OperatingModel
 from opmodel.versions import document_check, document_dump, document_export, document_parse
@@ -37,15 +37,7 @@ def model_export(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         raise Http404("No such format")
     release = None
     if request.GET.get("release"):
-        try:
-            number = int(request.GET["release"])
-        except ValueError as exc:
-            raise Http404("No such release") from exc
-        release = (
-            operating_model.releases.select_related("published_by").filter(number=number).first()
-        )
-        if release is None:
-            raise Http404("No such release")
+        release = release_in_model(operating_model, request.GET["release"])
     text = document_dump(document_export(operating_model, release=release), fmt)
     name = f"{operating_model.slug}-{release.label if release else 'draft'}.{fmt}"
     response = HttpResponse(text, content_type=CONTENT_TYPES[fmt])

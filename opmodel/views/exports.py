@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 from django_htmx.http import trigger_client_event
 
 from opmodel import services
-from opmodel.access import Access, get_model_for
+from opmodel.access import Access, get_model_for, release_in_model
 from opmodel.exports.rules import export_allowed, may_download
 from opmodel.models import Export, OperatingModel
 from opmodel.registry import registry
@@ -86,14 +86,7 @@ def exports(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 def _release_of(operating_model: OperatingModel, value: str) -> Any:
     if not value or value == "draft":
         return None
-    try:
-        number = int(value.lstrip("v"))
-    except ValueError as exc:
-        raise Http404("No such release") from exc
-    release = operating_model.releases.filter(number=number).first()
-    if release is None:
-        raise Http404("No such release")
-    return release
+    return release_in_model(operating_model, value.lstrip("v"))
 
 
 def _back(request: HtmxHttpRequest, operating_model: OperatingModel) -> HttpResponse:

@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from opmodel import selectors, services
-from opmodel.access import Access, get_model_for
+from opmodel.access import Access, get_model_for, release_in_model
 from opmodel.forms import AsOfForm, ReleaseForm, TimelineFilterForm
 from opmodel.models import OperatingModel, Release
 from opmodel.registry import registry
@@ -29,13 +29,6 @@ from opmodel.views.types import HtmxHttpRequest
 
 def _ctx(operating_model: OperatingModel, access: Access, tab: str, **extra: Any) -> dict:
     return {"om": operating_model, "access": access, "tab": tab, **extra}
-
-
-def _release(operating_model: OperatingModel, number: int) -> Release:
-    release = operating_model.releases.select_related("published_by").filter(number=number).first()
-    if release is None:
-        raise Http404("No such release")
-    return release
 
 
 def _release_pages(operating_model: OperatingModel, release: Release) -> list[dict[str, str]]:
@@ -113,7 +106,7 @@ def release_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 def release_detail(request: HtmxHttpRequest, slug: str, number: int) -> HttpResponse:
     """A release exactly as it was published, drawn from its snapshot alone."""
     operating_model, access = get_model_for(request.user, slug)
-    release = _release(operating_model, number)
+    release = release_in_model(operating_model, number)
     previous = operating_model.releases.filter(number__lt=number).order_by("-number").first()
     return render(
         request,

@@ -113,3 +113,30 @@ def test_publishing_through_the_page(om, people, client_for):
     refused = client.post(reverse("release-new", args=[om.slug]), {"title": ""})
     assert refused.status_code == 422
     assert Release.objects.filter(operating_model=om).count() == 1
+
+
+def test_a_release_the_model_does_not_have_is_a_404_on_every_release_url(
+    small_om, other_om, publish, people, client_for
+):
+    """One lookup (``release_in_model``) behind every page that names a release: a number the
+    model has no release of, another model's release, text or a number past a bigint: 404."""
+    publish(small_om, "Ours")
+    publish(other_om, "Theirs", actor=people["outsider"])
+    client = client_for(people["viewer"])
+    urls = [
+        lambda n: reverse("release-detail", args=[small_om.slug, n]),
+        lambda n: reverse("picture-release", args=[small_om.slug, n]),
+        lambda n: reverse("model-export", args=[small_om.slug]) + f"?release={n}",
+    ]
+    for url in urls:
+        assert client.get(url(1)).status_code == 200
+        for missing in (2, 2**63, 2**70):
+            assert client.get(url(missing)).status_code == 404, (url(missing),)
+    assert client.get(urls[2]("v1")).status_code == 404
+    assert client.get(urls[2]("one")).status_code == 404
+    exports = client_for(people["editor"])
+    for missing in ("v2", "two", "v99999999999999999999"):
+        response = exports.post(
+            reverse("export-new", args=[small_om.slug]), {"kind": "picture", "release": missing}
+        )
+        assert response.status_code == 404, missing
