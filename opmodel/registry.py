@@ -321,3 +321,23 @@ def user_label(user: AbstractBaseUser | AnonymousUser | None) -> str:
 def related_model(field: Any) -> type[models.Model]:
     """The model a relation points at (typed: Django's stubs allow None)."""
     return cast("type[models.Model]", field.related_model)
+
+
+# A change made on someone else's behalf (a workshop proposal accepted by the facilitator)
+# names its proposer in the history reason: history records the one who applied it, the reason
+# who proposed it, and a release's "who" lists both.
+PROPOSED_BY = " · proposed by "
+
+
+def reason_proposed_by(reason: str, proposer: Any) -> str:
+    """``reason`` naming ``proposer`` too (nobody: unchanged)."""
+    if proposer is None:
+        return reason
+    return f"{reason}{PROPOSED_BY}{user_label(proposer)}"
+
+
+def proposer_in(reason: str | None) -> str:
+    """The proposer a history reason names ("" if none)."""
+    if not reason or PROPOSED_BY not in reason:
+        return ""
+    return reason.rsplit(PROPOSED_BY, 1)[1].strip()

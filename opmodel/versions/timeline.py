@@ -16,7 +16,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import CharField, OuterRef, QuerySet, Subquery, Value
 from django.utils import timezone
 
-from opmodel.registry import Section, registry, related_model, user_label
+from opmodel.registry import Section, proposer_in, registry, related_model, user_label
 
 from .diffs import FieldChange, ModelDiff, display
 
@@ -248,6 +248,7 @@ def diff_authors(
                 "history_user__username",
                 "history_user__first_name",
                 "history_user__last_name",
+                "history_change_reason",
             )
             .order_by()
             .distinct()
@@ -260,8 +261,10 @@ def diff_authors(
         full = f"{row['history_user__first_name']} {row['history_user__last_name']}".strip()
         who = people.setdefault((row["section_key"], row["id"]), [])
         label = full or row["history_user__username"]
-        if label not in who:
-            who.append(label)
+        proposer = proposer_in(row["history_change_reason"])  # a workshop proposal's author
+        for name in (label, proposer):
+            if name and name not in who:
+                who.append(name)
     for section_diff in diff.changed_sections:
         for change in section_diff.rows:
             change.who = sorted(people.get((section_diff.section.key, change.id), []))

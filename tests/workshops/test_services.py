@@ -121,6 +121,10 @@ def test_a_change_proposal_keeps_only_the_changed_fields(workshop, people):
 
 
 def test_accepting_applies_through_the_services_with_the_decision_in_history(workshop, people):
+    from opmodel.versions import diff_documents, snapshot_build
+    from opmodel.versions.timeline import diff_authors
+
+    before = snapshot_build(workshop.operating_model)
     proposal = propose_rename(workshop, people)
     accepted = services.proposal_accept(proposal=proposal, actor=people["facilitator"])
     assert accepted.status == ProposalStatus.ACCEPTED and accepted.applied_at
@@ -131,7 +135,13 @@ def test_accepting_applies_through_the_services_with_the_decision_in_history(wor
     assert latest.history_user == people["facilitator"]
     assert latest.history_change_reason == (
         f"Workshop {workshop.title}: proposal #1 accepted by facilitator"
+        f" · proposed by {proposal.author.username}"
     )
+    # a release's "who" names the proposer as well as the facilitator who applied it
+    diff = diff_documents(before, snapshot_build(workshop.operating_model))
+    diff_authors(workshop.operating_model, diff, None, None)
+    (change,) = [c for s in diff.changed_sections for c in s.rows]
+    assert change.who == sorted(["facilitator", proposal.author.username])
 
 
 def test_a_stale_proposal_is_a_conflict_and_is_not_applied(workshop, people):

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from opmodel.forms import PartForm
 from opmodel.models import Part
-from opmodel.registry import Section, registry, user_label
+from opmodel.registry import Section, reason_proposed_by, registry, user_label
 from opmodel.services import StaleRevision, part_create, part_delete, part_update
 
 from ..access import require_runs
@@ -149,8 +149,11 @@ def proposal_create(  # noqa: C901
 
 
 def decision_reason(proposal: Proposal, actor: Any, verb: str = "accepted") -> str:
+    """The history reason of a change a proposal made: the decision and who proposed it (the
+    history user is the facilitator who applied it)."""
     workshop = proposal.workshop.title
-    return f"Workshop {workshop}: proposal #{proposal.number} {verb} by {user_label(actor)}"
+    reason = f"Workshop {workshop}: proposal #{proposal.number} {verb} by {user_label(actor)}"
+    return reason_proposed_by(reason, proposal.author)
 
 
 def _bound(section: Section, proposal: Proposal) -> dict[str, Any]:
