@@ -76,8 +76,13 @@
     var item = data.id ? document.getElementById("part-" + cssId(data.section) + "-" + data.id) : null;
     if (!sections.length && !item) return;
     var section = sections[0] || item;
+    // A region that also shows something derived from its rows (the north star banner above
+    // the metrics) declares it with data-live-summary: it is refreshed whole, never row by row.
+    var summarised = Array.prototype.some.call(sections, function (s) {
+      return s.hasAttribute("data-live-summary") && item && s.contains(item);
+    });
     // (an open form in place of the row has no URL of its own but must hear of the change)
-    if (data.action === "updated" && item && (item.dataset.url || isEditing(item))) {
+    if (data.action === "updated" && item && !summarised && (item.dataset.url || isEditing(item))) {
       if (isEditing(item)) {
         var form = item.querySelector("form[data-revision]") || (item.matches("form") ? item : null);
         var notice = item.querySelector(".live-notice");
