@@ -48,6 +48,9 @@ class Case:
     expected: dict[str, int]
     data: Callable[[Any], dict] | None = None
     htmx: bool = False
+    # Run in the savepoint before the request (and before the "changed" snapshot): state the
+    # request needs to have an effect, such as a later version for a revert to go back from.
+    prepare: Callable[[Any], None] | None = None
 
 
 def part(
@@ -87,6 +90,8 @@ def wrong_answers(
     for role in roles:
         with transaction.atomic():
             client = client_for(None if role == "anonymous" else people[role])
+            if case.prepare:
+                case.prepare(om)
             before = snapshot(om)
             headers = {"HX-Request": "true"} if case.htmx else {}
             data = case.data(om) if case.data else {}

@@ -114,6 +114,11 @@ CASES: dict[str, Case] = {
         reverse("api-tokens"),
         {"name": TYPED, "scope": "read", "days": "0"},
     ),
+    "WebhookForm": lambda om, p, w: (
+        "facilitator",
+        reverse("webhooks", args=[om.slug]),
+        {"url": "https://hooks.example.com/" + TYPED},  # no event chosen
+    ),
     "AcceptForm": lambda om, p, w: (
         "",
         reverse("invitation-open", args=[om.slug, _invitation_token(w, p)]),

@@ -35,6 +35,21 @@ def other(om) -> Squad:
     return squad_named(om, "Other squad")
 
 
+def changed(squad: Squad) -> None:
+    """A later version of ``squad`` (a save that changes nothing writes no version), so that a
+    revert to its first version has something to bring back."""
+    from opmodel import services
+    from opmodel.registry import registry
+
+    services.part_update(
+        section=registry.get("teams.squads"),
+        part=squad,
+        revision=squad.revision,
+        actor=None,
+        data={"purpose": f"{squad.purpose} Changed since."},
+    )
+
+
 def person_of(squad: Squad) -> Person:
     return Person.objects.filter(squad=squad).first()
 
@@ -146,6 +161,7 @@ CASES = [
         ),
         LEAD_WRITE,
         lambda om: {"revision": own(om).revision},
+        prepare=lambda om: changed(own(om)),
     ),
     Case(
         "other squad revert",
@@ -161,6 +177,7 @@ CASES = [
         ),
         LEVEL_WRITE,
         lambda om: {"revision": other(om).revision},
+        prepare=lambda om: changed(other(om)),
     ),
     # people
     Case("person new form", "get", part("part-new", "teams-people"), LEAD_FORM),
