@@ -26,6 +26,8 @@
   /* ---- the countdown: the server sends the end time, every browser counts locally ---- */
   var offset = 0;  // server clock minus this browser's clock, in ms
   var runningFor = null;  // the end time this page has seen counting down
+  var announced = {};  // end times already announced
+  var openedAt = Date.now();
   function tick() {
     var el = document.querySelector(".timer[data-ends-at]");
     if (!el) return;
@@ -40,7 +42,11 @@
       value.textContent = "Time’s up";
       bar.classList.add("is-over");
       bar.classList.remove("is-ending");
-      if (runningFor === el.dataset.endsAt) {
+      // announced once, if it ran out while this page was open: seen counting down, or ended
+      // after the page opened although the refresh that brought it landed late
+      var end = el.dataset.endsAt;
+      if (!announced[end] && (runningFor === end || Date.parse(end) - offset >= openedAt)) {
+        announced[end] = true;
         runningFor = null;
         toast("Time is up for " + (el.dataset.block || "the timer") + ".", "live");
         chime();
