@@ -3,10 +3,9 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
-from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.contrib.auth import get_user_model, password_validation
 
-from opmodel.models import OperatingModel, Role
+from opmodel.models import Role
 from opmodel.partforms import DateInput as DateInput  # the form base lives in opmodel.partforms
 from opmodel.partforms import DateTimeInput as DateTimeInput
 from opmodel.partforms import PartForm as PartForm
@@ -34,27 +33,44 @@ class OperatingModelForm(forms.Form):
         cast("forms.ChoiceField", self.fields["starter"]).choices = choices
 
 
-class MemberAddForm(forms.Form):
-    who = forms.CharField(label="Username or email", max_length=254)
+class MemberInviteForm(forms.Form):
+    """Invite a person by email: the same answer whether or not they have an account."""
+
+    email = forms.EmailField(label="Email", max_length=254)
     role = forms.ChoiceField(choices=Role.choices, initial=Role.PARTICIPANT)
 
-    def __init__(self, *args, operating_model: OperatingModel, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.operating_model = operating_model
 
-    def clean_who(self):
-        who = self.cleaned_data["who"].strip()
-        users = get_user_model().objects.filter(
-            Q(username__iexact=who) | Q(email__iexact=who), is_active=True
-        )
-        found = list(users[:2])
-        if not found:
-            raise forms.ValidationError(
-                f"No one with the username or email “{who}” has an account yet."
-            )
-        if len(found) > 1:
-            raise forms.ValidationError("Several accounts share that email: use the username.")
-        return found[0]
+PASSWORD_MAX = 1024  # hashing a longer one is work an attacker chooses
+
+
+class InvitationSignupForm(forms.Form):
+    """A person invited to a model without an account yet sets their name and password."""
+
+    name = forms.CharField(max_length=150, label="Your name")
+    password1 = forms.CharField(
+        label="Password", widget=forms.PasswordInput, strip=False, max_length=PASSWORD_MAX
+    )
+    password2 = forms.CharField(
+        label="Password again", widget=forms.PasswordInput, strip=False, max_length=PASSWORD_MAX
+    )
+
+    def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        one, two = data.get("password1"), data.get("password2")
+        if one and two and one != two:
+            self.add_error("password2", "The two passwords differ.")
+        elif one:
+            try:
+                password_validation.validate_password(
+                    one, get_user_model()(username=self.email, email=self.email)
+                )
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return data
 
 
 class RoleForm(forms.Form):

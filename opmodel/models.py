@@ -357,3 +357,35 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} → {self.status_code or self.error or 'pending'}"
+
+
+class ModelInvitation(models.Model):
+    """An emailed, signed, single-use, expiring invitation to become a member of one model with
+    a role. Nobody is a member before they accept it (issue 14: an invitation answers the same
+    whether or not an account exists for the address, and puts nothing on anyone's dashboard)."""
+
+    operating_model = models.ForeignKey(
+        OperatingModel, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.PARTICIPANT)
+    nonce = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="accepted_model_invitations",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.operating_model}"

@@ -34,6 +34,11 @@ model_patterns: list[URLPattern | URLResolver] = [
     path("", models.model_home, name="model-home"),
     path("members/", models.members, name="members"),
     path("members/<int:user_id>/role/", models.member_role, name="member-role"),
+    path(
+        "members/invitations/<str:token>/",
+        models.model_invitation_open,
+        name="model-invitation-open",
+    ),
     path("members/two-factor/", models.model_require_mfa, name="model-require-mfa"),
     path("webhooks/", webhooks.webhooks, name="webhooks"),
     path(

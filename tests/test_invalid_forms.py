@@ -64,10 +64,10 @@ CASES: dict[str, Case] = {
         reverse("model-new"),
         {"name": TYPED, "organisation": ""},
     ),
-    "MemberAddForm": lambda om, p, w: (
+    "MemberInviteForm": lambda om, p, w: (
         "facilitator",
         reverse("members", args=[om.slug]),
-        {"who": TYPED, "role": "viewer"},
+        {"email": TYPED, "role": "viewer"},
     ),
     "ReleaseForm": lambda om, p, w: (
         "facilitator",
@@ -119,12 +119,31 @@ CASES: dict[str, Case] = {
         reverse("webhooks", args=[om.slug]),
         {"url": "https://hooks.example.com/" + TYPED},  # no event chosen
     ),
+    "InvitationSignupForm": lambda om, p, w: (
+        "",
+        reverse("model-invitation-open", args=[om.slug, _model_invitation_token(om, p)]),
+        {"name": TYPED, "password1": "a-long-password-1", "password2": "differs-2"},
+    ),
     "AcceptForm": lambda om, p, w: (
         "",
         reverse("invitation-open", args=[om.slug, _invitation_token(w, p)]),
         {"name": TYPED, "password1": "a-long-password-1", "password2": "differs-2"},
     ),
 }
+
+
+def _model_invitation_token(om: Any, people: dict[str, Any]) -> str:
+    from opmodel.services.invitations import model_invitation_create, model_invitation_token
+
+    invitation = model_invitation_create(
+        operating_model=om,
+        actor=people["facilitator"],
+        email="newcomer@example.com",
+        role="editor",
+        base_url="http://testserver/",
+    )
+    assert invitation is not None
+    return model_invitation_token(invitation)
 
 
 def _invitation_token(workshop: Workshop, people: dict[str, Any]) -> str:

@@ -41,6 +41,22 @@ STREAM = {
     "facilitator": 200,
 }
 
+
+def _model_invitation_link(om) -> str:
+    from opmodel.services.invitations import model_invitation_create, model_invitation_token
+
+    facilitator = om.role_groups.get(role=Role.FACILITATOR).group.user_set.first()
+    invitation = model_invitation_create(
+        operating_model=om,
+        actor=facilitator,
+        email="invitee@example.com",
+        role=Role.EDITOR,
+        base_url="http://testserver/",
+    )
+    assert invitation is not None
+    return reverse("model-invitation-open", args=[om.slug, model_invitation_token(invitation)])
+
+
 CORE_CASES = [
     Case("dashboard", "get", lambda om: reverse("dashboard"), SIGNED_IN),
     Case("model-new", "get", lambda om: reverse("model-new"), SIGNED_IN),
@@ -60,6 +76,20 @@ CORE_CASES = [
         {**MANAGE_REDIRECT, "editor": 403, "facilitator": 404},
     ),
     Case("api-docs", "get", lambda om: reverse("api-v1:openapi-view"), ANYONE),
+    # A model invitation link is for its invitee: signed out, they may open it (and sign up);
+    # anyone signed in as somebody else is refused, member or not.
+    Case(
+        "model-invitation-open",
+        "get",
+        lambda om: _model_invitation_link(om),
+        {**dict.fromkeys(ROLES, 403), "anonymous": 200},
+    ),
+    Case(
+        "model-invitation-accept",
+        "post",
+        lambda om: _model_invitation_link(om),
+        {**dict.fromkeys(ROLES, 403), "anonymous": 422},
+    ),
     Case(
         "model-require-mfa",
         "post",

@@ -18,6 +18,13 @@ from .exports import (
     export_request,
     export_retry,
 )
+from .invitations import (
+    ModelInvitationRefused,
+    model_invitation_accept,
+    model_invitation_accept_as_new_person,
+    model_invitation_check,
+    model_invitation_create,
+)
 from .models import (
     member_add,
     member_remove,
@@ -73,6 +80,11 @@ def operating_model_create(
 
 
 __all__ = [
+    "ModelInvitationRefused",
+    "model_invitation_accept",
+    "model_invitation_accept_as_new_person",
+    "model_invitation_check",
+    "model_invitation_create",
     "operating_model_require_mfa",
     "ExportQueueUnavailable",
     "StaleRevision",

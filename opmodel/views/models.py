@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from opmodel import selectors, services
 from opmodel.access import get_model_for
-from opmodel.forms import MemberAddForm, OperatingModelForm, RoleForm
+from opmodel.forms import InvitationSignupForm, MemberInviteForm, OperatingModelForm, RoleForm
 from opmodel.models import Role
 from opmodel.registry import registry
 from opmodel.views.types import HtmxHttpRequest
@@ -88,25 +89,26 @@ def _require_manage(request: HtmxHttpRequest, slug: str):
 @require_http_methods(["GET", "POST"])
 def members(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     operating_model, access = get_model_for(request.user, slug)
-    form = MemberAddForm(request.POST or None, operating_model=operating_model)
+    form = MemberInviteForm(request.POST or None)
     status = 200
     if request.method == "POST":
         if not access.can_manage:
             raise PermissionDenied("Only facilitators manage members.")
         if form.is_valid():
-            user = form.cleaned_data["who"]
+            email = form.cleaned_data["email"]
             try:
-                services.member_add(
+                services.model_invitation_create(
                     operating_model=operating_model,
                     actor=request.user,
-                    user=user,
+                    email=email,
                     role=form.cleaned_data["role"],
+                    base_url=request.build_absolute_uri("/"),
                 )
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                role = Role(form.cleaned_data["role"]).label.lower()
-                messages.success(request, f"{user.get_username()} is now {role}.")
+                # The same answer whether or not an account (or a member) has this address.
+                messages.success(request, f"Invitation sent to {email}.")
                 return redirect("members", slug=slug)
         status = 422
     return render(
@@ -199,4 +201,69 @@ def member_remove(request: HtmxHttpRequest, slug: str, user_id: int) -> HttpResp
         request,
         "opmodel/member_remove.html",
         {"om": operating_model, "access": access, "member": user},
+    )
+
+
+def _invitation_refused(
+    request: HttpRequest, refusal: services.ModelInvitationRefused
+) -> HttpResponse:
+    return render(
+        request, "opmodel/invitation_refused.html", {"refusal": refusal}, status=refusal.status
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def model_invitation_open(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    """The link in the invitation email: accept it, logged in or by creating an account."""
+    try:
+        invitation = services.model_invitation_check(token, request.user, slug=slug)
+    except services.ModelInvitationRefused as refusal:
+        return _invitation_refused(request, refusal)
+    home = reverse("model-home", args=[slug])
+    # Only the holder of the emailed link learns whether the address has an account.
+    has_account = get_user_model().objects.filter(email__iexact=invitation.email).exists()
+    form = None
+    if not request.user.is_authenticated and not has_account:
+        form = InvitationSignupForm(request.POST or None, email=invitation.email)
+    status = 200
+    if request.method == "POST":
+        try:
+            if request.user.is_authenticated:
+                services.model_invitation_accept(invitation=invitation, user=request.user)
+                welcome = f"Welcome to “{invitation.operating_model.name}”."
+            elif form is not None and form.is_valid():
+                user = services.model_invitation_accept_as_new_person(
+                    invitation=invitation,
+                    name=form.cleaned_data["name"],
+                    password=form.cleaned_data["password1"],
+                )
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                welcome = (
+                    f"Welcome to “{invitation.operating_model.name}”. Your username is "
+                    f"{user.get_username()}: log in with it (or your email) next time."
+                )
+            else:
+                welcome = ""
+        except services.ModelInvitationRefused as refusal:
+            return _invitation_refused(request, refusal)
+        except ValidationError as error:
+            if form is None:
+                raise
+            form.add_error(None, error)
+            welcome = ""
+        if welcome:
+            messages.success(request, welcome)
+            return redirect(home)
+        status = 422
+    return render(
+        request,
+        "opmodel/invitation.html",
+        {
+            "invitation": invitation,
+            "om": invitation.operating_model,
+            "form": form,
+            "has_account": has_account,
+            "login_url": f"{reverse('account_login')}?next={request.path}",
+        },
+        status=status,
     )

@@ -104,11 +104,11 @@ CASES = [
         lambda om: {"revision": stage(om).revision},
     ),
     Case(
-        "members add",
+        "members invite",
         "post",
         lambda om: reverse("members", args=[om.slug]),
         MANAGE_REDIRECT,
-        lambda om: {"who": "viewer", "role": "editor"},
+        lambda om: {"email": "invitee@example.com", "role": "editor"},
     ),
     Case(
         "member role",

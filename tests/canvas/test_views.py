@@ -269,16 +269,6 @@ def test_creating_a_model_needs_a_name(people, client_for):
     assert "This field is required" in response.content.decode()
 
 
-def test_members_page_adds_by_email_and_refuses_unknown_people(om, people, client_for, make_user):
-    newcomer = make_user("newcomer")
-    client = client_for(people["facilitator"])
-    ok = client.post(reverse("members", args=[om.slug]), {"who": newcomer.email, "role": "editor"})
-    assert ok.status_code == 302
-    unknown = client.post(reverse("members", args=[om.slug]), {"who": "nobody@x", "role": "viewer"})
-    assert unknown.status_code == 422
-    assert "has an account yet" in unknown.content.decode()
-
-
 def test_removing_the_last_facilitator_is_refused_with_a_message(om, people, client_for):
     client = client_for(people["facilitator"])
     response = client.post(
