@@ -24,6 +24,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import ngettext
 
 from opmodel.access import access_for, role_of
 from opmodel.models import ROLE_ORDER, ModelInvitation, OperatingModel, Role
@@ -172,8 +173,8 @@ def model_invitation_check(token: str, user: Any = None, *, slug: str) -> ModelI
         raise ModelInvitationRefused(
             "expired",
             "This invitation has expired",
-            f"Invitations are valid for {invitation_days()} days. Ask a facilitator to send "
-            "a new one.",
+            f"Invitations are valid for {invitation_days()} "
+            f"{ngettext('day', 'days', invitation_days())}. Ask a facilitator to send a new one.",
         )
     _require_inviter_may_grant(invitation)
     if (
