@@ -28,7 +28,6 @@ from .models import (
     Vote,
     Workshop,
 )
-from .services.proposals import display_value
 
 
 def workshops_of(operating_model: OperatingModel) -> QuerySet[Workshop]:
@@ -233,13 +232,14 @@ def section_views(workshop: Workshop, sections: list[Section] | None = None) -> 
     ]
 
 
-def room_views(workshop: Workshop) -> list[SectionView]:
-    """What the room shows for each focused section: its own list, or the list of the section
-    it is ``shown_in`` (the accountabilities as the matrix), each list once."""
+def room_views(workshop: Workshop, sections: list[Section] | None = None) -> list[SectionView]:
+    """What the room shows for each focused section (or each of ``sections``): its own list,
+    or the list of the section it is ``shown_in`` (the accountabilities as the matrix), each
+    list once."""
     operating_model = workshop.operating_model
     views: list[SectionView] = []
     seen: dict[str, Section] = {}
-    for section in focused_sections(workshop):
+    for section in focused_sections(workshop) if sections is None else sections:
         shown = (registry.find(section.shown_in) if section.shown_in else None) or section
         if shown.key in seen:
             views.append(SectionView(section, [], "", shown, seen[shown.key]))
@@ -338,50 +338,50 @@ def comments_of(workshop: Workshop) -> list[Comment]:
 
 
 @dataclass
-class DraftRow:
+class DraftItem:
     pk: int
     title: str
-    fields: list[tuple[str, str]]
     comments: list[Comment] = field(default_factory=list)
 
 
 @dataclass
 class DraftSection:
-    section: Section
-    rows: list[DraftRow]
+    """One section of the shared draft: its own read-only list (``view``), the comments on the
+    section, and its items with theirs (one comment affordance each)."""
+
+    view: SectionView
+    items: list[DraftItem]
     comments: list[Comment] = field(default_factory=list)
+
+    @property
+    def section(self) -> Section:
+        return self.view.section
 
 
 def shared_draft(workshop: Workshop) -> list[DraftSection]:
-    """The whole draft as a read-only document, with the comments on each section and item."""
+    """The whole draft as the level pages show it (each section's own list partial, read-only),
+    with the comments on each section and item. The accountabilities' rows are shown in the
+    capabilities' matrix (``shown_in``), so their section lists items without a list of its own."""
     comments = comments_of(workshop)
+    views = room_views(workshop, list(registry.sections()))
+    by_key = {v.shown.key: v.rows for v in views if v.shown is not None and v.partial}
     result = []
-    for section in registry.sections():
-        many = [n for n in section.fields if section.model._meta.get_field(n).many_to_many]
-        rows = section.rows(workshop.operating_model).prefetch_related(*many)
-        draft_rows = []
-        for row in rows:
-            values = []
-            for name in section.fields:
-                value = getattr(row, name)
-                if name in many:
-                    value = list(value.all())
-                shown = display_value(section, name, value)
-                if shown != "—":
-                    values.append((section.field_label(name), shown))
-            draft_rows.append(
-                DraftRow(
-                    row.pk,
-                    str(section.describe(row)),
-                    values,
-                    [c for c in comments if c.section == section.key and c.part_id == row.pk],
-                )
+    for view in views:
+        section = view.section
+        rows = view.rows if view.shown is section else by_key.get(section.key)
+        if rows is None:
+            rows = list(section.rows(workshop.operating_model))
+        items = [
+            DraftItem(
+                row.pk,
+                str(section.describe(row)),
+                [c for c in comments if c.section == section.key and c.part_id == row.pk],
             )
+            for row in rows
+        ]
         result.append(
             DraftSection(
-                section,
-                draft_rows,
-                [c for c in comments if c.section == section.key and not c.part_id],
+                view, items, [c for c in comments if c.section == section.key and not c.part_id]
             )
         )
     return result

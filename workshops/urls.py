@@ -10,6 +10,7 @@ urlpatterns = [
     path("invitations/<str:token>/", invitations.invitation_open, name="invitation-open"),
     path("invitations/<str:token>/rsvp/", invitations.invitation_rsvp, name="invitation-rsvp"),
     path("share/<str:token>/", share.share_public, name="share-public"),
+    path("share/<str:token>/comment/", share.share_public_comment, name="share-public-comment"),
     path("share/<str:token>/events/", stream.share_stream, name="share-events"),
     path("<int:pk>/", workshops.workshop_detail, name="workshop-detail"),
     path("<int:pk>/edit/", workshops.workshop_edit, name="workshop-edit"),
@@ -67,6 +68,7 @@ urlpatterns = [
         name="share-link-revoke",
     ),
     path("<int:pk>/share/", share.workshop_share, name="workshop-share"),
+    path("<int:pk>/share/comment/", share.workshop_share_comment, name="workshop-share-comment"),
     path(
         "<int:pk>/comments/<int:comment_id>/resolve/",
         workshops.comment_resolve,

@@ -331,8 +331,19 @@
     }
   });
 
-  document.addEventListener("htmx:load", function (e) { initSortables(e.detail.elt); });
+  /* A section shown read-only inside another view ([data-live-frozen]: the share page) is
+     refreshed with that view, never through its own URL (which is the editable one, for members). */
+  function freeze(root) {
+    if (!root.querySelectorAll) return;
+    root.querySelectorAll("[data-live-frozen] [data-live-section], [data-live-frozen] [data-url]").forEach(function (el) {
+      el.removeAttribute("data-live-section");
+      el.removeAttribute("data-url");
+    });
+  }
+
+  document.addEventListener("htmx:load", function (e) { freeze(e.detail.elt); initSortables(e.detail.elt); });
   document.addEventListener("DOMContentLoaded", function () {
+    freeze(document);
     initSortables(document);
     document.querySelectorAll(".toasts .toast").forEach(function (t) { dismiss(t, 5000); });
   });

@@ -114,6 +114,7 @@ CASES = [
     ),
     Case("share-public", "get", token_url("share-public", "share_token"), ANYONE),
     Case("share-events", "get", token_url("share-events", "share_token"), ANYONE),
+    Case("share-public-comment", "get", token_url("share-public-comment", "share_token"), ANYONE),
     Case(
         "list",
         "get",
@@ -142,6 +143,7 @@ CASES = [
     Case("refine", "get", w("workshop-refine"), READ),
     Case("socialise", "get", w("workshop-socialise"), READ),
     Case("share", "get", w("workshop-share"), READ),
+    Case("share-comment-form", "get", w("workshop-share-comment"), READ),
     Case("summary", "get", w("workshop-summary"), READ),
     Case("proposal-new", "get", w("proposal-new"), TAKE_PART_GET),
     Case(
