@@ -260,7 +260,8 @@ def model_invitation_open(request: HttpRequest, slug: str, token: str) -> HttpRe
         "opmodel/invitation.html",
         {
             "invitation": invitation,
-            "om": invitation.operating_model,
+            # not "om": that would show the model's navigation to someone not yet a member
+            "invited_model": invitation.operating_model,
             "form": form,
             "has_account": has_account,
             "login_url": f"{reverse('account_login')}?next={request.path}",
