@@ -51,6 +51,13 @@ def part_url(name: str, operating_model: Any, section: Section, item: Any = None
     return reverse(name, kwargs=kwargs)
 
 
+@register.simple_tag
+def live_keys(level: int | None = None) -> str:
+    """The keys of the sections (of one level) a derived region depends on, for its
+    ``data-live-summary``: it is refreshed when any of them changes."""
+    return " ".join(s.key for s in registry.sections(level))
+
+
 @register.filter
 def finding_anchor(finding: Any) -> str:
     """The DOM id a health finding points at: the row if it names one, else its section."""

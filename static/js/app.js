@@ -67,6 +67,54 @@
     refresh(section);
   }
 
+  /* A region that shows something derived from sections (a health panel, a health chip, a
+     share link's comment counter) declares what it depends on with data-live-summary="<section
+     keys or room parts>" and its page's URL (data-url): it is refreshed whole, taken from a fresh
+     copy of that page (one fetch per page, however many regions it holds). A region that is
+     itself a live section (data-live-section) declares data-live-summary without a value: it is
+     refreshed whole with its own section, never row by row (see onChange). */
+  var summaryBusy = {}, summaryAgain = {};
+  function refreshSummaries(names) {
+    var byUrl = {};
+    names.forEach(function (name) {
+      if (!name) return;
+      document.querySelectorAll('[data-live-summary~="' + name + '"]').forEach(function (el) {
+        if (el.hasAttribute("data-live-section") || !el.id || !el.dataset.url) return;
+        var ids = byUrl[el.dataset.url] = byUrl[el.dataset.url] || [];
+        if (ids.indexOf(el.id) < 0) ids.push(el.id);
+      });
+    });
+    Object.keys(byUrl).forEach(function (url) { fetchRegions(url, byUrl[url]); });
+  }
+
+  function fetchRegions(url, ids) {
+    if (summaryBusy[url]) {  // an older answer is on its way: ask again once it has landed
+      summaryAgain[url] = (summaryAgain[url] || []).concat(ids);
+      return;
+    }
+    summaryBusy[url] = true;
+    fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (!html) return;
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        ids.forEach(function (id) {
+          var fresh = doc.getElementById(id), old = document.getElementById(id);
+          if (!fresh || !old || isTyping(old)) return;
+          fresh = document.importNode(fresh, true);
+          old.replaceWith(fresh);
+          htmx.process(fresh);
+        });
+      })
+      .catch(function () {})
+      .then(function () {
+        delete summaryBusy[url];
+        var more = summaryAgain[url];
+        delete summaryAgain[url];
+        if (more) fetchRegions(url, more);
+      });
+  }
+
   /* A change event names a section, a row and its revision. The browser re-fetches the partials
      it shows, through its own permissions; an open form is never replaced under someone's hands. */
   function onChange(data) {
@@ -74,6 +122,7 @@
     // A section may be shown several times (e.g. per squad), or only as part of a bigger view.
     var sections = document.querySelectorAll('[data-live-section~="' + data.section + '"]');
     var item = data.id ? document.getElementById("part-" + cssId(data.section) + "-" + data.id) : null;
+    refreshSummaries([data.section]);
     if (!sections.length && !item) return;
     var section = sections[0] || item;
     // A region that also shows something derived from its rows (the north star banner above
@@ -121,6 +170,11 @@
   /* After a reconnect (events were missed) or while polling: fetch everything live we show. */
   function resyncAll() {
     document.querySelectorAll(LIVE).forEach(refreshSection);
+    var names = [];
+    document.querySelectorAll("[data-live-summary]").forEach(function (el) {
+      names = names.concat((el.dataset.liveSummary || "").split(/\s+/));
+    });
+    refreshSummaries(names);
   }
 
   function refreshStale() {
@@ -154,7 +208,8 @@
     var room = document.querySelector("[data-room][data-phase]");
     if (data.phase && room && room.dataset.phase !== data.phase) { window.location.reload(); return; }
     if (data.reload) resyncAll();
-    else (data.parts || []).forEach(function (name) {
+    else refreshSummaries(data.parts || []);
+    if (!data.reload) (data.parts || []).forEach(function (name) {
       document.querySelectorAll('[data-room-part="' + name + '"]').forEach(function (part) {
         if (!appendItem(part, data.append)) refreshSection(part);
       });
