@@ -300,7 +300,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHES = {
     "default": (
         {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "opmodel.cache.FallbackRedisCache",  # memory while Redis is away
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "opmodel",
             # Redis away: fail within a second or two rather than hold the request.
@@ -309,7 +309,8 @@ CACHES = {
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     ),
-    # This process's memory: where login throttling counts while Redis is away (opmodel/auth.py).
+    # This process's memory: where the default cache's operations go while Redis is away
+    # (opmodel/cache.py), so sign-in and its rate limits keep working.
     "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "local"},
 }
 CELERY_BROKER_URL = REDIS_URL or "memory://"
