@@ -33,5 +33,5 @@ def test_every_operation_falls_back_to_this_process_memory_while_redis_is_away(u
 
 
 def test_a_missing_key_is_still_an_error_and_not_hidden_by_the_fallback(unreachable):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not found"):
         unreachable.incr("never-set")
