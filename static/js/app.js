@@ -164,6 +164,10 @@
     if (isEditing(target) || target.querySelector(".htmx-request")) {
       e.detail.shouldSwap = false;
       if (target.matches(LIVE)) target.dataset.stale = "1";
+    } else if (target.dataset.stale && target.id) {
+      // A change came while this answer was on its way, so the answer may predate it; the
+      // element that knew (data-stale) is being replaced: fetch again once this one lands.
+      again[target.id] = true;
     }
   });
 
