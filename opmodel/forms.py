@@ -44,7 +44,8 @@ PASSWORD_MAX = 1024  # hashing a longer one is work an attacker chooses
 
 
 class InvitationSignupForm(forms.Form):
-    """A person invited to a model without an account yet sets their name and password."""
+    """A person invited (to a model or a workshop) without an account yet sets their name and
+    password."""
 
     name = forms.CharField(max_length=150, label="Your name")
     password1 = forms.CharField(

@@ -124,7 +124,7 @@ CASES: dict[str, Case] = {
         reverse("model-invitation-open", args=[om.slug, _model_invitation_token(om, p)]),
         {"name": TYPED, "password1": "a-long-password-1", "password2": "differs-2"},
     ),
-    "AcceptForm": lambda om, p, w: (
+    "InvitationSignupForm, on a workshop invitation": lambda om, p, w: (
         "",
         reverse("invitation-open", args=[om.slug, _invitation_token(w, p)]),
         {"name": TYPED, "password1": "a-long-password-1", "password2": "differs-2"},

@@ -4,7 +4,6 @@ import re
 from typing import Any, cast
 
 from django import forms
-from django.contrib.auth import password_validation
 from django.core.validators import validate_email
 
 from opmodel.forms import DateTimeInput
@@ -94,38 +93,6 @@ class InvitationForm(forms.Form):
         for email in emails:
             validate_email(email)
         return list(dict.fromkeys(emails))
-
-
-class AcceptForm(forms.Form):
-    """A new person sets their name and password."""
-
-    name = forms.CharField(max_length=150, label="Your name")
-    password1 = forms.CharField(
-        label="Password", widget=forms.PasswordInput, strip=False, max_length=PASSWORD_MAX
-    )
-    password2 = forms.CharField(
-        label="Password again", widget=forms.PasswordInput, strip=False, max_length=PASSWORD_MAX
-    )
-
-    def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.email = email
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        one, two = data.get("password1"), data.get("password2")
-        if one and two and one != two:
-            self.add_error("password2", "The two passwords differ.")
-        elif one:
-            from django.contrib.auth.models import User
-
-            try:
-                password_validation.validate_password(
-                    one, User(username=self.email, email=self.email)
-                )
-            except forms.ValidationError as error:
-                self.add_error("password1", error)
-        return data
 
 
 class RsvpForm(forms.Form):

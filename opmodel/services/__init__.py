@@ -19,7 +19,7 @@ from .exports import (
     export_retry,
 )
 from .invitations import (
-    ModelInvitationRefused,
+    InvitationRefused,
     model_invitation_accept,
     model_invitation_accept_as_new_person,
     model_invitation_check,
@@ -80,7 +80,7 @@ def operating_model_create(
 
 
 __all__ = [
-    "ModelInvitationRefused",
+    "InvitationRefused",
     "model_invitation_accept",
     "model_invitation_accept_as_new_person",
     "model_invitation_check",

@@ -35,11 +35,34 @@ SALT = "opmodel.model-invitation"
 
 
 def invitation_days() -> int:
+    """How long an invitation link works (model and workshop invitations alike)."""
     return int(getattr(settings, "OPMODEL_INVITATION_DAYS", 7))
 
 
+def invitation_link_token(*, pk: int, nonce: str, salt: str) -> str:
+    """An invitation link's token (a model's or a workshop's): its id and secret nonce, signed
+    with SECRET_KEY under the kind's own salt."""
+    return signing.dumps({"i": pk, "n": nonce}, salt=salt, compress=True)
+
+
+def invitation_link_read(token: str, *, salt: str, ask: str) -> tuple[int, str]:
+    """The id and nonce a link's token names; a damaged or changed link is refused, telling
+    the person whom to ``ask`` for a new one."""
+    try:
+        data = signing.loads(token, salt=salt)
+        return int(data["i"]), str(data["n"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
+        raise InvitationRefused(
+            "tampered",
+            "This link is not valid",
+            "The invitation link is damaged or was changed. Copy it from the email again, "
+            f"or ask {ask} for a new invitation.",
+            400,
+        ) from exc
+
+
 def model_invitation_token(invitation: ModelInvitation) -> str:
-    return signing.dumps({"i": invitation.pk, "n": invitation.nonce}, salt=SALT, compress=True)
+    return invitation_link_token(pk=invitation.pk, nonce=invitation.nonce, salt=SALT)
 
 
 def model_invitation_url(invitation: ModelInvitation, base_url: str) -> str:
@@ -54,7 +77,7 @@ def model_invitation_url(invitation: ModelInvitation, base_url: str) -> str:
 
 
 @dataclass
-class ModelInvitationRefused(Exception):
+class InvitationRefused(Exception):
     """Why a link does not work, in words for the person holding it."""
 
     code: str
@@ -72,7 +95,7 @@ def _require_inviter_may_grant(invitation: ModelInvitation) -> None:
     facilitator of the model manages members (demoted or removed, their links stop working)."""
     inviter = invitation.invited_by
     if inviter is None or not access_for(inviter, invitation.operating_model).can_manage:
-        raise ModelInvitationRefused(
+        raise InvitationRefused(
             "inviter",
             "This invitation no longer works",
             "The person who sent it can no longer invite people to this model. Ask a "
@@ -138,17 +161,7 @@ def model_invitation_send(*, invitation: ModelInvitation, base_url: str) -> None
 
 def model_invitation_check(token: str, user: Any = None, *, slug: str) -> ModelInvitation:
     """The invitation a link names, if it still works for this person; else refused."""
-    try:
-        data = signing.loads(token, salt=SALT)
-        pk, nonce = int(data["i"]), str(data["n"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
-        raise ModelInvitationRefused(
-            "tampered",
-            "This link is not valid",
-            "The invitation link is damaged or was changed. Copy it from the email again, "
-            "or ask a facilitator for a new invitation.",
-            400,
-        ) from exc
+    pk, nonce = invitation_link_read(token, salt=SALT, ask="a facilitator")
     invitation = (
         ModelInvitation.objects.select_related("operating_model", "invited_by")
         .filter(pk=pk)
@@ -159,18 +172,18 @@ def model_invitation_check(token: str, user: Any = None, *, slug: str) -> ModelI
         or not hmac.compare_digest(invitation.nonce, nonce)
         or invitation.operating_model.slug != slug
     ):
-        raise ModelInvitationRefused(
+        raise InvitationRefused(
             "unknown", "This invitation no longer exists", "Ask for a new invitation.", 404
         )
     if invitation.accepted_at:
-        raise ModelInvitationRefused(
+        raise InvitationRefused(
             "used",
             "This invitation has already been used",
             "Each invitation link works once. If it was you, log in; otherwise ask a "
             "facilitator for your own invitation.",
         )
     if invitation.expires_at <= timezone.now():
-        raise ModelInvitationRefused(
+        raise InvitationRefused(
             "expired",
             "This invitation has expired",
             f"Invitations are valid for {invitation_days()} "
@@ -182,7 +195,7 @@ def model_invitation_check(token: str, user: Any = None, *, slug: str) -> ModelI
         and user.is_authenticated
         and user.email.strip().lower() != invitation.email.strip().lower()
     ):
-        raise ModelInvitationRefused(
+        raise InvitationRefused(
             "other_person",
             "This invitation is for someone else",
             f"You are logged in as {user.get_username()}, but this invitation was sent to "
@@ -202,7 +215,7 @@ def model_invitation_accept(*, invitation: ModelInvitation, user: Any) -> None:
         pk=invitation.pk, accepted_at__isnull=True, expires_at__gt=now
     ).update(accepted_at=now, accepted_by=user)
     if not used:
-        raise ModelInvitationRefused(
+        raise InvitationRefused(
             "used", "This invitation has already been used", "Each invitation link works once."
         )
     invitation.accepted_at, invitation.accepted_by = now, user

@@ -204,9 +204,7 @@ def member_remove(request: HtmxHttpRequest, slug: str, user_id: int) -> HttpResp
     )
 
 
-def _invitation_refused(
-    request: HttpRequest, refusal: services.ModelInvitationRefused
-) -> HttpResponse:
+def _invitation_refused(request: HttpRequest, refusal: services.InvitationRefused) -> HttpResponse:
     return render(
         request, "opmodel/invitation_refused.html", {"refusal": refusal}, status=refusal.status
     )
@@ -217,7 +215,7 @@ def model_invitation_open(request: HttpRequest, slug: str, token: str) -> HttpRe
     """The link in the invitation email: accept it, logged in or by creating an account."""
     try:
         invitation = services.model_invitation_check(token, request.user, slug=slug)
-    except services.ModelInvitationRefused as refusal:
+    except services.InvitationRefused as refusal:
         return _invitation_refused(request, refusal)
     home = reverse("model-home", args=[slug])
     # Only the holder of the emailed link learns whether the address has an account.
@@ -244,7 +242,7 @@ def model_invitation_open(request: HttpRequest, slug: str, token: str) -> HttpRe
                 )
             else:
                 welcome = ""
-        except services.ModelInvitationRefused as refusal:
+        except services.InvitationRefused as refusal:
             return _invitation_refused(request, refusal)
         except ValidationError as error:
             if form is None:

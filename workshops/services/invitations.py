@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
@@ -23,6 +20,12 @@ from django.utils.translation import ngettext
 from opmodel.access import access_for, role_of
 from opmodel.models import ROLE_ORDER, Role
 from opmodel.services import member_add
+from opmodel.services.invitations import (
+    InvitationRefused,
+    invitation_days,
+    invitation_link_read,
+    invitation_link_token,
+)
 
 from ..access import require_grants_roles
 from ..live import room_event
@@ -31,13 +34,9 @@ from ..models import INVITABLE_ROLES, Attendee, Invitation, Rsvp, Workshop
 SALT = "workshops.invitation"
 
 
-def invitation_days() -> int:
-    return int(getattr(settings, "OPMODEL_INVITATION_DAYS", 7))
-
-
 def invitation_token(invitation: Invitation) -> str:
     """The link's token: the invitation's id and secret nonce, signed with SECRET_KEY."""
-    return signing.dumps({"i": invitation.pk, "n": invitation.nonce}, salt=SALT, compress=True)
+    return invitation_link_token(pk=invitation.pk, nonce=invitation.nonce, salt=SALT)
 
 
 def invitation_url(invitation: Invitation, base_url: str) -> str:
@@ -49,16 +48,6 @@ def invitation_url(invitation: Invitation, base_url: str) -> str:
         },
     )
     return base_url.rstrip("/") + path
-
-
-@dataclass
-class InvitationRefused(Exception):
-    """Why a link does not work, in words for the person holding it."""
-
-    code: str
-    title: str
-    message: str
-    status: int = 410
 
 
 def _require_inviter_may_grant(invitation: Invitation) -> None:
@@ -80,17 +69,7 @@ def invitation_check(token: str, user: Any = None, *, slug: str | None = None) -
     ``user`` (when logged in) must be the person invited: another person's link is refused.
     ``slug``, the model the URL names, must be the invitation's (else it is no invitation).
     """
-    try:
-        data = signing.loads(token, salt=SALT)
-        pk, nonce = int(data["i"]), str(data["n"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
-        raise InvitationRefused(
-            "tampered",
-            "This link is not valid",
-            "The invitation link is damaged or was changed. Copy it from the email again, "
-            "or ask the facilitator for a new invitation.",
-            400,
-        ) from exc
+    pk, nonce = invitation_link_read(token, salt=SALT, ask="the facilitator")
     invitation = (
         Invitation.objects.select_related("workshop__operating_model", "workshop__facilitator")
         .filter(pk=pk)

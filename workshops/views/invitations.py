@@ -10,11 +10,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from opmodel.forms import InvitationSignupForm
 from opmodel.selectors import members_of
 from opmodel.views.types import HtmxHttpRequest
 
 from .. import selectors, services
-from ..forms import AcceptForm, InvitationForm, RsvpForm, UserChoiceForm
+from ..forms import InvitationForm, RsvpForm, UserChoiceForm
 from ..models import Invitation
 from .common import base_url, context, done, error_text, load
 
@@ -126,7 +127,7 @@ def invitation_open(request: HttpRequest, slug: str, token: str) -> HttpResponse
     has_account = get_user_model().objects.filter(email__iexact=invitation.email).exists()
     form = None
     if not request.user.is_authenticated and not has_account:
-        form = AcceptForm(request.POST or None, email=invitation.email)
+        form = InvitationSignupForm(request.POST or None, email=invitation.email)
     if request.method == "POST":
         welcome = f"Welcome to “{workshop.title}”."
         try:
