@@ -238,9 +238,20 @@ def part_event(
     action: str,
     actor: Any,
 ) -> None:
-    """Announce a change of one row: the browsers re-fetch what it names."""
+    """Announce a change of one row: the browsers re-fetch what it names, and the model's
+    webhooks hear of it in their next "model changed" batch."""
     from .registry import user_label
+    from .services.webhooks import change_note
 
+    model_id = channel.rpartition(":model:")[2]  # OperatingModel.channel
+    if model_id.isdigit():
+        change_note(
+            operating_model_id=int(model_id),
+            section=section,
+            part_id=part_id,
+            action=action,
+            actor=user_label(actor),
+        )
     publish_on_commit(
         channel,
         {

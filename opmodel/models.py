@@ -311,6 +311,11 @@ class Webhook(models.Model):
 
     class Event(models.TextChoices):
         RELEASE_PUBLISHED = "release.published", "A release is published"
+        WORKSHOP_PHASE_CHANGED = "workshop.phase_changed", "A workshop moves to another phase"
+        PROPOSAL_DECIDED = "proposal.decided", "A proposal is accepted, rejected or parked"
+        FINDING_APPEARED = "health.finding_appeared", "A health finding appears"
+        FINDING_RESOLVED = "health.finding_resolved", "A health finding is resolved"
+        MODEL_CHANGED = "model.changed", "The model changed (edits sent together, batched)"
 
     class Kind(models.TextChoices):
         JSON = "json", "JSON (signed)"
@@ -327,6 +332,9 @@ class Webhook(models.Model):
     active = models.BooleanField(default=True)
     failures = models.PositiveIntegerField(default=0)  # consecutive failed deliveries
     disabled_reason = models.CharField(max_length=200, blank=True)
+    # The health findings this webhook last heard of: the next batch of changes is compared with
+    # them to send "appeared" and "resolved" per finding.
+    findings_seen = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -337,6 +345,24 @@ class Webhook(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.url}"
+
+
+class WebhookChange(models.Model):
+    """One change of a model's rows waiting to go out in the next "model changed" batch (only
+    recorded while a webhook of the model listens to changes or health findings)."""
+
+    operating_model = models.ForeignKey(OperatingModel, on_delete=models.CASCADE, related_name="+")
+    section = models.CharField(max_length=60)
+    part_id = models.PositiveBigIntegerField(null=True, blank=True)
+    action = models.CharField(max_length=20)
+    actor = models.CharField(max_length=150)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.section} {self.action} by {self.actor}"
 
 
 class WebhookDelivery(models.Model):

@@ -459,6 +459,11 @@ OPMODEL_API_RATE = os.environ.get("OPMODEL_API_RATE", "600/m")
 OPMODEL_WEBHOOK_ALLOW_PRIVATE = env_bool("OPMODEL_WEBHOOK_ALLOW_PRIVATE", default=False)
 OPMODEL_WEBHOOK_TIMEOUT = float(os.environ.get("OPMODEL_WEBHOOK_TIMEOUT", "5"))
 OPMODEL_WEBHOOK_RETRIES = int(os.environ.get("OPMODEL_WEBHOOK_RETRIES", "3"))
+# A failed delivery is tried again after this many seconds, then twice as long each time.
+OPMODEL_WEBHOOK_BACKOFF = float(os.environ.get("OPMODEL_WEBHOOK_BACKOFF", "2"))
+# "model changed": the edits of this many seconds go out together in one delivery (needs a
+# Celery worker; with eager tasks, the embedded default, each change goes out at once).
+OPMODEL_WEBHOOK_BATCH_SECONDS = int(os.environ.get("OPMODEL_WEBHOOK_BATCH_SECONDS", "120"))
 # The site's address as people reach it: links in webhook and chat messages.
 OPMODEL_PUBLIC_URL = os.environ.get("OPMODEL_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 # How long a workshop invitation link works.

@@ -39,12 +39,23 @@ def export_render_task(self: Any, export_id: int) -> None:
 
 @shared_task(bind=True, acks_late=True, max_retries=settings.OPMODEL_WEBHOOK_RETRIES)
 def webhook_deliver_task(self: Any, delivery_id: int) -> None:
-    """Send one webhook delivery; retried with exponential backoff (2, 4, 8 s ...), recorded
-    after the last try (opmodel.services.webhooks)."""
+    """Send one webhook delivery; retried with exponential backoff (``OPMODEL_WEBHOOK_BACKOFF``
+    seconds times 1, 2, 4 ...: 2, 4, 8 s by default), recorded after the last try
+    (opmodel.services.webhooks)."""
     from opmodel.services.webhooks import DeliveryFailed, delivery_send
 
-    final = self.request.retries >= settings.OPMODEL_WEBHOOK_RETRIES
+    retries = self.request.retries
+    final = retries >= settings.OPMODEL_WEBHOOK_RETRIES
     try:
         delivery_send(delivery_id=delivery_id, final=final)
     except DeliveryFailed as exc:
-        raise self.retry(exc=exc, countdown=2 ** (self.request.retries + 1)) from exc
+        countdown = settings.OPMODEL_WEBHOOK_BACKOFF * 2**retries
+        raise self.retry(exc=exc, countdown=countdown, max_retries=retries + 1) from exc
+
+
+@shared_task(acks_late=True)
+def webhook_changes_task(operating_model_id: int) -> None:
+    """Send a model's batch of changes (and the health findings they made or resolved)."""
+    from opmodel.services.webhooks import changes_flush
+
+    changes_flush(operating_model_id=operating_model_id)

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
-from opmodel.models import OperatingModel, Release
+from opmodel.models import OperatingModel, Release, Webhook
 from opmodel.selectors import model_health
-from opmodel.services.webhooks import webhook_dispatch
+from opmodel.services.webhooks import model_data, public_url, webhook_dispatch
 from opmodel.versions.snapshots import snapshot_build
 
 
@@ -51,12 +50,14 @@ def release_publish(
     release.save(force_insert=True)
     webhook_dispatch(
         operating_model=operating_model,
-        event="release.published",
+        event=Webhook.Event.RELEASE_PUBLISHED,
         data={
-            "model": {"slug": operating_model.slug, "name": operating_model.name},
+            "model": model_data(operating_model),
+            "summary": f"release {release.label} “{release.title}” published",
             "release": {"number": release.number, "label": release.label, "title": release.title},
-            "url": settings.OPMODEL_PUBLIC_URL
-            + reverse("release-detail", args=[operating_model.slug, release.number]),
+            "url": public_url(
+                reverse("release-detail", args=[operating_model.slug, release.number])
+            ),
         },
     )
     return release

@@ -27,6 +27,7 @@ from opmodel.services import StaleRevision, part_create, part_delete, part_updat
 from ..access import require_runs
 from ..live import room_event
 from ..models import Proposal, ProposalKind, ProposalStatus, Workshop
+from ..webhooks import proposal_decided
 from .room import breakout_of, require_room_open
 
 
@@ -269,6 +270,7 @@ def proposal_accept(
         proposal.owner_id = proposal.author_id
     proposal.save()
     room_event(workshop, ["proposals"], actor)
+    proposal_decided(proposal=proposal, actor=actor)
     return proposal
 
 
@@ -292,6 +294,8 @@ def proposal_decide(
     proposal.decided_by, proposal.decided_at, proposal.decision_note = actor, timezone.now(), note
     proposal.save()
     room_event(proposal.workshop, ["proposals"], actor)
+    if status != ProposalStatus.OPEN:  # reopening is not a decision
+        proposal_decided(proposal=proposal, actor=actor)
     return proposal
 
 

@@ -31,6 +31,7 @@ from ..models import (
     ProposalStatus,
     Workshop,
 )
+from ..webhooks import phase_changed
 
 
 def _check_sections(sections: list[str]) -> list[str]:
@@ -173,6 +174,9 @@ def workshop_transition(
             f"A workshop in {workshop.get_phase_display()} cannot move to {target.label}."
         )
     now = timezone.now()
+    phase_changed(
+        workshop=workshop, from_phase=workshop.phase, to_phase=target, actor=actor, reason=reason
+    )
     PhaseChange.objects.create(
         workshop=workshop,
         from_phase=workshop.phase,

@@ -7,10 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 import time
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,57 +23,6 @@ from opmodel.services.webhooks import (
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-class Receiver:
-    """A real HTTP server on 127.0.0.1 that records what it gets and answers from a script."""
-
-    def __init__(self, answers: list[int] | None = None, delay: float = 0.0) -> None:
-        self.answers = list(answers or [])
-        self.delay = delay
-        self.received: list[tuple[dict[str, str], bytes]] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.received.append((dict(self.headers), body))
-                time.sleep(receiver.delay)
-                status = receiver.answers.pop(0) if receiver.answers else 200
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def receiver() -> Iterator[type[Receiver]]:
-    made: list[Receiver] = []
-
-    def make(*args, **kwargs) -> Receiver:
-        made.append(Receiver(*args, **kwargs))
-        return made[-1]
-
-    yield make  # type: ignore[misc]
-    for r in made:
-        r.close()
-
-
-@pytest.fixture(autouse=True)
-def _loopback_allowed(settings):
-    settings.OPMODEL_WEBHOOK_ALLOW_PRIVATE = True  # the receivers are on loopback
-    settings.OPMODEL_WEBHOOK_TIMEOUT = 1
 
 
 def _subscribe(om, people, url):
@@ -161,6 +107,7 @@ def test_chat_urls_get_messages_formatted_for_them_with_a_link_back(url, kind, s
     webhook = Webhook(operating_model=small_om, url=url, secret="s", kind=kind)
     data = {
         "model": {"name": "Quokka"},
+        "summary": "release v3 “Spring” published",
         "release": {"label": "v3", "title": "Spring"},
         "url": "https://opmodel.example/m/quokka/releases/v3/",
     }
