@@ -464,6 +464,8 @@ OPMODEL_WEBHOOK_BACKOFF = float(os.environ.get("OPMODEL_WEBHOOK_BACKOFF", "2"))
 # "model changed": the edits of this many seconds go out together in one delivery (needs a
 # Celery worker; with eager tasks, the embedded default, each change goes out at once).
 OPMODEL_WEBHOOK_BATCH_SECONDS = int(os.environ.get("OPMODEL_WEBHOOK_BATCH_SECONDS", "120"))
+# The Celery queue of webhook deliveries and batches (a worker of their own, if you like).
+OPMODEL_WEBHOOK_QUEUE = os.environ.get("OPMODEL_WEBHOOK_QUEUE", CELERY_TASK_DEFAULT_QUEUE)
 # The site's address as people reach it: links in webhook and chat messages.
 OPMODEL_PUBLIC_URL = os.environ.get("OPMODEL_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 # How long a workshop invitation link works.

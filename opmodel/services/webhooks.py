@@ -162,13 +162,17 @@ def public_url(path: str) -> str:
 
 
 def _deliver(webhook: Webhook, event: str, data: dict[str, Any]) -> WebhookDelivery:
-    from opmodel.tasks import webhook_deliver_task
-
     delivery = WebhookDelivery.objects.create(
         webhook=webhook, event=event, payload=format_body(webhook, event, data)
     )
-    transaction.on_commit(partial(webhook_deliver_task.delay, delivery.pk))
+    transaction.on_commit(partial(_send_later, delivery.pk))
     return delivery
+
+
+def _send_later(delivery_id: int) -> None:
+    from opmodel.tasks import webhook_deliver_task
+
+    webhook_deliver_task.apply_async((delivery_id,), queue=settings.OPMODEL_WEBHOOK_QUEUE)
 
 
 def webhook_dispatch(*, operating_model: OperatingModel, event: str, data: dict[str, Any]) -> None:
@@ -241,7 +245,9 @@ def _change_record(
     # One batch on its way per model: the first change of a window schedules it. The marker
     # outlives the window, so a batch that never ran (a lost worker) is scheduled again later.
     if cache.add(_batch_marker(operating_model_id), 1, timeout=window + 300):
-        webhook_changes_task.apply_async((operating_model_id,), countdown=window)
+        webhook_changes_task.apply_async(
+            (operating_model_id,), countdown=window, queue=settings.OPMODEL_WEBHOOK_QUEUE
+        )
 
 
 def _finding_key(finding: dict[str, Any]) -> str:
@@ -418,8 +424,6 @@ def delivery_send(*, delivery_id: int, final: bool) -> WebhookDelivery:
 @transaction.atomic
 def delivery_resend(*, delivery: WebhookDelivery, actor: Any) -> WebhookDelivery:
     """ "Send again": a new delivery of the same payload (re-enables a disabled webhook)."""
-    from opmodel.tasks import webhook_deliver_task
-
     webhook = delivery.webhook
     if not access_for(actor, webhook.operating_model).can_manage:
         raise PermissionDenied("Only facilitators manage webhooks.")
@@ -429,5 +433,5 @@ def delivery_resend(*, delivery: WebhookDelivery, actor: Any) -> WebhookDelivery
     again = WebhookDelivery.objects.create(
         webhook=webhook, event=delivery.event, payload=delivery.payload
     )
-    transaction.on_commit(partial(webhook_deliver_task.delay, again.pk))
+    transaction.on_commit(partial(_send_later, again.pk))
     return again

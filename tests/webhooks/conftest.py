@@ -17,9 +17,15 @@ import pytest
 class Receiver:
     """A real HTTP server on 127.0.0.1 that records what it gets and answers from a script."""
 
-    def __init__(self, answers: list[int] | None = None, delay: float = 0.0) -> None:
+    def __init__(
+        self,
+        answers: list[int] | None = None,
+        delay: float = 0.0,
+        delays: list[float] | None = None,
+    ) -> None:
         self.answers = list(answers or [])
         self.delay = delay
+        self.delays = list(delays or [])  # per request, before ``delay`` applies
         self.received: list[tuple[dict[str, str], bytes]] = []
         self.times: list[float] = []
         self.lock = threading.Lock()
@@ -32,7 +38,8 @@ class Receiver:
                     receiver.received.append((dict(self.headers), body))
                     receiver.times.append(time.monotonic())
                     status = receiver.answers.pop(0) if receiver.answers else 200
-                time.sleep(receiver.delay)
+                    delay = receiver.delays.pop(0) if receiver.delays else receiver.delay
+                time.sleep(delay)
                 try:
                     self.send_response(status)
                     self.send_header("Content-Length", "0")
