@@ -10,7 +10,6 @@ scope) or the browser session (with its CSRF token). Errors are RFC 9457 problem
 from __future__ import annotations
 
 import copy
-import json
 from typing import Any
 
 from django.conf import settings
@@ -25,6 +24,8 @@ from ninja.throttling import AuthRateThrottle
 
 from opmodel import selectors, services
 from opmodel.access import Access, get_model_for, row_in_model
+from opmodel.api_shared import Problem, require_write
+from opmodel.api_versions import router as versions_router
 from opmodel.models import OperatingModel, Part, PersonalAccessToken
 from opmodel.registry import Section, registry
 from opmodel.services.tokens import token_authenticate
@@ -104,6 +105,11 @@ def _schema_invalid(request: HttpRequest, exc: SchemaError) -> HttpResponse:
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     title = "Too many requests" if exc.status_code == 429 else "Error"
     return problem(request, exc.status_code, title, str(exc))
+
+
+@api.exception_handler(Problem)
+def _problem(request: HttpRequest, exc: Problem) -> HttpResponse:
+    return problem(request, exc.status, exc.title, exc.detail, **exc.extra)
 
 
 @api.exception_handler(services.StaleRevision)
@@ -191,12 +197,6 @@ def _section(key: str) -> Section:
     if section is None:
         raise Http404("No such section")
     return section
-
-
-def _require_write(request: HttpRequest) -> None:
-    token = getattr(request, "auth", None)
-    if isinstance(token, PersonalAccessToken) and not token.can_write:
-        raise PermissionDenied("This token can only read: make one with write scope.")
 
 
 def _require(access: Access, section: Section, part: Part | None, action: str) -> None:
@@ -314,7 +314,7 @@ def rows_list(
 )
 def row_create(request: HttpRequest, slug: str, key: str, payload: RowIn):
     """Add a row at the end of the section."""
-    _require_write(request)
+    require_write(request)
     operating_model, access = get_model_for(request.user, slug)
     section = _section(key)
     _require(access, section, None, "create")
@@ -339,7 +339,7 @@ def row_detail(request: HttpRequest, slug: str, key: str, pk: int):
 def row_update(request: HttpRequest, slug: str, key: str, pk: int, payload: RowUpdate):
     """Change some fields of a row you read at ``revision``; 409 (with both versions) if it has
     changed since in the same fields."""
-    _require_write(request)
+    require_write(request)
     operating_model, access = get_model_for(request.user, slug)
     section = _section(key)
     item = row_in_model(section.model, operating_model, pk)
@@ -366,7 +366,7 @@ def row_update(request: HttpRequest, slug: str, key: str, pk: int, payload: RowU
 )
 def row_delete(request: HttpRequest, slug: str, key: str, pk: int, revision: int):
     """Delete a row you read at ``revision`` (409 if it changed since)."""
-    _require_write(request)
+    require_write(request)
     operating_model, access = get_model_for(request.user, slug)
     section = _section(key)
     item = row_in_model(section.model, operating_model, pk)
@@ -387,7 +387,7 @@ def row_delete(request: HttpRequest, slug: str, key: str, pk: int, revision: int
 )
 def rows_reorder(request: HttpRequest, slug: str, key: str, payload: OrderIn):
     """Put the section's rows in this order (rows left out keep theirs, after these)."""
-    _require_write(request)
+    require_write(request)
     operating_model, access = get_model_for(request.user, slug)
     section = _section(key)
     _require(access, section, None, "move")
@@ -436,15 +436,5 @@ def health(request: HttpRequest, slug: str):
     ]
 
 
-@api.get("/models/{slug}/document", tags=["versions"], url_name="document")
-def document(request: HttpRequest, slug: str, release: int | None = None) -> dict[str, Any]:
-    """The model as a document (the export format), of the draft or of release ``release``."""
-    from opmodel.versions.documents import document_export
-
-    operating_model, _access = get_model_for(request.user, slug)
-    chosen = None
-    if release is not None:
-        chosen = operating_model.releases.filter(number=release).first()
-        if chosen is None:
-            raise Http404("No such release")
-    return json.loads(json.dumps(document_export(operating_model, release=chosen), default=str))
+# The API's other families, each in its own module.
+api.add_router("", versions_router)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .documents import (
+    document_fingerprint,
     document_import,
     document_import_preview,
     document_load,
@@ -92,6 +93,7 @@ __all__ = [
     "export_render",
     "export_request",
     "export_retry",
+    "document_fingerprint",
     "document_import",
     "document_import_preview",
     "document_load",

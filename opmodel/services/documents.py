@@ -8,6 +8,8 @@ document raises ``ValidationError`` with the path of the bad value and changes n
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -568,6 +570,12 @@ def _account_links_of_members(
     return {**document, "sections": sections}
 
 
+def document_fingerprint(document: dict[str, Any]) -> str:
+    """A digest of a document: an import is applied to the model its preview was made of, and
+    a model that changed since (another digest) is shown again instead (pages and API)."""
+    return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
+
+
 @dataclass(frozen=True)
 class ImportPreview:
     """What an import would do: the diff from the model as it is to the model as it would be."""
@@ -575,6 +583,11 @@ class ImportPreview:
     diff: ModelDiff
     before: dict[str, Any]
     after: dict[str, Any]
+
+    @property
+    def fingerprint(self) -> str:
+        """The fingerprint of the model the preview was made of (``document_fingerprint``)."""
+        return document_fingerprint(self.before)
 
 
 class _Rollback(Exception):

@@ -3,8 +3,6 @@ upload a file to create a model or update one, after a preview of what it would 
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
 from django.contrib import messages
@@ -45,10 +43,6 @@ def model_export(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     return response
 
 
-def _digest(document: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
-
-
 def _read_upload(form: ImportForm) -> dict[str, Any] | None:
     """The uploaded file as a checked document, or None with the problems on the form."""
     if not form.is_valid():
@@ -84,7 +78,7 @@ def _import(request: HtmxHttpRequest, operating_model: OperatingModel | None, ct
             messages.error(request, "Upload the file again: the preview has expired.")
             return redirect(request.path)
         document = pending["document"]
-        if operating_model is not None and pending["base"] != _digest(
+        if operating_model is not None and pending["base"] != services.document_fingerprint(
             snapshot_build(operating_model)
         ):
             ctx["stale"] = True
@@ -116,7 +110,7 @@ def _preview(request, operating_model, ctx, document, target, status=200) -> Htt
     request.session[SESSION_KEY] = {
         "target": target,
         "document": document,
-        "base": _digest(preview.before),
+        "base": preview.fingerprint,
     }
     ctx.update(preview=preview, diff=preview.diff, meta=preview.after.get("model", {}))
     return render(request, "opmodel/import.html", ctx, status=status)

@@ -20,9 +20,9 @@ from opmodel.access import Access, get_model_for, release_in_model
 from opmodel.forms import AsOfForm, ReleaseForm, TimelineFilterForm
 from opmodel.models import OperatingModel, Release
 from opmodel.registry import registry
-from opmodel.versions import DRAFT, diff_documents, snapshot_as_of, snapshot_build, version_get
+from opmodel.versions import DRAFT, diff_documents, snapshot_as_of, snapshot_build
 from opmodel.versions.diffs import document_view
-from opmodel.versions.timeline import TimelineFilter, diff_authors, timeline_page
+from opmodel.versions.timeline import TimelineFilter, timeline_page, versions_compare
 from opmodel.views.parts import can_change
 from opmodel.views.types import HtmxHttpRequest
 
@@ -144,17 +144,11 @@ def compare(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         operating_model, access, "compare", choices=choices, ref_from=ref_from, ref_to=ref_to
     )
     try:
-        old = version_get(operating_model, ref_from)
-        new = version_get(operating_model, ref_to)
+        comparison = versions_compare(operating_model, ref_from, ref_to)
     except ValidationError as error:
         ctx["error"] = " ".join(error.messages)
         return render(request, "opmodel/compare.html", ctx, status=400)
-    diff = diff_documents(old.document, new.document)
-    since, until = old.at, new.at
-    if since is not None and until is not None and since > until:
-        since, until = until, since
-    diff_authors(operating_model, diff, since, until)
-    ctx.update(old=old, new=new, diff=diff)
+    ctx.update(old=comparison.old, new=comparison.new, diff=comparison.diff)
     return render(request, "opmodel/compare.html", ctx)
 
 
