@@ -294,8 +294,20 @@
     var active = document.activeElement, target = e.detail.target;
     if (!e.detail.shouldSwap || !active || active === document.body || !target || !target.contains(active)) return;
     var holder = active.id ? active : active.closest("[id]");
-    if (holder && target.contains(holder)) refocus = { id: holder.id, self: holder === active };
+    if (holder && target.contains(holder)) refocus = { id: holder.id, self: holder === active, place: target.id };
   });
+
+  /* The control that had the keyboard is gone with what it edited (a form saved or cancelled,
+     a row added): the keyboard goes to the same place in the new content, that is the row's own
+     "Edit" (the trigger), else the row, else the list's "Add" (after adding), never the page's top. */
+  function placeFocus(placeId, swapped) {
+    var place = placeId && document.getElementById(placeId);
+    var where = place || (swapped && swapped.nodeType === 1 ? swapped : null);
+    if (!where) return;
+    var control = where.querySelector('.controls a[aria-label^="Edit"], .add-btn') ||
+      (where.hasAttribute("tabindex") ? where : where.querySelector("a[href], button, input, select, textarea"));
+    if (control) control.focus();
+  }
   document.addEventListener("htmx:afterSettle", function (e) {
     var target = e.detail.elt;
     if (lastFocus && (!document.activeElement || document.activeElement === document.body)) {
@@ -308,6 +320,7 @@
       var holder = document.getElementById(refocus.id);
       var control = holder && (refocus.self ? holder : holder.querySelector("a[href], button, input, select, textarea"));
       if (control) control.focus();
+      else placeFocus(refocus.place, target);
     }
     refocus = null;
     var first = target && target.querySelector && target.querySelector(".part-form input:not([type=hidden]), .part-form textarea, .part-form select");
@@ -344,7 +357,7 @@
       list._sortable = Sortable.create(list, {
         handle: ".drag-handle",
         draggable: ".part",
-        animation: 150,
+        animation: window.matchMedia("(prefers-reduced-motion: reduce)").matches ? 0 : 150,
         onEnd: function (evt) {
           if (evt.oldIndex === evt.newIndex) return;
           var ids = Array.prototype.map.call(list.querySelectorAll(":scope > .part"), function (li) { return li.dataset.id; });
@@ -359,6 +372,14 @@
 
   /* Ctrl/Cmd+Enter saves the open form, Escape cancels it (and closes a matrix cell's picker). */
   document.addEventListener("keydown", function (e) {
+    // Escape closes an open menu (a <details> disclosure) and gives the keyboard back to it.
+    var menu = e.key === "Escape" && e.target.closest && e.target.closest("details[open]");
+    if (menu && !e.target.closest(".part-form, form.picker")) {
+      e.preventDefault();
+      menu.open = false;
+      menu.querySelector("summary").focus();
+      return;
+    }
     var picker = e.key === "Escape" && e.target.closest && e.target.closest("form.picker");
     if (picker) {
       var back = picker.querySelector(".picker-cancel");

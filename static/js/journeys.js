@@ -128,7 +128,7 @@
         group: "lane-" + list.dataset.lane,  // never into another squad's lane
         handle: ".drag-handle",
         draggable: ".step-card.is-mine",
-        animation: 150,
+        animation: window.matchMedia("(prefers-reduced-motion: reduce)").matches ? 0 : 150,
         onEnd: function (evt) {
           if (evt.from === evt.to && evt.oldIndex === evt.newIndex) return;
           var card = evt.item, col = card.closest(".stage-col");

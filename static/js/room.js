@@ -5,6 +5,7 @@
   "use strict";
 
   function toast(text, kind) { if (window.opmodelToast) window.opmodelToast(text, kind); }
+  function reducedMotion() { return window.matchMedia("(prefers-reduced-motion: reduce)").matches; }
 
   /* ---- time is up: seen (text, not colour alone), announced politely, and a chime only for
      those who asked for one (the bell button; remembered in this browser) ---- */
@@ -82,7 +83,7 @@
       var row = item ? document.getElementById("part-" + key.replace(/\./g, "-") + "-" + item) : null;
       var target = row || document.querySelector('.room-section[data-section="' + key + '"]');
       if (target) {
-        target.scrollIntoView({ behavior: "smooth", block: row ? "center" : "start" });
+        target.scrollIntoView({ behavior: reducedMotion() ? "auto" : "smooth", block: row ? "center" : "start" });
         flash(target, row ? "is-summoned" : "flash");
       }
     }

@@ -1,0 +1,74 @@
+"""Driving a page with the keyboard alone, and checking what the keyboard's user sees.
+
+Every helper here presses keys (``page.keyboard``); none clicks. Each Tab is checked: the focus
+moved (never trapped) and the focused element shows a visible focus indicator (an outline, or
+the focus ring token's box-shadow, or, for a link of an SVG picture, a thicker stroke)."""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import settled
+
+FOCUSED = "(sel) => !!document.activeElement && document.activeElement.matches(sel)"
+
+# What the focused element looks like. The focus ring is the accent colour (--focus, --accent:
+# rgb(247, 179, 43)); any visible outline counts too.
+FOCUS_SHOWN = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return {ok: false, what: "the page itself (focus lost)"};
+  const what = el.outerHTML.slice(0, 160);
+  const ring = (s) => (s.outlineStyle !== "none" && parseFloat(s.outlineWidth) > 0)
+    || /247, 179, 43/.test(s.boxShadow) || /247, 179, 43/.test(s.outlineColor);
+  if (ring(getComputedStyle(el))) return {ok: true, what};
+  if (el instanceof SVGElement) {
+    const shape = el.querySelector("rect, polygon");
+    if (shape && parseFloat(getComputedStyle(shape).strokeWidth) >= 3) return {ok: true, what};
+  }
+  return {ok: false, what};
+}"""
+
+
+def focus_is_shown(page) -> None:
+    shown = page.evaluate(FOCUS_SHOWN)
+    assert shown["ok"], f"no visible focus on {shown['what']}"
+
+
+def _active(page) -> object:
+    return page.evaluate_handle("() => document.activeElement")
+
+
+def tab_to(page, selector: str, limit: int = 250, backwards: bool = False) -> None:
+    """Press Tab (or Shift+Tab) until the focus is on ``selector``; every stop on the way must
+    show its focus, and every press must move it."""
+    key = "Shift+Tab" if backwards else "Tab"
+    for _ in range(limit):
+        before = _active(page)
+        page.keyboard.press(key)
+        if page.evaluate("(b) => b === document.activeElement && b !== document.body", before):
+            stuck = page.evaluate("() => document.activeElement.outerHTML.slice(0, 160)")
+            raise AssertionError(f"{key} did not move the focus from {stuck}")
+        focus_is_shown(page)
+        if page.evaluate(FOCUSED, selector):
+            return
+    raise AssertionError(f"{selector} cannot be reached with the {key} key")
+
+
+def press(page, selector: str, key: str = "Enter") -> None:
+    tab_to(page, selector)
+    page.keyboard.press(key)
+    settled(page)
+
+
+def focus_within(page, selector: str, timeout: int = 5_000) -> None:
+    """The focus lands in (or on) ``selector`` (after a swap), and it is shown."""
+    page.wait_for_function(
+        "(sel) => { const a = document.activeElement; const t = document.querySelector(sel);"
+        " return !!a && !!t && a !== document.body && (t === a || t.contains(a)); }",
+        arg=selector,
+        timeout=timeout,
+    )
+    focus_is_shown(page)
+
+
+def select_all_and_type(page, text: str) -> None:
+    page.keyboard.press("Control+a")
+    page.keyboard.type(text)
