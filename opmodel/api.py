@@ -24,6 +24,7 @@ from ninja.throttling import AuthRateThrottle
 
 from opmodel import selectors, services
 from opmodel.access import Access, get_model_for, row_in_model
+from opmodel.api_exports import router as exports_router
 from opmodel.api_shared import Problem, require_write
 from opmodel.api_versions import router as versions_router
 from opmodel.models import OperatingModel, Part, PersonalAccessToken
@@ -438,3 +439,4 @@ def health(request: HttpRequest, slug: str):
 
 # The API's other families, each in its own module.
 api.add_router("", versions_router)
+api.add_router("", exports_router)

@@ -161,7 +161,7 @@ def export_status(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     return render(request, "opmodel/exports.html#export-row", _row_context(export, access))
 
 
-def _file_name(export: Export) -> str:
+def export_file_name(export: Export) -> str:
     """Named after what it holds: ``quokka-v3-picture.pdf``, ``quokka-workshop-summary-data-mesh-
     kick-off.pdf`` (a subject's PDF is named after its subject, not the draft)."""
     slug = export.operating_model.slug
@@ -182,7 +182,7 @@ def export_download(request: HtmxHttpRequest, slug: str, pk: int) -> HttpRespons
         handle = export.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404("This PDF is gone: ask for it again") from exc
-    response = FileResponse(handle, as_attachment=True, filename=_file_name(export))
+    response = FileResponse(handle, as_attachment=True, filename=export_file_name(export))
     response["Content-Type"] = "application/pdf"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -4,6 +4,7 @@ import pytest
 from django.core.cache import cache
 
 from opmodel.services.tokens import token_create
+from tests.exports.conftest import fake_render, media  # noqa: F401 (the exports' fixtures)
 
 
 @pytest.fixture(autouse=True)
