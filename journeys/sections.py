@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from opmodel.registry import Page, Section, registry
 
-from . import forms, health, rules
+from . import forms, health, partials, rules
 from .models import Journey, Stage, Step
 
 TEMPLATE = "journeys/journeys.html"
@@ -21,6 +21,7 @@ SECTIONS = [
         list_partial="journeys",
         item_noun="journey",
         page="journeys-list",
+        partial_data=partials.journeys_data,
     ),
     # Stages and steps are ordered within their parent (journey, stage) by the journeys app's
     # own move views; the generic up/down controls would order them across the whole model.
@@ -38,6 +39,7 @@ SECTIONS = [
         item_noun="stage",
         page="journeys-list",
         checks=(health.stage_without_steps,),
+        partial_data=partials.stages_data,
     ),
     Section(
         key="journeys.steps",
@@ -59,6 +61,7 @@ SECTIONS = [
             health.manual_step_with_pain,
             health.handoff_without_interaction,
         ),
+        partial_data=partials.steps_data,
     ),
 ]
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q
+from django.urls import reverse
 
 from opmodel.access import Access
 from opmodel.models import OperatingModel
@@ -52,6 +53,55 @@ def journey_owners(operating_model: OperatingModel) -> dict[Any, int]:
     ):
         owner[("journeys.steps", pk)] = journey_id
     return owner
+
+
+def finding_links(
+    operating_model: OperatingModel, findings: list[Finding]
+) -> list[tuple[Finding, str]]:
+    """Each Level 3 finding with the journey page that shows its row (two queries)."""
+    owners = journey_owners(operating_model)
+    base = reverse("journeys-list", kwargs={"slug": operating_model.slug})
+    links = []
+    for finding in findings:
+        journey_id = (
+            finding.part_id
+            if finding.section == "journeys.journeys"
+            else owners.get((finding.section, finding.part_id))
+        )
+        anchor = f"#part-{finding.section.replace('.', '-')}-{finding.part_id}"
+        links.append((finding, f"{base}{journey_id}/{anchor}" if journey_id else base))
+    return links
+
+
+def all_stages(operating_model: OperatingModel) -> list[Stage]:
+    """Every stage, for the section's list without a journey (one query)."""
+    return list(
+        Stage.objects.filter(operating_model=operating_model).order_by(
+            "journey__position", "journey_id", "position", "pk"
+        )
+    )
+
+
+def all_steps(operating_model: OperatingModel) -> list[Step]:
+    """Every step, for the section's list without a stage (one query)."""
+    return list(
+        Step.objects.filter(operating_model=operating_model)
+        .select_related("stage", "stage__journey", "squad")
+        .order_by("stage__journey__position", "stage__journey_id", "stage__position", "position")
+    )
+
+
+def stage_number(stage: Stage) -> int:
+    """A stage's place in its journey (1 for the first), counted for a stage shown alone."""
+    before = Stage.objects.filter(journey_id=stage.journey_id, position__lt=stage.position)
+    return before.count() + 1
+
+
+def step_number(step: Step) -> str:
+    """``2.3``: the third step of the second stage, counted for a step shown alone."""
+    stage = Stage.objects.select_related(None).get(pk=step.stage_id)
+    before = Step.objects.filter(stage_id=step.stage_id, position__lt=step.position).count()
+    return f"{stage_number(stage)}.{before + 1}"
 
 
 def journey_list(operating_model: OperatingModel, findings: list[Finding]) -> list[JourneyRow]:

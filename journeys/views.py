@@ -45,7 +45,17 @@ def _page_context(operating_model: OperatingModel, access: Access, **extra: Any)
 def journey_list(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Every journey with its owner, size and health."""
     operating_model, access = get_model_for(request.user, slug)
-    return render(request, "journeys/list.html", _page_context(operating_model, access))
+    ctx = _page_context(operating_model, access)
+    ctx.update(
+        ctx["sections"]["journeys"].partial_context(
+            operating_model=operating_model,
+            access=access,
+            request=request,
+            findings=ctx["findings"],
+        ),
+        finding_links=selectors.finding_links(operating_model, ctx["findings"]),
+    )
+    return render(request, "journeys/list.html", ctx)
 
 
 @login_required
@@ -56,7 +66,20 @@ def journey(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     item = row_in_model(Journey, operating_model, pk)
     ctx = _page_context(operating_model, access, item=item, scope=item.pk)
     ctx["journey_findings"] = selectors.journey_findings(operating_model, item, ctx["findings"])
+    ctx["finding_links"] = selectors.finding_links(operating_model, ctx["journey_findings"])
+    ctx.update(_map_data(request, ctx, item))
     return render(request, "journeys/journey.html", ctx)
+
+
+def _map_data(request: HtmxHttpRequest, ctx: dict[str, Any], journey: Journey) -> dict[str, Any]:
+    """The journey's swim-lane map (the stages' partial data) for the page's findings."""
+    return ctx["sections"]["stages"].partial_context(
+        operating_model=ctx["om"],
+        access=ctx["access"],
+        request=request,
+        scope=journey.pk,
+        findings=ctx["findings"],
+    )
 
 
 @login_required
@@ -89,6 +112,7 @@ def _map_response(
     item = Journey.objects.get(pk=journey_id)
     ctx = _page_context(operating_model, access, item=item, scope=item.pk)
     ctx["section"] = ctx["sections"]["stages"]
+    ctx.update(_map_data(request, ctx, item))
     response = render(request, "journeys/journeys.html#journey-map", ctx)
     return reswap(retarget(response, f"#section-journeys-stages-{journey_id}"), "outerHTML")
 

@@ -45,6 +45,11 @@ HealthCheck = Callable[["OperatingModel"], Iterable[Finding]]
 # A hook run inside the write transaction before a row is saved; it may change other rows
 # (e.g. moving the north star) through the core's services.
 BeforeSave = Callable[..., None]
+# Builds the data a section's partials show beyond ``rows`` and ``item`` (a matrix, a swim-lane
+# map, a step's number). Called by every view that renders a partial of the section, with
+# ``section``, ``operating_model``, ``access``, ``request``, ``scope``, ``item`` (None for a
+# list) and ``findings`` (the page's, or None); returns names for the partial's context.
+PartialData = Callable[..., dict[str, Any]]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -88,7 +93,34 @@ class Section:
     # are the cells of the capabilities' matrix).
     shown_in: str | None = None
     describe: Callable[[Any], str] = str
+    # The section's partial data (see PartialData and ``partial_context``).
+    partial_data: PartialData | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def partial_context(
+        self,
+        *,
+        operating_model: OperatingModel,
+        access: Any,
+        request: Any = None,
+        scope: Any = None,
+        item: Any = None,
+        findings: list[Finding] | None = None,
+    ) -> dict[str, Any]:
+        """What this section's list partial (``item`` None) or item partial shows besides its
+        rows: the views call it, so templates and template tags only format (no query in a
+        tag, a page's cost visible in its view). Empty for sections that need nothing."""
+        if self.partial_data is None:
+            return {}
+        return self.partial_data(
+            section=self,
+            operating_model=operating_model,
+            access=access,
+            request=request,
+            scope=scope,
+            item=item,
+            findings=findings,
+        )
 
     def allows(self, access: Any, part: Any = None, action: str = "edit") -> bool:
         """May the user behind ``access`` do ``action`` on ``part`` (None: on this section)?"""

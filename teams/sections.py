@@ -6,7 +6,7 @@ from typing import Any
 
 from opmodel.registry import Page, Section, registry
 
-from . import forms, health, rules
+from . import forms, health, partials, rules
 from .models import Accountability, Capability, Interaction, Person, Squad
 
 TEMPLATE = "teams/teams.html"
@@ -31,6 +31,7 @@ SECTIONS = [
             health.squad_people,
             health.squad_without_capability,
         ),
+        partial_data=partials.squads_data,
     ),
     Section(
         key="teams.people",
@@ -46,6 +47,7 @@ SECTIONS = [
         item_noun="person",
         page="teams-squads",
         can_change=rules.owned_by_squad_rule,
+        partial_data=partials.owned_rows_data,
     ),
     Section(
         key="teams.interactions",
@@ -62,6 +64,7 @@ SECTIONS = [
         page="teams-map",
         can_change=rules.owned_by_squad_rule,
         checks=(health.collaboration_overdue,),
+        partial_data=partials.interactions_data,
     ),
     Section(
         key="teams.capabilities",
@@ -79,6 +82,7 @@ SECTIONS = [
             health.capability_without_accountable,
             health.capability_with_several_accountable,
         ),
+        partial_data=partials.matrix_data,
     ),
     Section(
         key="teams.accountabilities",
@@ -95,6 +99,7 @@ SECTIONS = [
         item_noun="accountability",
         page="teams-matrix",
         can_change=rules.owned_by_squad_rule,
+        partial_data=partials.owned_rows_data,
     ),
 ]
 

@@ -49,12 +49,27 @@ def _page_context(operating_model: OperatingModel, access: Access, **extra: Any)
     }
 
 
+def _with_partials(
+    ctx: dict[str, Any], request: HtmxHttpRequest, *names: str, scope: Any = None
+) -> dict[str, Any]:
+    """``ctx`` with the data of the partials the page includes (``Section.partial_context``):
+    the page pays for them here, in its view, not in template tags."""
+    for name in names:
+        ctx.update(
+            ctx["sections"][name].partial_context(
+                operating_model=ctx["om"], access=ctx["access"], request=request, scope=scope
+            )
+        )
+    return ctx
+
+
 @login_required
 @require_http_methods(["GET"])
 def squads(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Every squad, by team type and mode of operation."""
     operating_model, access = get_model_for(request.user, slug)
-    return render(request, "teams/squads.html", _page_context(operating_model, access))
+    ctx = _with_partials(_page_context(operating_model, access), request, "squads")
+    return render(request, "teams/squads.html", ctx)
 
 
 @login_required
@@ -71,6 +86,7 @@ def squad(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
         scope=data.squad.pk,
         squad_editable=may_change_squad(access, data.squad.pk),
     )
+    _with_partials(ctx, request, "people", "interactions", "accountabilities", scope=data.squad.pk)
     if access.can_manage:
         ctx["lead_form"] = LeadForm(members=_members(operating_model))
     return render(request, "teams/squad.html", ctx)
@@ -91,6 +107,7 @@ def interaction_map(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     operating_model, access = get_model_for(request.user, slug)
     ctx = _page_context(operating_model, access, svg=interaction_map_svg(operating_model))
     ctx["interactions"] = ctx["sections"]["interactions"].rows(operating_model)
+    _with_partials(ctx, request, "interactions")
     if request.htmx:
         return render(request, "teams/map.html#map-figure", ctx)
     return render(request, "teams/map.html", ctx)
@@ -111,6 +128,7 @@ def accountability(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         push_tabs=not request.htmx
         or urlsplit(request.headers.get("HX-Current-URL", "")).path == request.path,
     )
+    _with_partials(ctx, request, "capabilities")
     if request.htmx:  # an area tab, or a live refresh of the matrix
         ctx["section"] = ctx["sections"]["capabilities"]
         return render(request, "teams/teams.html#matrix", ctx)

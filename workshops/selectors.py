@@ -218,6 +218,9 @@ class SectionView:
     shown: Section | None = None
     # Where another focused section already shows that list: that section (``partial`` empty)
     shown_with: Section | None = None
+    # What the list partial shows besides its rows (``Section.partial_context``; see
+    # ``with_partial_data``)
+    data: dict[str, Any] = field(default_factory=dict)
 
     @property
     def items(self) -> list[tuple[int, str]]:
@@ -247,6 +250,17 @@ def room_views(workshop: Workshop, sections: list[Section] | None = None) -> lis
         seen[shown.key] = section
         rows = list(shown.rows(operating_model))
         views.append(SectionView(section, rows, f"{shown.template}#{shown.list_partial}", shown))
+    return views
+
+
+def with_partial_data(views: list[SectionView], access: Any, request: Any) -> list[SectionView]:
+    """``views`` with the data each list partial shows (its section's ``partial_context``),
+    so the partials drawn in the room or on a share page run no query of their own."""
+    for view in views:
+        if view.partial:
+            view.data = (view.shown or view.section).partial_context(
+                operating_model=access.operating_model, access=access, request=request
+            )
     return views
 
 

@@ -9,7 +9,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.http import urlencode
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 
 from opmodel.registry import Section, registry
 
@@ -56,6 +56,20 @@ def live_keys(level: int | None = None) -> str:
     """The keys of the sections (of one level) a derived region depends on, for its
     ``data-live-summary``: it is refreshed when any of them changes."""
     return " ".join(s.key for s in registry.sections(level))
+
+
+@register.simple_tag(takes_context=True)
+def include_partial(
+    context: template.Context, name: str, data: dict[str, Any], **names: Any
+) -> SafeString:
+    """``{% include name with ... %}`` for a section's partial drawn in a loop (the workshop
+    room, a share page): ``data``, what the section's ``partial_context`` gave the view, is
+    spread into the partial's context beside ``names``."""
+    if context.template is None:
+        raise template.TemplateSyntaxError("include_partial is used inside a template")
+    partial = context.template.engine.get_template(name)
+    with context.push(**names, **data):
+        return mark_safe(partial.render(context))  # noqa: S308 - a template's own output
 
 
 @register.filter

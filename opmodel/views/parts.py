@@ -116,12 +116,23 @@ def _notify(response: HttpResponse, notice: str | None) -> HttpResponse:
     return response
 
 
+def _partial_data(
+    request: HtmxHttpRequest, ctx: dict[str, Any], scope: Any = None, item: Any = None
+) -> dict[str, Any]:
+    """The section's partial data (``Section.partial_context``) for a list or one row."""
+    section: Section = ctx["section"]
+    return section.partial_context(
+        operating_model=ctx["om"], access=ctx["access"], request=request, scope=scope, item=item
+    )
+
+
 def _render_list(
     request: HtmxHttpRequest, ctx: dict[str, Any], status: int = 200, notice: str | None = None
 ) -> HttpResponse:
     section: Section = ctx["section"]
     scope = ctx.setdefault("scope", _scope(request, section))
-    ctx["rows"] = section.rows(ctx["om"], scope)
+    ctx["rows"] = list(section.rows(ctx["om"], scope))  # a tag never forces a query
+    ctx.update(_partial_data(request, ctx, scope=scope))
     response = render(request, f"{section.template}#{section.list_partial}", ctx, status=status)
     return _notify(reswap(retarget(response, f"#{section.list_id(scope)}"), "outerHTML"), notice)
 
@@ -130,6 +141,7 @@ def _render_item(
     request: HtmxHttpRequest, ctx: dict[str, Any], status: int = 200, notice: str | None = None
 ) -> HttpResponse:
     section: Section = ctx["section"]
+    ctx.update(_partial_data(request, ctx, item=ctx["item"]))
     response = render(request, f"{section.template}#{section.item_partial}", ctx, status=status)
     target = f"#part-{section.slug}-{ctx['item'].pk}"
     return _notify(reswap(retarget(response, target), "outerHTML"), notice)
@@ -148,7 +160,8 @@ def section_list(request: HtmxHttpRequest, slug: str, key: str) -> HttpResponse:
         return redirect(page_url(section, operating_model))
     scope = _scope(request, section)
     ctx = _context(operating_model, access, section, scope=scope)
-    ctx["rows"] = section.rows(operating_model, scope)
+    ctx["rows"] = list(section.rows(operating_model, scope))
+    ctx.update(_partial_data(request, ctx, scope=scope))
     return render(request, f"{section.template}#{section.list_partial}", ctx)
 
 
@@ -160,6 +173,7 @@ def part_detail(request: HtmxHttpRequest, slug: str, key: str, pk: int) -> HttpR
     if not request.htmx:
         return redirect(page_url(section, operating_model))
     ctx = _context(operating_model, access, section, item=item)
+    ctx.update(_partial_data(request, ctx, item=item))
     return render(request, f"{section.template}#{section.item_partial}", ctx)
 
 

@@ -1,10 +1,9 @@
-"""Template helpers for Level 2. The list partials fetch their own data through these tags, so
-a partial rendered alone (by the core's generic views, or for a live update) is complete."""
+"""Template helpers for Level 2: they format what the views give the partials (the data comes
+from ``teams.partials`` through ``Section.partial_context``); none of them queries."""
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from django import template
 from django.utils.html import escape
@@ -13,34 +12,9 @@ from django.utils.safestring import SafeString, mark_safe
 from opmodel.access import Access
 
 from .. import selectors
-from ..models import MODE_HINTS, Interaction, Mode
 from ..rules import led_squads, may_change_squad
 
 register = template.Library()
-
-
-@register.simple_tag
-def squads_grid(operating_model: Any) -> list[selectors.TypeRow]:
-    return selectors.squads_overview(operating_model)
-
-
-@register.simple_tag
-def modes() -> list[tuple[str, str, str]]:
-    return [(m.value, m.label, MODE_HINTS[m]) for m in Mode]
-
-
-@register.simple_tag(takes_context=True)
-def accountability_matrix(context: Any, operating_model: Any, access: Access) -> selectors.Matrix:
-    """The matrix, one area or all: the area the request asks for (``?area=``, or the address
-    of the page a partial is fetched for), else the default (``selectors._area_shown``), where
-    a capability just added (``?group=``) brings its own area."""
-    request = context.get("request")
-    asked = fallback = None
-    if request is not None:
-        current = parse_qs(urlsplit(request.headers.get("HX-Current-URL", "")).query)
-        asked = request.GET.get("area") or (current.get("area") or [None])[0]
-        fallback = request.GET.get("group")
-    return selectors.matrix(operating_model, access, asked, fallback)
 
 
 def _td(
@@ -95,14 +69,6 @@ def matrix_cell(cell: selectors.Cell, matrix_url: str, saved: bool = False) -> S
     """One cell alone (after a change, or a cancelled picker)."""
     td = _td(cell.capability_id, cell.squad_id, cell.row, cell.editable, escape(matrix_url), saved)
     return mark_safe(td)  # noqa: S308 - see _td
-
-
-@register.simple_tag
-def joined_interactions(operating_model: Any, squad_id: Any) -> list[Interaction]:
-    """Interactions other squads start with this one (shown beside the ones it starts)."""
-    if not squad_id:
-        return []
-    return list(Interaction.objects.filter(operating_model=operating_model, partner_id=squad_id))
 
 
 @register.simple_tag

@@ -87,7 +87,8 @@ def room_context(
     if "proposals" in parts:
         ctx["proposals"] = selectors.proposals_for(workshop, user, room=True, breakout=breakout)
     if "sections" in parts:
-        ctx["section_views"] = selectors.room_views(workshop)
+        views = selectors.room_views(workshop)
+        ctx["section_views"] = selectors.with_partial_data(views, wa.access, request)
         ctx["can_edit"] = wa.access.can_edit
     return ctx
 

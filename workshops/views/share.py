@@ -67,6 +67,7 @@ def _share_page(
     # role badge stays).
     role = context["access"].role if "access" in context else None
     context["access"] = Access(workshop.operating_model, request.user, frozenset(), role)
+    selectors.with_partial_data([d.view for d in draft], context["access"], request)
     return render(
         request,
         template,
