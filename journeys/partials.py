@@ -11,13 +11,22 @@ from opmodel.access import Access
 from opmodel.registry import Finding
 from opmodel.selectors import model_health
 
-from . import selectors
+from . import health, selectors
 from .models import Journey, Stage
 
 
 def _health(operating_model: Any, findings: list[Finding] | None) -> list[Finding]:
     """The page's Level 3 findings, or (a partial rendered alone) the model's."""
     return findings if findings is not None else model_health(operating_model, level=3)
+
+
+def _map_health(operating_model: Any, findings: list[Finding] | None) -> list[Finding]:
+    """The findings a swim-lane map shows on its step cards: the page's, or (a map or a column
+    rendered alone) those of the one check a card shows (``handoff-no-interaction``), not
+    every Level 3 check."""
+    if findings is not None:
+        return findings
+    return list(health.handoff_without_interaction(operating_model))
 
 
 def journeys_data(
@@ -36,7 +45,7 @@ def _map(
     if journey is None:
         raise Http404("No such journey")
     return selectors.journey_map(
-        operating_model, access, journey, _health(operating_model, findings)
+        operating_model, access, journey, _map_health(operating_model, findings)
     )
 
 
