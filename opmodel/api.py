@@ -10,6 +10,7 @@ scope) or the browser session (with its CSRF token). Errors are RFC 9457 problem
 from __future__ import annotations
 
 import copy
+from importlib import import_module
 from typing import Any
 
 from django.conf import settings
@@ -440,3 +441,6 @@ def health(request: HttpRequest, slug: str):
 # The API's other families, each in its own module.
 api.add_router("", versions_router)
 api.add_router("", exports_router)
+# ... and those the apps registered (workshops): the core never imports an app.
+for _module in registry.api_modules():
+    api.add_router("", import_module(_module).router)

@@ -264,6 +264,7 @@ class Registry:
         self._checks: list[tuple[str, HealthCheck]] = []
         self._pages: list[Page] = []
         self._url_modules: list[tuple[str, str]] = []
+        self._api_modules: list[str] = []
         self._demo_steps: list[Callable[..., None]] = []
 
     def register_demo_step(self, step: Callable[..., None]) -> None:
@@ -307,6 +308,14 @@ class Registry:
 
     def url_modules(self) -> list[tuple[str, str]]:
         return list(self._url_modules)
+
+    def register_api(self, module: str) -> None:
+        """Add an app's API routes: ``module`` has a django-ninja ``router`` that the core's API
+        (``/api/v1/``) mounts, so the core never imports the app."""
+        self._api_modules.append(module)
+
+    def api_modules(self) -> list[str]:
+        return list(self._api_modules)
 
     def register(self, section: Section) -> Section:
         if section.key in self._sections:

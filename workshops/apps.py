@@ -11,6 +11,7 @@ class WorkshopsConfig(AppConfig):
         # Last in the navigation: the levels come first, and the model's home is the first page.
         registry.register_page(Page(level=9, title="Workshops", url_name="workshop-list"))
         registry.register_urls("workshops/", "workshops.urls")
+        registry.register_api("workshops.api")
 
         from .demo import demo_workshop
 

@@ -19,6 +19,8 @@ from opmodel.services import document_fingerprint
 from opmodel.services.tokens import token_create
 from opmodel.versions import document_export, snapshot_build
 from tests.permissions import ROLES, Case
+from tests.workshops.conftest import make_workshop
+from workshops.models import Workshop
 
 pytestmark = [pytest.mark.django_db, pytest.mark.engine]
 
@@ -50,6 +52,14 @@ def make_handbook(om) -> None:
     """A draft handbook, done (viewers may not see it: only a release's picture is theirs)."""
     export = Export.objects.create(operating_model=om, kind="handbook", status="done", pages=1)
     export.file.save("x.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"))
+
+
+def workshop(om) -> int:
+    return Workshop.objects.filter(operating_model=om).values_list("pk", flat=True).first() or 0
+
+
+def plan_workshop(om) -> None:
+    make_workshop(om, om.role_groups.get(role="facilitator").group.user_set.first())
 
 
 def handbook(om) -> int:
@@ -155,6 +165,14 @@ API_CASES = [
         lambda om: f"{API}/models/{om.slug}/exports/{handbook(om)}/file",
         {**READ, "viewer": 404},
         prepare=make_handbook,
+    ),
+    Case("api-v1:workshops", "get", lambda om: f"{API}/models/{om.slug}/workshops", READ),
+    Case(
+        "api-v1:workshop",
+        "get",
+        lambda om: f"{API}/models/{om.slug}/workshops/{workshop(om)}",
+        READ,
+        prepare=plan_workshop,
     ),
 ]
 # Writes whose effect is elsewhere than the model's stages, and dry runs (they change nothing).
