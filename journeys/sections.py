@@ -37,6 +37,7 @@ SECTIONS = [
         scope_field="journey",
         orderable=False,
         item_noun="stage",
+        describe_with=("journey",),
         page="journeys-list",
         checks=(health.stage_without_steps,),
         partial_data=partials.stages_data,

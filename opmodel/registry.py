@@ -7,6 +7,9 @@ later, snapshots, diffs, import/export and PDFs) iterates this registry.
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -39,6 +42,42 @@ class Finding:
     # added to the section page's address, where the page shows part of the section at a time
     # (the accountability matrix: one area of a large one)
     query: str = ""
+
+
+# How a value reads when there is none, in every place that shows a field's value.
+EMPTY = "(empty)"
+
+# Names a referenced row from its model and id, for values that hold ids (a document, a history
+# record): each caller knows where the names are (the document's rows, the rows as they are now).
+Refer = Callable[[type[models.Model], Any], str]
+
+
+def comparable(value: Any) -> Any:
+    """A field value in the one shape every consumer compares and stores: a row is its id, many
+    rows are their sorted ids, dates and times are ISO text, decimals and UUIDs are text. It is
+    what a document holds and what the section's form accepts back unchanged."""
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, models.QuerySet | list | tuple | set):
+        return sorted(comparable(v) for v in value)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    return value
+
+
+def display(value: Any, choices: dict[Any, Any] | None = None) -> str:
+    """A plain value as people read it (``Section.display`` for a section's field): booleans as
+    Yes/No, a choice by its label, nothing as ``EMPTY``."""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    value = comparable(value)
+    if choices and not isinstance(value, list) and value in choices:
+        return str(choices[value])
+    if value in (None, "", []):
+        return EMPTY
+    return str(value)
 
 
 HealthCheck = Callable[["OperatingModel"], Iterable[Finding]]
@@ -95,6 +134,9 @@ class Section:
     describe: Callable[[Any], str] = str
     # The section's partial data (see PartialData and ``partial_context``).
     partial_data: PartialData | None = None
+    # The relations ``describe`` names when they are loaded (a stage names its journey): the
+    # field codec loads them, so a referenced row reads the same wherever it is shown.
+    describe_with: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
     def partial_context(
@@ -172,17 +214,48 @@ class Section:
         A reference to another section's row is that row's id; many references are a sorted
         list of ids. The same shape is what a starter document holds.
         """
-        data: dict[str, Any] = {"id": row.pk}
-        for name in self.fields:
-            model_field = cast("models.Field[Any, Any]", self.model._meta.get_field(name))
-            if model_field.many_to_many:
-                # .all() uses the prefetched rows (serialisable_rows) instead of a query per row.
-                data[name] = sorted(other.pk for other in getattr(row, name).all())
-            elif model_field.is_relation:
-                data[name] = getattr(row, model_field.attname)
-            else:
-                data[name] = getattr(row, name)
-        return data
+        # .all() uses the prefetched rows (serialisable_rows) instead of a query per row.
+        return {"id": row.pk, **{name: self.value(row, name) for name in self.fields}}
+
+    # The field codec: one way to read, compare and show a field's value, whatever shape it comes
+    # in (a row, a history record, a document, a form's cleaned data). Views, diffs, the
+    # timeline, proposals, the parts service and snapshots all use it.
+
+    def read(self, row: Any, name: str) -> Any:
+        """Field ``name`` of ``row`` as a form's cleaned data holds it (a referenced row, a list
+        of rows for many references)."""
+        if self.model_field(name).many_to_many:
+            return list(getattr(row, name).all())
+        return getattr(row, name)
+
+    def value(self, row: Any, name: str) -> Any:
+        """The ``comparable`` value of field ``name`` of ``row`` (a row or a history record;
+        history records hold no many references)."""
+        model_field = self.model_field(name)
+        if model_field.many_to_many:
+            return comparable(list(getattr(row, name).all()))
+        return comparable(getattr(row, model_field.attname))
+
+    def comparable(self, name: str, value: Any) -> Any:
+        """``value`` of field ``name`` in the shape that compares equal whatever it came from."""
+        del name  # every field compares by its shape today; the name keeps the door open
+        return comparable(value)
+
+    def display(self, name: str, value: Any, refer: Refer | None = None) -> str:
+        """``value`` of field ``name`` as people read it: a choice by its label, a referenced
+        row by its section's ``describe`` (an account by its name), booleans as Yes/No, nothing
+        as ``EMPTY``. A value that holds ids names its rows through ``refer`` ("#id" without)."""
+        try:
+            model_field = self.model_field(name)
+        except Exception:
+            model_field = None
+        if model_field is not None and model_field.is_relation:
+            many = isinstance(value, models.QuerySet | list | tuple | set)
+            items = sorted(value if many else [value], key=comparable)
+            target = related_model(model_field)
+            names = [_reference(target, v, refer) for v in items if v not in (None, "")]
+            return ", ".join(names) if names else EMPTY
+        return display(value, dict(getattr(model_field, "flatchoices", None) or []))
 
     def field_label(self, name: str) -> str:
         try:
@@ -357,6 +430,25 @@ def user_label(user: AbstractBaseUser | AnonymousUser | None) -> str:
         return "someone"
     full = getattr(user, "get_full_name", lambda: "")()
     return full or str(getattr(user, "username", "someone"))
+
+
+def describe(row: models.Model) -> str:
+    """A row as its section names it (a row of no section, such as an account: ``str``)."""
+    section = registry.for_model(type(row))
+    if section is None:
+        return str(row)
+    try:
+        for relation in section.describe_with:
+            getattr(row, relation)
+        return str(section.describe(row))
+    except Exception:
+        return f"{section.item_noun} #{row.pk}"
+
+
+def _reference(target: type[models.Model], value: Any, refer: Refer | None) -> str:
+    if isinstance(value, models.Model):
+        return describe(value)
+    return refer(target, value) if refer is not None else f"#{value}"
 
 
 def related_model(field: Any) -> type[models.Model]:

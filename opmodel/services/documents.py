@@ -25,7 +25,6 @@ from opmodel.versions.snapshots import MODEL_FIELDS, snapshot_build
 
 from . import loading
 from .parts import (
-    _comparable,
     _split,
     part_create,
     part_delete,
@@ -146,17 +145,9 @@ def _clean(
 def _unchanged(section: Section, row: Part, data: dict[str, Any]) -> bool:
     """Does ``row`` already hold ``data``? References compare by key, without loading the
     rows they point at (many references from the prefetched links, if prefetched)."""
-    for name, value in data.items():
-        model_field = section.model_field(name)
-        if model_field.many_to_many:
-            current = list(getattr(row, name).all())
-        elif model_field.is_relation:
-            current = getattr(row, model_field.attname)
-        else:
-            current = getattr(row, name)
-        if _comparable(current) != _comparable(value):
-            return False
-    return True
+    return all(
+        section.value(row, name) == section.comparable(name, value) for name, value in data.items()
+    )
 
 
 @dataclass

@@ -55,29 +55,12 @@ def _split(section: Section, data: dict[str, Any]) -> tuple[dict[str, Any], dict
     return concrete, many
 
 
-def _comparable(value: Any) -> Any:
-    if isinstance(value, models.Model):
-        return value.pk
-    if isinstance(value, models.QuerySet | list | tuple | set):
-        return sorted(v.pk if isinstance(v, models.Model) else v for v in value)
-    return value
-
-
 def _unchanged(section: Section, row: Part, data: dict[str, Any]) -> bool:
-    """Does ``data`` hold what ``row`` holds already?"""
-    current = _current_values(section, row, list(data))
-    return all(_comparable(value) == _comparable(current[name]) for name, value in data.items())
-
-
-def _current_values(section: Section, row: Part, names: list[str]) -> dict[str, Any]:
-    values = {}
-    for name in names:
-        model_field = section.model_field(name)
-        if isinstance(model_field, models.ManyToManyField):
-            values[name] = list(getattr(row, name).all())
-        else:
-            values[name] = getattr(row, name)
-    return values
+    """Does ``data`` hold what ``row`` holds already? (References compare by key, without
+    loading the rows they point at.)"""
+    return all(
+        section.value(row, name) == section.comparable(name, value) for name, value in data.items()
+    )
 
 
 def _tracked_links(section: Section) -> list[Any]:
@@ -236,12 +219,13 @@ def _merge(
     the user's, and a field both changed to different values is a conflict.
     """
     names = list(data)
-    theirs = _current_values(section, current, names)
+    theirs = {name: section.read(current, name) for name in names}
     base = _base_values(section, current, base_revision, names)
     merged: dict[str, Any] = {}
     conflicts: list[str] = []
     for name in names:
-        mine_v, theirs_v = _comparable(data[name]), _comparable(theirs[name])
+        mine_v = section.comparable(name, data[name])
+        theirs_v = section.comparable(name, theirs[name])
         if mine_v == theirs_v:
             merged[name] = data[name]
             continue
@@ -250,7 +234,7 @@ def _merge(
             conflicts.append(name)
             merged[name] = data[name]
             continue
-        base_v = _comparable(base[name])
+        base_v = section.comparable(name, base[name])
         if mine_v == base_v:
             merged[name] = theirs[name]  # only they changed it
         elif theirs_v == base_v:

@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from opmodel.registry import Section, registry, related_model
+from django.db import models
+
+from opmodel.registry import Section, display, registry, related_model
 
 from .snapshots import MODEL_FIELDS, document_index, document_rows, sections_referred
-
-EMPTY = "(empty)"
 
 
 @dataclass(frozen=True)
@@ -118,6 +118,7 @@ class Reader:
         self.document = document
         self.built: set[str] = set()
         self.by_model_id: dict[tuple[type, Any], Any] = {}
+        self.others: dict[type[models.Model], dict[Any, str]] = {}
         if every_section:
             self._build({s.key for s in registry.sections()})
 
@@ -141,36 +142,38 @@ class Reader:
         except Exception:
             return f"{section.item_noun} #{row_id}"
 
-    def value(self, section: Section, name: str, value: Any) -> str:
-        try:
-            model_field = section.model_field(name)
-        except Exception:
-            return display(value)
-        if model_field.is_relation:
-            target = registry.for_model(related_model(model_field))
-            values = value if isinstance(value, list) else [value]
+    def refer(self, model: type[models.Model], row_id: Any) -> str:
+        """The name of a referenced row: a section's row from this document, an account (no
+        section holds it) as it is now, fetched once for every account the document names."""
+        target = registry.for_model(model)
+        if target is not None:
+            return self.name(target, row_id)
+        if model not in self.others:
+            self.others[model] = {
+                row.pk: str(row)
+                for row in model._default_manager.filter(pk__in=self._ids_of(model))
+            }
+        return self.others[model].get(row_id, f"#{row_id}")
+
+    def _ids_of(self, model: type[models.Model]) -> set[Any]:
+        """Every id the document's references to ``model`` hold."""
+        ids: set[Any] = set()
+        sections = self.document.get("sections") or {}
+        for section in registry.sections():
             names = [
-                self.name(target, v) if target else f"#{v}" for v in values if v not in (None, "")
+                n
+                for n in section.fields
+                if section.model_field(n).is_relation
+                and related_model(section.model_field(n)) is model
             ]
-            return ", ".join(names) if names else EMPTY
-        choices = dict(getattr(model_field, "flatchoices", None) or [])
-        if choices and value in choices:
-            return str(choices[value])
-        return display(value)
+            for row in _rows(sections.get(section.key), section.singleton) if names else []:
+                for n in names:
+                    value = row.get(n)
+                    ids.update(value if isinstance(value, list) else [value])
+        return ids - {None, ""}
 
-
-def display(value: Any) -> str:
-    if value is True:
-        return "Yes"
-    if value is False:
-        return "No"
-    if value in (None, "", []):
-        return EMPTY
-    return str(value)
-
-
-def _blank(text: str) -> str:
-    return "" if text == EMPTY else text
+    def value(self, section: Section, name: str, value: Any) -> str:
+        return section.display(name, value, self.refer)
 
 
 def _rows(content: Any, singleton: bool) -> list[dict[str, Any]]:
@@ -353,7 +356,7 @@ def document_view(document: dict[str, Any]) -> list[SectionView]:
                     id=row.get("id"),
                     name=reader.name(section, row.get("id")),
                     cells=[
-                        (section.field_label(n), _blank(reader.value(section, n, row.get(n))))
+                        (section.field_label(n), reader.value(section, n, row.get(n)))
                         for n in present
                     ],
                 ),

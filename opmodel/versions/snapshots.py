@@ -15,8 +15,6 @@ A release stores exactly this; export, import, diffs and the "as of" view all sp
 from __future__ import annotations
 
 import datetime as dt
-import decimal
-import uuid
 from typing import Any
 
 from django.db import models
@@ -26,17 +24,6 @@ from opmodel.registry import Section, registry, related_model
 
 SCHEMA_VERSION = 1
 MODEL_FIELDS = ("name", "organisation", "description")
-
-
-def plain(value: Any) -> Any:
-    """A field value as JSON-able data that the section's form accepts back unchanged."""
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, decimal.Decimal | uuid.UUID):
-        return str(value)
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    return value
 
 
 def model_meta(operating_model: Any) -> dict[str, Any]:
@@ -90,7 +77,7 @@ def _section_rows(section: Section, operating_model: OperatingModel) -> list[dic
             if name in links:
                 data[name] = links[name].get(pk, [])
             else:
-                data[name] = plain(values_by_name[name])
+                data[name] = section.comparable(name, values_by_name[name])
         found.append(data)
     return found
 
@@ -144,7 +131,10 @@ def _as_of_rows(
     alive.sort(key=lambda r: (str(r[4]) if group else "", r[3], r[0]))
     names = [n for n, _a in columns]
     return [
-        {"id": r[0], **{name: plain(value) for name, value in zip(names, r[5:], strict=True)}}
+        {
+            "id": r[0],
+            **{n: section.comparable(n, v) for n, v in zip(names, r[5:], strict=True)},
+        }
         for r in alive
     ]
 

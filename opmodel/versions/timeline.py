@@ -16,9 +16,16 @@ from django.core.paginator import Page, Paginator
 from django.db.models import CharField, OuterRef, QuerySet, Subquery, Value
 from django.utils import timezone
 
-from opmodel.registry import Section, proposer_in, registry, related_model, user_label
+from opmodel.registry import (
+    Section,
+    describe,
+    proposer_in,
+    registry,
+    related_model,
+    user_label,
+)
 
-from .diffs import FieldChange, ModelDiff, diff_documents, display
+from .diffs import FieldChange, ModelDiff, diff_documents
 from .refs import Version, version_get
 
 if TYPE_CHECKING:
@@ -98,7 +105,7 @@ def timeline_queryset(operating_model: OperatingModel, when: TimelineFilter) -> 
     return union.order_by("-history_date", "-history_id")
 
 
-def _references(
+def reference_names(
     section: Section, records: list[Any], rows: dict[tuple[str, Any], Any] | None = None
 ) -> dict[tuple[str, Any], str]:
     """Names of the rows the records' reference fields point at, as those rows are now (and,
@@ -112,21 +119,20 @@ def _references(
         if not ids:
             continue
         target = registry.for_model(related_model(model_field))
-        describe = target.describe if target else str
-        for row in related_model(model_field)._default_manager.filter(pk__in=ids):
-            names[(name, row.pk)] = str(describe(row))
+        rows_of = related_model(model_field)._default_manager.filter(pk__in=ids)
+        if target is not None and target.describe_with:
+            rows_of = rows_of.select_related(*target.describe_with)
+        for row in rows_of:
+            names[(name, row.pk)] = describe(row)
             if rows is not None:
                 rows[(name, row.pk)] = row
     return names
 
 
 def _value(section: Section, name: str, record: Any, refs: dict) -> str:
-    model_field = section.model_field(name)
-    value = getattr(record, model_field.attname)
-    if model_field.is_relation:
-        return refs.get((name, value), f"#{value}") if value is not None else display(None)
-    choices = dict(getattr(model_field, "flatchoices", None) or [])
-    return str(choices[value]) if choices and value in choices else display(value)
+    return section.display(
+        name, section.value(record, name), lambda _model, pk: refs.get((name, pk), f"#{pk}")
+    )
 
 
 def _entries(section: Section, history_ids: list[int]) -> dict[int, TimelineEntry]:
@@ -149,7 +155,7 @@ def _entries(section: Section, history_ids: list[int]) -> dict[int, TimelineEntr
         )
     )
     related: dict[tuple[str, Any], Any] = {}
-    refs = _references(section, records + list(before.values()), related)
+    refs = reference_names(section, records + list(before.values()), related)
     links = [
         section.model_field(n)
         for n in section.fields

@@ -10,7 +10,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Model
 from django.forms import modelform_factory
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,6 +22,7 @@ from opmodel.access import Access, get_model_for, id_from, row_in_model
 from opmodel.forms import PartForm
 from opmodel.models import OperatingModel, Part
 from opmodel.registry import Section, registry
+from opmodel.versions.timeline import reference_names
 from opmodel.views.types import HtmxHttpRequest
 
 
@@ -325,9 +325,9 @@ def _conflict(
             rows.append(
                 {
                     "label": section.field_label(name),
-                    "theirs": _display(current, name),
+                    "theirs": section.display(name, section.read(current, name)),
                     "theirs_raw": bound[name].value() if name in bound.fields else "",
-                    "yours": _display_value(section, name, data.get(name)),
+                    "yours": section.display(name, data.get(name)),
                     "name": name,
                 }
             )
@@ -345,30 +345,6 @@ def _conflict(
     ctx.update(conflict=conflict, conflict_rows=rows, deleted=current is None)
     template = "opmodel/_conflict.html" if request.htmx else "opmodel/conflict_page.html"
     return render(request, template, ctx, status=409)
-
-
-def _display(row: Model, name: str) -> str:
-    getter = getattr(row, f"get_{name}_display", None)
-    value = getter() if callable(getter) else getattr(row, name)
-    return _display_plain(value)
-
-
-def _display_value(section: Section, name: str, value: Any) -> str:
-    model_field = section.model._meta.get_field(name)
-    choices = dict(getattr(model_field, "flatchoices", []) or [])
-    if choices and value in choices:
-        return str(choices[value])
-    return _display_plain(value)
-
-
-def _display_plain(value: Any) -> str:
-    if value is True:
-        return "Yes"
-    if value is False:
-        return "No"
-    if value in (None, ""):
-        return "(empty)"
-    return str(value)
 
 
 @login_required
@@ -465,27 +441,30 @@ def part_history(request: HtmxHttpRequest, slug: str, key: str, pk: int) -> Http
     previous = None
     # History records no many-to-many links: the versions compare the columns only.
     columns = [name for name in section.fields if name not in section.many_fields]
+    refs = reference_names(section, records)
+
+    def shown(record: Any, name: str) -> str:
+        return section.display(
+            name, section.value(record, name), lambda _model, pk: refs.get((name, pk), f"#{pk}")
+        )
+
     for record in records:
-        changes: list[dict[str, Any]] = []
+        changes: list[dict[str, Any]]
         if previous is not None:
-            delta = record.diff_against(previous, included_fields=columns)
-            changes = [
-                {
-                    "label": section.field_label(c.field),
-                    "old": _display_value(section, c.field, c.old),
-                    "new": _display_value(section, c.field, c.new),
-                }
-                for c in delta.changes
-            ]
-        else:
             changes = [
                 {
                     "label": section.field_label(name),
-                    "old": None,
-                    "new": _display_value(section, name, getattr(record, name)),
+                    "old": shown(previous, name),
+                    "new": shown(record, name),
                 }
                 for name in columns
-                if getattr(record, name) not in ("", None, False)
+                if section.value(previous, name) != section.value(record, name)
+            ]
+        else:
+            changes = [
+                {"label": section.field_label(name), "old": None, "new": shown(record, name)}
+                for name in columns
+                if section.value(record, name) not in ("", None, False)
             ]
         versions.append(
             {
@@ -495,13 +474,11 @@ def part_history(request: HtmxHttpRequest, slug: str, key: str, pk: int) -> Http
             }
         )
         previous = record
-    current = {
-        name: getattr(item, name) for name in section.fields if name not in section.many_fields
-    }
+    current = {name: section.value(item, name) for name in columns}
     for version in versions:
         record = version["record"]
         version["same_as_now"] = all(
-            getattr(record, name) == value for name, value in current.items()
+            section.value(record, name) == value for name, value in current.items()
         )
         # A move alone changes no content: shown compactly, nothing to revert to.
         version["minor"] = not version["changes"]

@@ -15,11 +15,12 @@ import pytest
 from django.utils import timezone
 
 from bench.largemodel import build_large_model
+from opmodel.registry import comparable as plain
 from opmodel.registry import registry
 from opmodel.services import operating_model_create, part_delete, part_update
 from opmodel.starters import starter_documents
 from opmodel.versions import snapshot_as_of, snapshot_build
-from opmodel.versions.snapshots import _sections_document, model_meta, plain
+from opmodel.versions.snapshots import _sections_document, model_meta
 
 pytestmark = pytest.mark.django_db
 

@@ -8,13 +8,11 @@ overlapping changes or a deleted row are recorded as a conflict and shown, never
 
 from __future__ import annotations
 
-import datetime
-import decimal
 from collections.abc import Iterable
 from typing import Any, cast
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.forms import modelform_factory
 from django.utils import timezone
@@ -29,42 +27,6 @@ from ..live import room_event
 from ..models import Proposal, ProposalKind, ProposalStatus, Workshop
 from ..webhooks import proposal_decided
 from .room import breakout_of, require_room_open
-
-
-def form_value(value: Any) -> Any:
-    """A cleaned form value in the shape a bound form accepts again (and JSON can hold)."""
-    if isinstance(value, models.Model):
-        return value.pk
-    if isinstance(value, models.QuerySet | list | tuple | set):
-        return sorted(form_value(v) for v in value)
-    if isinstance(value, decimal.Decimal):
-        return str(value)
-    if isinstance(value, datetime.date | datetime.time):
-        return value.isoformat()
-    return value
-
-
-def display_value(section: Section, name: str, value: Any) -> str:
-    """A value as people read it: choice labels, the names of referenced rows, yes/no."""
-    field = cast("models.Field[Any, Any]", section.model._meta.get_field(name))
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if field.choices:
-        return str(dict(field.flatchoices).get(value, value))
-    if isinstance(value, models.Model):
-        return str(value)
-    if isinstance(value, models.QuerySet | list | tuple | set):
-        return ", ".join(str(v) for v in value) or "—"
-    if value in (None, ""):
-        return "—"
-    return str(value)
-
-
-def _current(section: Section, part: Part, name: str) -> Any:
-    field = section.model._meta.get_field(name)
-    if field.many_to_many:
-        return list(getattr(part, name).all())
-    return getattr(part, name)
 
 
 def section_form(section: Section, fields: Iterable[str]) -> type[PartForm]:
@@ -106,24 +68,24 @@ def proposal_create(  # noqa: C901
         for name in sec.fields:
             if name not in data:
                 continue
-            old = _current(sec, part, name)
-            if form_value(old) != form_value(data[name]):
-                changes[name] = form_value(data[name])
+            old = sec.read(part, name)
+            if sec.comparable(name, old) != sec.comparable(name, data[name]):
+                changes[name] = sec.comparable(name, data[name])
                 display[name] = {
                     "label": sec.field_label(name),
-                    "old": display_value(sec, name, old),
-                    "new": display_value(sec, name, data[name]),
+                    "old": sec.display(name, old),
+                    "new": sec.display(name, data[name]),
                 }
         if not changes:
             raise ValidationError("Change at least one field.")
     elif kind == ProposalKind.ADD:
         for name in sec.fields:
             if name in data:
-                changes[name] = form_value(data[name])
+                changes[name] = sec.comparable(name, data[name])
                 display[name] = {
                     "label": sec.field_label(name),
                     "old": "",
-                    "new": display_value(sec, name, data[name]),
+                    "new": sec.display(name, data[name]),
                 }
     elif kind == ProposalKind.IDEA and not rationale.strip():
         raise ValidationError("Describe the change.")
@@ -219,7 +181,7 @@ def _conflict_info(proposal: Proposal, stale: StaleRevision) -> dict[str, Any]:
         if name in section.fields:
             theirs[name] = {
                 "label": section.field_label(name),
-                "value": display_value(section, name, _current(section, stale.current, name)),
+                "value": section.display(name, section.read(stale.current, name)),
             }
     return {
         "deleted": False,
