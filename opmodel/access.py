@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from guardian.core import ObjectPermissionChecker
 from guardian.shortcuts import get_objects_for_user
@@ -97,24 +97,54 @@ def _role_from_perms(perms: frozenset[str]) -> Role | None:
 
 
 class TwoFactorRequired(PermissionDenied):
-    """The model asks its members for two-factor sign-in and this person has none yet."""
+    """The model asks its members for two-factor sign-in and this session was not signed in
+    with a second factor (``has_device``: the person has an authenticator app already and only
+    needs to use it; otherwise they set one up)."""
 
-    def __init__(self, operating_model: OperatingModel) -> None:
+    def __init__(self, operating_model: OperatingModel, *, has_device: bool = False) -> None:
         super().__init__(f"{operating_model.name} asks for two-factor sign-in.")
         self.operating_model = operating_model
+        self.has_device = has_device
+
+
+# How a browser session may have been signed in with a second factor (allauth records each
+# step in the session): an authenticator code (at login, on re-authentication, or when the app
+# was added, which asks for a code from it), or single sign-on, whose identity provider owns
+# the second factor.
+SECOND_FACTOR_METHODS = frozenset({"mfa", "socialaccount"})
+SESSION_MARK = "second_factor_in_session"
+
+
+def session_has_second_factor(request: HttpRequest, user: Any) -> bool:
+    """Whether THIS session was signed in with a second factor (not merely whether the person
+    owns one: a session signed in with a password before the app was added has not)."""
+    from allauth.account.authentication import get_authentication_records
+
+    records = get_authentication_records(request, user)
+    return any(record.get("method") in SECOND_FACTOR_METHODS for record in records)
+
+
+def has_device(user: Any) -> bool:
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists()
 
 
 def has_second_factor(user: User | AnonymousUser) -> bool:
-    """Whether the person's sign-in meets a model's two-factor rule: an authenticator app
-    (allauth's TOTP), or no local password at all (single sign-on: the identity provider
-    owns the second factor)."""
-    from allauth.mfa.models import Authenticator
+    """Whether the person's sign-in meets a model's two-factor rule.
 
+    In a browser session (``SecondFactorSessionMiddleware`` marks the user): that session was
+    signed in with a second factor, ``session_has_second_factor``. Outside one (an API token,
+    a command): the account has an authenticator app, or no local password at all (single
+    sign-on only)."""
     if not user.is_authenticated:
         return False
+    marked = getattr(user, SESSION_MARK, None)
+    if marked is not None:
+        return bool(marked)
     if not user.has_usable_password():
         return True
-    return Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists()
+    return has_device(user)
 
 
 def get_model_for(user: User | AnonymousUser, slug: str) -> tuple[OperatingModel, Access]:
@@ -129,7 +159,7 @@ def get_model_for(user: User | AnonymousUser, slug: str) -> tuple[OperatingModel
     if not access.can_view:
         raise Http404("No such operating model")
     if operating_model.require_mfa and not has_second_factor(user):
-        raise TwoFactorRequired(operating_model)
+        raise TwoFactorRequired(operating_model, has_device=has_device(user))
     return operating_model, access
 
 

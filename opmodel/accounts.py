@@ -73,3 +73,18 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         user = super().save_user(request, sociallogin, form)
         sso_groups_apply(user=user, groups=_groups_of(sociallogin))
         return user
+
+
+def record_code_on_activation(sender: Any, request: Any, user: Any, authenticator: Any, **_: Any):
+    """Adding an authenticator app asks for a code from it, in a session signed in (recently:
+    allauth re-authenticates first) with the password: that session has shown both factors, so
+    allauth's record of it says so, as it would after a code at login. (allauth records a code
+    at login and re-authentication, not at activation.)"""
+    from allauth.account.internal.flows.login import record_authentication
+    from allauth.mfa.models import Authenticator
+
+    if request is None or authenticator.type != Authenticator.Type.TOTP:
+        return
+    record_authentication(
+        request, user, "mfa", id=authenticator.pk, type=authenticator.type, activated=True
+    )

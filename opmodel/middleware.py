@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
+from typing import Any
 
 from django.db import InterfaceError, OperationalError, connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -76,8 +77,34 @@ def server_error(request: HttpRequest) -> HttpResponse:
     return HttpResponse(render_to_string("500.html"), status=500)
 
 
+class SecondFactorSessionMiddleware:
+    """Marks the signed-in user with whether this session was signed in with a second factor
+    (``opmodel.access.has_second_factor`` reads it). Lazy like ``request.user``: a request that
+    never looks at its user pays nothing."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.contrib.auth.middleware import get_user
+        from django.utils.functional import SimpleLazyObject
+
+        from opmodel.access import SESSION_MARK, session_has_second_factor
+
+        def marked() -> Any:
+            user = get_user(request)  # the user AuthenticationMiddleware loads, loaded once
+            if user.is_authenticated:
+                setattr(user, SESSION_MARK, session_has_second_factor(request, user))
+            return user
+
+        request.user = SimpleLazyObject(marked)  # type: ignore[assignment]
+        return self.get_response(request)
+
+
 class TwoFactorRequiredMiddleware:
-    """A model that requires two-factor sign-in sends a member without it to set it up."""
+    """A model that requires two-factor sign-in sends a member whose session was not signed in
+    with one to enter a code (they have an authenticator app) or to set one up (they have none),
+    and back to the page afterwards."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -89,20 +116,35 @@ class TwoFactorRequiredMiddleware:
         from django.contrib import messages
         from django.shortcuts import redirect
         from django.urls import reverse
+        from django.utils.http import url_has_allowed_host_and_scheme, urlencode
         from django_htmx.http import HttpResponseClientRedirect
 
         from opmodel.access import TwoFactorRequired
 
         if not isinstance(exception, TwoFactorRequired):
             return None
-        messages.warning(
-            request,
-            f"{exception.operating_model.name} asks its members for two-factor sign-in: "
-            "add an authenticator app to open it.",
-        )
+        name = exception.operating_model.name
+        if exception.has_device:
+            messages.warning(
+                request,
+                f"{name} asks its members for two-factor sign-in: enter a code from your "
+                "authenticator app to open it.",
+            )
+            htmx = getattr(request, "htmx", None)
+            back = (htmx.current_url_abs_path if htmx else None) or request.get_full_path()
+            if not url_has_allowed_host_and_scheme(back, allowed_hosts=None):
+                back = "/"
+            target = f"{reverse('mfa_reauthenticate')}?{urlencode({'next': back})}"
+        else:
+            messages.warning(
+                request,
+                f"{name} asks its members for two-factor sign-in: add an authenticator app "
+                "to open it.",
+            )
+            target = reverse("mfa_index")
         if getattr(request, "htmx", False):
-            return HttpResponseClientRedirect(reverse("mfa_index"))
-        return redirect("mfa_index")
+            return HttpResponseClientRedirect(target)
+        return redirect(target)
 
 
 class HealthCheckMiddleware:
