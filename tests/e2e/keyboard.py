@@ -2,7 +2,8 @@
 
 Every helper here presses keys (``page.keyboard``); none clicks. Each Tab is checked: the focus
 moved (never trapped) and the focused element shows a visible focus indicator (an outline, or
-the focus ring token's box-shadow, or, for a link of an SVG picture, a thicker stroke)."""
+the focus ring token's box-shadow, or, for a link of an SVG picture, a thicker stroke) and is
+not hidden under something else (the sticky top bar)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,18 @@ FOCUS_SHOWN = """() => {
   const what = el.outerHTML.slice(0, 160);
   const ring = (s) => (s.outlineStyle !== "none" && parseFloat(s.outlineWidth) > 0)
     || /247, 179, 43/.test(s.boxShadow) || /247, 179, 43/.test(s.outlineColor);
+  // not hidden under something else, such as the sticky top bar (WCAG 2.4.11)
+  const r = el.getBoundingClientRect();
+  if (r.width > 0 && r.height > 0) {
+    const x = Math.min(Math.max(r.left + r.width / 2, 0), innerWidth - 1);
+    const y = Math.min(Math.max(r.top + r.height / 2, 0), innerHeight - 1);
+    const hit = document.elementFromPoint(x, y);
+    // (inside one SVG picture, a line drawn across a box does not hide it)
+    const svg = el.closest("svg");
+    const shared = hit && (hit === el || el.contains(hit) || hit.contains(el) ||
+      (svg && svg.contains(hit)));
+    if (hit && !shared) return {ok: false, what: what + " is under " + hit.outerHTML.slice(0, 80)};
+  }
   if (ring(getComputedStyle(el))) return {ok: true, what};
   if (el instanceof SVGElement) {
     const shape = el.querySelector("rect, polygon");

@@ -127,13 +127,34 @@ def test_a_team_lead_changes_a_cell_a_step_and_a_person_by_keyboard_alone(
     tara.context.close()
 
 
-def test_an_executive_downloads_the_picture_pdf_by_keyboard_alone(
-    browser, asgi_server, local_broadcaster, model, people, settings, tmp_path
+def test_an_executive_reads_the_pictures_as_text_and_downloads_the_picture_pdf_by_keyboard(
+    browser, asgi_server, local_broadcaster, model, people, settings, tmp_path, artifacts
 ):
     settings.OPMODEL_EXPORTS_RUN = "thread"  # the embedded default
     settings.MEDIA_ROOT = tmp_path / "media"
     release_publish(operating_model=model, actor=people["facilitator"], title="First cut")
     vera = keyboard_login(browser, asgi_server, "viewer")
+    base = f"{asgi_server}/m/{model.slug}"
+    # each picture's text twin opens from its disclosure beside the picture, by keyboard
+    journey = Step.objects.filter(operating_model=model).first().stage.journey_id  # type: ignore[union-attr]
+    for name, url, twin in [
+        ("map", f"{base}/teams/map/", "#map-as-table"),
+        ("swimlanes", f"{base}/journeys/{journey}/", f"#swimlanes-as-table-{journey}"),
+        ("load", f"{base}/teams/accountability/", "#load-as-list"),
+    ]:
+        vera.goto(url)
+        press(vera, f"{twin} > summary")
+        assert vera.evaluate("(sel) => document.querySelector(sel).open", twin)
+        assert vera.locator(f"{twin} table, {twin} ul").first.is_visible()
+        vera.locator(twin).scroll_into_view_if_needed()
+        vera.screenshot(path=str(artifacts / f"twin-{name}-1440.png"))
+        vera.set_viewport_size({"width": 390, "height": 844})
+        vera.locator(twin).scroll_into_view_if_needed()
+        vera.screenshot(path=str(artifacts / f"twin-{name}-390.png"))
+        vera.set_viewport_size({"width": 1440, "height": 900})
+        vera.keyboard.press("Enter")  # closes it again
+        assert not vera.evaluate("(sel) => document.querySelector(sel).open", twin)
+    vera.goto(f"{asgi_server}/")
     # from the dashboard to the model, its versions, the release and its picture PDF
     press(vera, f'a[href="/m/{model.slug}/"]')
     vera.wait_for_selector("nav.model-nav")
