@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from opmodel.access import Access, access_for, get_model_for
@@ -29,16 +29,27 @@ def may_grant_roles(access: Access, workshop: Workshop) -> bool:
     return may_run(access, workshop) and access.can_manage
 
 
-def require_runs(workshop: Workshop, actor: Any, message: str) -> None:
+def require_may(
+    workshop: Workshop, actor: User | None, action: str, obj: Any = None, message: str = ""
+) -> None:
+    """For services: refuse (``PermissionDenied``, a 403) an actor whom ``WorkshopAccess.may``
+    refuses ``action`` on ``obj`` now: a service asks the same rule as its view and template."""
+    if actor is None or not workshop_access_for(
+        actor, workshop, access_for(actor, workshop.operating_model)
+    ).may(action, obj):
+        raise PermissionDenied(message or "You may not do this in this workshop.")
+
+
+def require_runs(workshop: Workshop, actor: User | None, message: str) -> None:
     """For services: refuse an actor who does not run ``workshop`` now (``may_run``)."""
     if actor is None or not may_run(access_for(actor, workshop.operating_model), workshop):
-        raise ValidationError(message)
+        raise PermissionDenied(message)
 
 
-def require_grants_roles(workshop: Workshop, actor: Any) -> None:
+def require_grants_roles(workshop: Workshop, actor: User | None) -> None:
     """For services: refuse an actor who may not grant roles through ``workshop`` now."""
     if actor is None or not may_grant_roles(access_for(actor, workshop.operating_model), workshop):
-        raise ValidationError("Only a facilitator of the model invites people or plans workshops.")
+        raise PermissionDenied("Only a facilitator of the model invites people or plans workshops.")
 
 
 @dataclass(frozen=True)
@@ -75,7 +86,8 @@ class WorkshopAccess:
 
         ``view``, ``take_part``, ``run`` (the workshop's controls), ``grant_roles``;
         ``delete_note`` (its author or the facilitator), ``decide`` (the facilitator, on an open
-        or parked proposal), ``finish`` (an accepted change: its owner or the facilitator)."""
+        or parked proposal), ``finish`` (an accepted change: its owner while they take part, or
+        the facilitator). Services ask it through ``require_may`` (``PermissionDenied``)."""
         user_pk = getattr(self.access.user, "pk", None)
         match action:
             case "view":
@@ -91,7 +103,9 @@ class WorkshopAccess:
             case "decide":
                 return self.is_facilitator and obj.status in ("open", "parked")
             case "finish":
-                return self.is_facilitator or (user_pk is not None and user_pk == obj.owner_id)
+                # the owner is an attendee; they finish while they still take part
+                owner = user_pk is not None and user_pk == obj.owner_id
+                return self.is_facilitator or (self.can_take_part and owner)
         raise ValueError(f"unknown workshop action: {action}")
 
     def require_take_part(self) -> None:

@@ -4,7 +4,7 @@ writing, summoning everyone to an item, votes on proposals, and breakout groups.
 from __future__ import annotations
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from canvas.models import Stage
 from tests.workshops.conftest import make_workshop
@@ -60,7 +60,7 @@ def test_next_block_starts_the_blocks_in_order_and_stops_after_the_last(room, pe
     assert services.next_block(room) is None
     with pytest.raises(ValidationError, match="last block"):
         services.timer_next(workshop=room, actor=fac)
-    with pytest.raises(ValidationError, match="facilitator"):
+    with pytest.raises(PermissionDenied, match="facilitator"):
         services.timer_next(workshop=room, actor=people["participant"])
 
 
@@ -84,7 +84,7 @@ def test_ballots_count_dots_left_per_person_and_never_what_they_voted_for(room, 
     assert published[-1]["parts"] == ["notes", "ballot"]  # once revealed, the totals too
     services.votes_nudge(workshop=room, actor=people["facilitator"])
     assert published[-1]["nudge"] is True and "actor_id" in published[-1]
-    with pytest.raises(ValidationError):
+    with pytest.raises(PermissionDenied):
         services.votes_nudge(workshop=room, actor=people["participant"])
 
 
@@ -129,7 +129,7 @@ def test_revealing_with_names_shows_the_authors(room, people):
     services.note_add(workshop=room, actor=nia, text="Signed")
     services.private_writing_reveal(workshop=room, actor=fac, show_authors=True)
     assert selectors.notes_for(room, fac, room=True)[0].shown_author == nia
-    with pytest.raises(ValidationError):
+    with pytest.raises(PermissionDenied):
         services.private_writing_start(workshop=room, actor=nia)
 
 
@@ -152,7 +152,7 @@ def test_summon_brings_everyone_to_one_item_of_a_focused_section(room, people, p
         services.summon(
             workshop=room, actor=people["facilitator"], section="canvas.stages", part_id=10**9
         )
-    with pytest.raises(ValidationError):
+    with pytest.raises(PermissionDenied):
         services.summon(
             workshop=room, actor=people["participant"], section="canvas.stages", part_id=stage.pk
         )
@@ -236,9 +236,9 @@ def test_breakouts_split_everyone_but_the_facilitator_and_each_group_sees_its_ow
 def test_breakouts_need_two_groups_at_least_and_the_facilitator(room, people):
     with pytest.raises(ValidationError, match="2 to 3 groups"):
         services.breakouts_split(workshop=room, actor=people["facilitator"], groups=4)
-    with pytest.raises(ValidationError):
+    with pytest.raises(PermissionDenied):
         services.breakouts_split(workshop=room, actor=people["participant"], groups=2)
-    with pytest.raises(ValidationError):
+    with pytest.raises(PermissionDenied):
         services.breakouts_end(workshop=room, actor=people["participant"])
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -71,7 +71,7 @@ def test_every_transition_is_allowed_one_step_forward_or_back_with_a_reason(
 
 
 def test_only_the_facilitator_moves_the_workshop_and_unknown_phases_are_refused(workshop, people):
-    with pytest.raises(ValidationError, match="facilitator"):
+    with pytest.raises(PermissionDenied, match="facilitator"):
         services.workshop_transition(
             workshop=workshop, actor=people["editor"], to_phase=Phase.REFINE
         )
@@ -235,7 +235,7 @@ def test_add_and_delete_proposals_apply_and_words_wait_for_their_owner(workshop,
 
 def test_only_the_workshop_facilitator_decides(workshop, people):
     proposal = propose_rename(workshop, people)
-    with pytest.raises(ValidationError):
+    with pytest.raises(PermissionDenied):
         services.proposal_accept(proposal=proposal, actor=people["editor"])
     services.proposal_decide(proposal=proposal, actor=people["facilitator"], status="parked")
     proposal.refresh_from_db()
@@ -301,7 +301,7 @@ def test_the_room_closes_after_the_workshop_phase(small_om, people):
 
 def test_facilitation_is_handed_over_never_taken(workshop, people):
     services.attendee_add(workshop=workshop, actor=people["facilitator"], user=people["editor"])
-    with pytest.raises(ValidationError):  # nobody takes it
+    with pytest.raises(PermissionDenied):  # nobody takes it
         services.facilitation_handover(
             workshop=workshop, actor=people["editor"], to_user=people["editor"]
         )
@@ -314,7 +314,7 @@ def test_facilitation_is_handed_over_never_taken(workshop, people):
     )
     workshop.refresh_from_db()
     assert workshop.facilitator == people["editor"]
-    with pytest.raises(ValidationError):  # the old facilitator cannot take it back
+    with pytest.raises(PermissionDenied):  # the old facilitator cannot take it back
         services.timer_stop(workshop=workshop, actor=people["facilitator"])
 
 

@@ -22,7 +22,7 @@ from opmodel.models import Part
 from opmodel.registry import Section, reason_proposed_by, registry, user_label
 from opmodel.services import StaleRevision, part_create, part_delete, part_update
 
-from ..access import require_runs
+from ..access import require_may, require_runs
 from ..live import room_event
 from ..models import Proposal, ProposalKind, ProposalStatus, Workshop
 from ..webhooks import proposal_decided
@@ -273,10 +273,13 @@ def proposal_set_owner(*, proposal: Proposal, actor: Any, owner: Any) -> Proposa
 @transaction.atomic
 def proposal_finish(*, proposal: Proposal, actor: Any) -> Proposal:
     """The owner (or the facilitator) says an accepted change is done."""
-    if actor.pk != proposal.owner_id:
-        require_runs(
-            proposal.workshop, actor, "Only the owner or the facilitator finishes a change."
-        )
+    require_may(
+        proposal.workshop,
+        actor,
+        "finish",
+        proposal,
+        "Only the owner or the facilitator finishes a change.",
+    )
     if proposal.status != ProposalStatus.ACCEPTED:
         raise ValidationError("Only accepted changes are finished.")
     proposal.finished_at = timezone.now()

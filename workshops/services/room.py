@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from ..access import require_may, require_runs
 from ..live import room_event
 from ..models import (
     Attendee,
@@ -120,8 +121,9 @@ def note_add(
 @transaction.atomic
 def note_delete(*, note: Note, actor: Any) -> None:
     workshop = note.workshop
-    if note.author_id != actor.pk and workshop.facilitator_id != actor.pk:
-        raise ValidationError("Only its author or the facilitator removes a note.")
+    require_may(
+        workshop, actor, "delete_note", note, "Only its author or the facilitator removes a note."
+    )
     note.delete()
     room_event(workshop, ["notes"], actor)
 
@@ -130,8 +132,7 @@ def note_delete(*, note: Note, actor: Any) -> None:
 def note_group(*, note: Note, actor: Any, title: str) -> Note:
     """Gather a note into a named group (created on first use); an empty title ungroups it."""
     workshop = note.workshop
-    if workshop.facilitator_id != actor.pk:
-        raise ValidationError("Only the facilitator groups notes.")
+    require_runs(workshop, actor, "Only the facilitator groups notes.")
     title = title.strip()[:80]
     note.group = (
         NoteGroup.objects.get_or_create(workshop=workshop, title=title)[0] if title else None

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -236,6 +236,8 @@ def note_delete(request: HtmxHttpRequest, slug: str, pk: int, note_id: int) -> H
     workshop, wa = load(request, slug, pk)
     wa.require_take_part()
     note = _note(workshop, note_id)
+    if not wa.may("delete_note", note):
+        raise PermissionDenied("Only its author or the facilitator removes a note.")
     try:
         services.note_delete(note=note, actor=request.user)
     except ValidationError as error:
