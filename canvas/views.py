@@ -47,6 +47,8 @@ def picture(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             "canvas": canvas_data(operating_model),
             # the whole model's health, scored as its PDF scores it
             "health": HealthScore.of(model_health(operating_model)),
+            # the draft's poster follows every change live (a release's never changes)
+            "live": True,
         },
     )
 

@@ -88,6 +88,8 @@
   }
 
   function fetchRegions(url, ids) {
+    // (aria-busy: the region is being brought up to date; a fresh copy comes without it)
+    ids.forEach(function (id) { var el = document.getElementById(id); if (el) el.setAttribute("aria-busy", "true"); });
     if (summaryBusy[url]) {  // an older answer is on its way: ask again once it has landed
       summaryAgain[url] = (summaryAgain[url] || []).concat(ids);
       return;
@@ -108,6 +110,7 @@
       })
       .catch(function () {})
       .then(function () {
+        ids.forEach(function (id) { var el = document.getElementById(id); if (el) el.removeAttribute("aria-busy"); });
         delete summaryBusy[url];
         var more = summaryAgain[url];
         delete summaryAgain[url];
@@ -132,6 +135,9 @@
     });
     // (an open form in place of the row has no URL of its own but must hear of the change)
     if (data.action === "updated" && item && !summarised && (item.dataset.url || isEditing(item))) {
+      // A region that declares the section but does not hold the row shows something derived
+      // from it (a squad's name on an interaction, a stage's name on a step): refresh it whole.
+      sections.forEach(function (s) { if (!s.contains(item)) refreshSection(s); });
       if (isEditing(item)) {
         var form = item.querySelector("form[data-revision]") || (item.matches("form") ? item : null);
         var notice = item.querySelector(".live-notice");
