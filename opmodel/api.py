@@ -392,8 +392,8 @@ def row_update(request: HttpRequest, slug: str, key: str, pk: int, payload: RowU
     except services.StaleRevision as conflict:
         conflict.api_section = section  # type: ignore[attr-defined]
         raise
-    fresh = section.serialisable_rows(operating_model).get(pk=saved.pk)
-    return _row(section, fresh)
+    # The saved row as written (its fields went through the form and full_clean): no re-read.
+    return _row(section, saved)
 
 
 @api.delete(
