@@ -149,6 +149,35 @@ def client_for():
 # ---------- live events ----------
 
 
+class CapturedEvents(list[dict[str, Any]]):
+    """The live events services announced, in order: each message with its ``channel``."""
+
+    def of(self, **match: Any) -> list[dict[str, Any]]:
+        """The events whose items equal every ``match`` (``type="change"``, ``section=...``)."""
+        return [e for e in self if all(e.get(k) == v for k, v in match.items())]
+
+    def one(self, **match: Any) -> dict[str, Any]:
+        """The one event that matches (fails if there are none or several)."""
+        found = self.of(**match)
+        assert len(found) == 1, (match, list(self))
+        return found[0]
+
+
+@pytest.fixture
+def captured_events(monkeypatch) -> CapturedEvents:
+    """Zulip's ``capture_send_event_calls``: every event a service asks to publish, recorded
+    when it asks (delivery still waits for the commit), so a service test asserts its event."""
+    captured = CapturedEvents()
+    publish = events.publish_on_commit
+
+    def record(channel: str, message: dict[str, Any]) -> None:
+        captured.append({"channel": channel, **message})
+        publish(channel, message)
+
+    monkeypatch.setattr(events, "publish_on_commit", record)
+    return captured
+
+
 @pytest.fixture
 def local_broadcaster() -> Iterator[events.Broadcaster]:
     hub = events.Broadcaster()

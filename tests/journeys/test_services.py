@@ -3,15 +3,12 @@ events, releases, export and import."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
 from journeys.models import Journey, Stage, Step
 from journeys.services import stage_shift, step_move, step_shift
-from opmodel import events
 from opmodel.registry import registry
 from opmodel.services import part_update, release_publish
 from tests.journeys.conftest import journey_of, stage_named, step_named
@@ -30,15 +27,8 @@ def stage_names(journey: Journey) -> list[str]:
     return list(stages.values_list("name", flat=True))
 
 
-@pytest.fixture
-def heard(monkeypatch) -> list[dict[str, Any]]:
-    said: list[dict[str, Any]] = []
-    monkeypatch.setattr(events, "part_event", lambda **kw: said.append(kw))
-    return said
-
-
 def test_moving_a_step_to_another_stage_is_an_edit_with_history_and_events(
-    journeys_om, people, heard
+    journeys_om, people, captured_events
 ):
     step = step_named(journeys_om, "Own idea step")
     build = stage_named(journeys_om, "Build")
@@ -52,8 +42,10 @@ def test_moving_a_step_to_another_stage_is_an_edit_with_history_and_events(
     assert any(
         "Moved to the stage Build" in (r.history_change_reason or "") for r in moved.history.all()
     )
+    heard = captured_events.of(type="change")
     assert {e["action"] for e in heard} == {"updated", "moved"}
     assert {e["section"] for e in heard} == {"journeys.steps"}
+    assert {e["actor_id"] for e in heard} == {people["lead"].pk}
     # technologies survive the move
     assert [t.name for t in moved.technologies.all()] == ["Kafka"]
 

@@ -34,7 +34,7 @@ def test_the_quokka_starter_loads_all_thirteen_principles(om):
     assert purpose.mission == "To bring the glory of Quokkas to the entire world"
 
 
-def test_create_records_history_with_the_actor(om, people):
+def test_create_records_history_with_the_actor(om, people, captured_events):
     stage = services.part_create(
         section=STAGES,
         operating_model=om,
@@ -45,9 +45,13 @@ def test_create_records_history_with_the_actor(om, people):
     assert record.history_user == people["editor"]
     assert record.history_type == "+"
     assert stage.position == Stage.objects.filter(operating_model=om).count() - 1
+    event = captured_events.one(type="change")
+    assert event["channel"] == om.channel
+    assert (event["section"], event["id"], event["revision"]) == ("canvas.stages", stage.pk, 1)
+    assert (event["action"], event["actor_id"]) == ("created", people["editor"].pk)
 
 
-def test_update_bumps_the_revision_and_records_who_changed_what(om, people):
+def test_update_bumps_the_revision_and_records_who_changed_what(om, people, captured_events):
     stage = Stage.objects.filter(operating_model=om).first()
     saved = services.part_update(
         section=STAGES,
@@ -61,6 +65,8 @@ def test_update_bumps_the_revision_and_records_who_changed_what(om, people):
     latest = stage.history.order_by("-history_id").first()
     assert latest.history_user == people["editor"] and latest.name == "Explore"
     assert latest.revision == 2
+    event = captured_events.one(type="change", section="canvas.stages")
+    assert (event["id"], event["revision"], event["action"]) == (stage.pk, 2, "updated")
 
 
 def test_stale_revision_on_the_same_field_is_refused_and_nothing_is_lost(om, people):
@@ -133,11 +139,12 @@ def test_delete_refuses_a_stale_revision(om, people):
     assert Stage.objects.filter(pk=stage.pk).exists()
 
 
-def test_delete_records_a_deletion_in_history(om, people):
+def test_delete_records_a_deletion_in_history(om, people, captured_events):
     stage = Stage.objects.filter(operating_model=om).first()
     services.part_delete(section=STAGES, part=stage, revision=1, actor=people["editor"])
     record = Stage.history.filter(id=stage.pk).order_by("-history_id").first()
     assert record.history_type == "-" and record.history_user == people["editor"]
+    assert captured_events.one(type="change", action="deleted")["id"] == stage.pk
 
 
 def test_the_singleton_cannot_be_deleted(om, people):
@@ -148,7 +155,7 @@ def test_the_singleton_cannot_be_deleted(om, people):
         )
 
 
-def test_reorder_sets_positions_without_bumping_revisions(om, people):
+def test_reorder_sets_positions_without_bumping_revisions(om, people, captured_events):
     stages = list(Stage.objects.filter(operating_model=om))
     ids = [s.pk for s in reversed(stages)]
     services.part_reorder(
@@ -157,6 +164,9 @@ def test_reorder_sets_positions_without_bumping_revisions(om, people):
     after = list(Stage.objects.filter(operating_model=om).order_by("position"))
     assert [s.pk for s in after] == ids
     assert {s.revision for s in after} == {1}
+    assert {e["section"] for e in captured_events.of(type="change", action="moved")} == {
+        "canvas.stages"
+    }
 
 
 def test_reorder_keeps_rows_missing_from_the_list_and_ignores_foreign_ids(om, other_om, people):

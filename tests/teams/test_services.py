@@ -25,7 +25,9 @@ def cell(capability, squad) -> Accountability | None:
     return Accountability.objects.filter(capability=capability, squad=squad).first()
 
 
-def test_setting_changing_and_clearing_a_cell_keeps_history(teams_om, people, kafka):
+def test_setting_changing_and_clearing_a_cell_keeps_history(
+    teams_om, people, kafka, captured_events
+):
     other = squad_named(teams_om, "Other squad")
     editor = people["editor"]
     row = accountability_set(
@@ -61,6 +63,10 @@ def test_setting_changing_and_clearing_a_cell_keeps_history(teams_om, people, ka
     history = Accountability.history.filter(capability=kafka, squad=other).order_by("history_id")
     assert [h.history_type for h in history] == ["+", "~", "-"]
     assert {h.history_user for h in history} == {editor}
+    cells = captured_events.of(type="change", section="teams.accountabilities")
+    assert [e["action"] for e in cells] == ["created", "updated", "deleted"]
+    assert [e["revision"] for e in cells[:2]] == [1, 2]
+    assert {e["channel"] for e in cells} == {teams_om.channel}
 
 
 def test_a_stale_cell_revision_is_refused_and_nothing_is_lost(teams_om, people, kafka):

@@ -111,8 +111,9 @@ def propose_rename(workshop, people, new_name="Construct", who="participant"):
     )
 
 
-def test_a_change_proposal_keeps_only_the_changed_fields(workshop, people):
+def test_a_change_proposal_keeps_only_the_changed_fields(workshop, people, captured_events):
     proposal = propose_rename(workshop, people)
+    assert captured_events.one(type="room")["parts"] == ["proposals"]
     assert proposal.changes == {"name": "Construct"}
     assert proposal.display["name"]["old"] == "Build" and proposal.number == 1
     assert proposal.base_revision == stage(workshop.operating_model).revision
@@ -120,7 +121,9 @@ def test_a_change_proposal_keeps_only_the_changed_fields(workshop, people):
         propose_rename(workshop, people, new_name="Build")
 
 
-def test_accepting_applies_through_the_services_with_the_decision_in_history(workshop, people):
+def test_accepting_applies_through_the_services_with_the_decision_in_history(
+    workshop, people, captured_events
+):
     from opmodel.versions import diff_documents, snapshot_build
     from opmodel.versions.timeline import diff_authors
 
@@ -131,6 +134,11 @@ def test_accepting_applies_through_the_services_with_the_decision_in_history(wor
     assert accepted.finished_at and not accepted.conflict
     row = Stage.objects.get(pk=proposal.part_id)
     assert row.name == "Construct" and row.revision == 2
+    # the model's pages hear of the change, the room of its proposal list
+    change = captured_events.one(type="change")
+    assert (change["section"], change["id"], change["revision"]) == ("canvas.stages", row.pk, 2)
+    assert change["actor_id"] == people["facilitator"].pk
+    assert [e["parts"] for e in captured_events.of(type="room")] == [["proposals"]] * 2
     latest = row.history.first()
     assert latest.history_user == people["facilitator"]
     assert latest.history_change_reason == (
@@ -276,8 +284,9 @@ def test_notes_name_an_existing_item_of_a_focused_section(workshop, people):
         )
 
 
-def test_the_vote_budget_is_enforced_and_dots_can_be_taken_back(workshop, people):
+def test_the_vote_budget_is_enforced_and_dots_can_be_taken_back(workshop, people, captured_events):
     note = services.note_add(workshop=workshop, actor=people["participant"], text="Idea")
+    assert "notes" in captured_events.one(type="room")["parts"]
     for _ in range(workshop.vote_budget):
         services.vote_add(workshop=workshop, actor=people["participant"], note=note)
     with pytest.raises(services.VoteBudgetExceeded):
@@ -384,16 +393,14 @@ def test_planning_the_next_workshop_creates_nothing_until_saved_and_carries_the_
     )
 
 
-def test_a_phase_change_tells_every_room_its_new_phase(workshop, people, monkeypatch):
-    from opmodel import events
-
-    sent: list[dict] = []
-    monkeypatch.setattr(events, "publish_on_commit", lambda channel, message: sent.append(message))
+def test_a_phase_change_tells_every_room_its_new_phase(workshop, people, captured_events):
     services.workshop_transition(
         workshop=workshop, actor=people["facilitator"], to_phase=Phase.REFINE
     )
     # the room loads again for the new phase (no note form or "Propose" left in refine)
-    assert [m["phase"] for m in sent if m.get("type") == "room" and "phase" in m] == ["refine"]
+    sent = captured_events.of(type="room", workshop=workshop.pk)
+    assert [m["phase"] for m in sent if "phase" in m] == ["refine"]
+    assert {m["channel"] for m in sent} == {workshop.channel}
 
 
 def test_refine_has_a_button_to_move_on(small_om, people, client_for):
