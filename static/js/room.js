@@ -111,17 +111,20 @@
   /* ---- what others do, said to screen readers without moving anyone's focus: a summary
      every two seconds at most, not one announcement per event of a busy room ---- */
   var WORDS = { notes: "notes", proposals: "proposals", bar: "the workshop's status" };
-  var heard = {}, announceTimer = null;
+  var heard = {}, who = [], announceTimer = null;
   function announce(data) {
     var me = document.getElementById("main").dataset.user;
     if (String(data.actor_id) === me) return;
-    (data.parts || []).forEach(function (p) { if (WORDS[p]) heard[p] = (heard[p] || 0) + 1; });
+    var named = false;
+    (data.parts || []).forEach(function (p) { if (WORDS[p]) { heard[p] = (heard[p] || 0) + 1; named = true; } });
+    // who did it, when the event says (an anonymous or private note names nobody)
+    if (named && data.actor && who.indexOf(data.actor) < 0) who.push(data.actor);
     if (announceTimer || !Object.keys(heard).length) return;
     announceTimer = setTimeout(function () {
       var said = Object.keys(heard).map(function (p) { return WORDS[p] + " (" + heard[p] + ")"; });
       var box = document.getElementById("room-announce");
-      if (box) box.textContent = "Updated: " + said.join(", ") + ".";
-      heard = {}; announceTimer = null;
+      if (box) box.textContent = "Updated: " + said.join(", ") + (who.length ? ", by " + who.join(", ") : "") + ".";
+      heard = {}; who = []; announceTimer = null;
     }, 2000);
   }
 

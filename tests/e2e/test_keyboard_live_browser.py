@@ -1,0 +1,103 @@
+"""Live changes are announced to keyboard and screen-reader users (WCAG 4.1.3, 2.4.3): on every
+live page (the canvas, the squads, the matrix, a journey's swim lanes, the workshop room) two
+people look at the same page; one changes something. The other hears it in exactly one polite
+live region, which says who changed what; their keyboard focus stays where it was. The person
+who made the change hears nothing of it (their page got the same event)."""
+
+from __future__ import annotations
+
+import pytest
+
+from canvas.models import Stage
+from journeys.models import Step
+from opmodel.registry import registry
+from opmodel.services import part_update
+from teams.models import Accountability, Squad
+from tests.e2e.conftest import login
+from tests.e2e.keyboard import focus_within, tab_to
+from tests.workshops.conftest import make_workshop
+from workshops import services
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# Every polite live region of the page (role=status is polite too) that says ``words``.
+SAYING = """(words) => [...document.querySelectorAll('[aria-live="polite"], [role="status"]')]
+  .filter((el) => el.getAttribute("aria-live") !== "off" && el.textContent.includes(words))
+  .map((el) => el.id || el.className)"""
+
+HEARD = """() => {
+  window.opmodelHeard = window.opmodelHeard || [];
+  if (window.opmodelListening) return;
+  window.opmodelListening = true;
+  document.addEventListener("htmx:sseMessage", (e) => window.opmodelHeard.push(e.detail.type));
+}"""
+
+
+def _change(section: str, row, actor, **data) -> None:
+    row.refresh_from_db()
+    part_update(
+        section=registry.get(section), part=row, revision=row.revision, actor=actor, data=data
+    )
+
+
+def test_every_live_page_announces_others_changes_once_without_moving_focus(
+    browser, asgi_server, local_broadcaster, om, people
+):
+    workshop = make_workshop(om, people["facilitator"], sections=["canvas.stages"])
+    services.attendee_add(workshop=workshop, actor=people["facilitator"], user=people["editor"])
+    editor = people["editor"]
+    stage = Stage.objects.filter(operating_model=om).first()
+    squad = Squad.objects.filter(operating_model=om).first()
+    cell = Accountability.objects.filter(operating_model=om, role="informed").first()
+    step = Step.objects.filter(operating_model=om).first()
+    assert stage and squad and cell and step
+    base = f"{asgi_server}/m/{om.slug}"
+    pages = [
+        (
+            f"{base}/canvas/",
+            "change",
+            lambda: _change("canvas.stages", stage, editor, name="Ideate"),
+        ),
+        (
+            f"{base}/teams/",
+            "change",
+            lambda: _change("teams.squads", squad, editor, focus="Consent events"),
+        ),
+        (
+            f"{base}/teams/accountability/",
+            "change",
+            lambda: _change("teams.accountabilities", cell, editor, role="consulted"),
+        ),
+        (
+            f"{base}/journeys/{step.stage.journey_id}/",
+            "change",
+            lambda: _change("journeys.steps", step, editor, title="Check with the data owner"),
+        ),
+        (
+            f"{base}/workshops/{workshop.pk}/room/",
+            "room",
+            lambda: services.note_add(workshop=workshop, actor=editor, text="One stage less?"),
+        ),
+    ]
+    fiona, eddie = login(browser, asgi_server, "facilitator"), login(browser, asgi_server, "editor")
+    for url, kind, change in pages:
+        for page in (fiona, eddie):
+            page.goto(url)
+            page.wait_for_selector('#live-status[data-state="live"]', timeout=10_000)
+            page.evaluate(HEARD)
+        tab_to(fiona, ".user-menu summary")  # the watcher's keyboard is somewhere
+        change()
+        # Fiona hears who changed it, in exactly one polite region, and keeps her focus
+        fiona.wait_for_function(f"() => ({SAYING})('editor').length > 0", timeout=10_000)
+        said = fiona.evaluate(SAYING, "editor")
+        assert len(said) == 1, (url, said)
+        text = fiona.evaluate("(id) => document.getElementById(id).textContent", said[0])
+        assert "editor changed" in text or "by editor" in text, (url, text)
+        focus_within(fiona, ".user-menu summary")
+        # Eddie's page got the same event, and says nothing of his own change
+        eddie.wait_for_function("(k) => window.opmodelHeard.includes(k)", arg=kind)
+        eddie.wait_for_timeout(2_500)  # the room sums up what it heard every two seconds
+        assert eddie.evaluate(SAYING, "editor") == [], url
+    assert fiona.js_errors == eddie.js_errors == []  # type: ignore[attr-defined]
+    for page in (fiona, eddie):
+        page.context.close()
