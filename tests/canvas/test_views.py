@@ -333,3 +333,30 @@ def test_the_picture_page_shows_the_same_health_score_as_its_pdf(om, people, cli
     html = client_for(people["viewer"]).get(reverse("picture", args=[om.slug])).content.decode()
     assert f"Health score {source.score} · {source.score_label}" in html
     assert f"{len(source.findings)} open health finding" in html
+
+
+def test_the_level_chips_together_count_the_findings_the_score_and_the_pdf_count(
+    om, people, client_for
+):
+    """One health everywhere: each level's page chip counts its level's findings, and the chips
+    of every registered page level together are exactly the findings the picture page's score
+    and the PDF's number are made of (no finding counted twice, none left out)."""
+    import re
+
+    from opmodel.exports.sources import pdf_source
+
+    source = pdf_source(om)
+    client = client_for(people["viewer"])
+    chips: dict[int, set[int]] = {}
+    for page in registry.pages():
+        html = client.get(reverse(page.url_name, args=[om.slug])).content.decode()
+        chip = re.search(r'<a id="health-chip"[^>]*>([^<]*)</a>', html)
+        if chip:
+            count = re.match(r"(\d+) health finding", chip.group(1))
+            chips.setdefault(page.level, set()).add(int(count.group(1)) if count else 0)
+    assert set(chips) == {s.level for s in registry.sections()}  # a chip on every level
+    assert all(len(counts) == 1 for counts in chips.values()), chips  # one count per level
+    assert sum(c for counts in chips.values() for c in counts) == len(source.findings) > 0
+    picture = client.get(reverse("picture", args=[om.slug])).content.decode()
+    assert f"Health score {source.score} · {source.score_label}" in picture
+    assert f"{len(source.findings)} open health finding" in picture
