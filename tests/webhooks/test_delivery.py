@@ -160,6 +160,9 @@ def test_the_webhooks_page_subscribes_shows_the_log_and_sends_again(
     server = receiver()
     client = client_for(people["facilitator"])
     url = reverse("webhooks", args=[small_om.slug])
+    form = client.get(url).content.decode()
+    for event in Webhook.Event:  # every event can be subscribed to
+        assert f'value="{event.value}"' in form and str(event.label) in form
     page = client.post(url, {"url": server.url, "events": ["release.published"]})
     assert page.status_code == 200 and page["Cache-Control"] == "no-store"
     webhook = Webhook.objects.get(operating_model=small_om)
@@ -169,5 +172,10 @@ def test_the_webhooks_page_subscribes_shows_the_log_and_sends_again(
     log = client.get(url).content.decode()
     assert "200 delivered" in log and "release.published" in log
     delivery = webhook.deliveries.get()
+    # a delivery between its tries says why it is being tried again
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        delivered=False, finished_at=None, error="HTTP 503"
+    )
+    assert "trying again (last: HTTP 503)" in client.get(url).content.decode()
     again = client.post(reverse("webhook-delivery-again", args=[small_om.slug, delivery.pk]))
     assert again.status_code == 302 and len(server.received) == 2
