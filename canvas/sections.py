@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opmodel.registry import Page, Section, registry
 
 from . import forms, health
 from .models import Metric, Principle, Purpose, SkillSet, Stage, Technology
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 TEMPLATE = "canvas/canvas.html"
 
 
-def _move_north_star(*, section: Section, part: Any, actor: Any, creating: bool) -> None:
+def _move_north_star(*, section: Section, part: Any, actor: User | None, creating: bool) -> None:
     """A new north star takes the title from the old one (only one per model)."""
     from opmodel.services import part_set_fields
 

@@ -4,7 +4,7 @@ live event); a move here records history and publishes a "moved" event the same 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,8 +15,11 @@ from opmodel.services import part_update
 
 from .models import Stage, Step
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
-def _reposition(key: str, rows: list[Any], *, actor: Any) -> None:
+
+def _reposition(key: str, rows: list[Any], *, actor: User | None) -> None:
     """Give ``rows`` (the children of one parent, in their new order) the positions they hold
     among themselves, so rows of other parents keep theirs (and diffs show only this move)."""
     slots = sorted(r.position for r in rows)
@@ -51,7 +54,7 @@ def _placed(rows: list[Any], row: Any, index: int) -> list[Any]:
 
 
 @transaction.atomic
-def step_move(*, step: Step, stage: Stage, index: int, actor: Any) -> Step:
+def step_move(*, step: Step, stage: Stage, index: int, actor: User | None) -> Step:
     """Put ``step`` at ``index`` among the steps of ``stage`` (another stage of its journey, or
     its own). Changing the stage is an edit of the step (history, revision, event)."""
     if stage.operating_model_id != step.operating_model_id:
@@ -75,7 +78,7 @@ def step_move(*, step: Step, stage: Stage, index: int, actor: Any) -> Step:
     return current
 
 
-def step_shift(*, step: Step, direction: str, actor: Any) -> Step:
+def step_shift(*, step: Step, direction: str, actor: User | None) -> Step:
     """The keyboard way: ``up``/``down`` within the stage, ``left``/``right`` to the previous
     or next stage (at the end of it). At an edge nothing changes."""
     stage = Stage.objects.get(pk=step.stage_id)
@@ -96,7 +99,7 @@ def step_shift(*, step: Step, direction: str, actor: Any) -> Step:
 
 
 @transaction.atomic
-def stage_shift(*, stage: Stage, direction: str, actor: Any) -> Stage:
+def stage_shift(*, stage: Stage, direction: str, actor: User | None) -> Stage:
     """Move a stage one column ``left`` or ``right`` within its journey."""
     if direction not in ("left", "right"):
         raise ValidationError("Move a stage left or right.")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -32,6 +32,9 @@ from opmodel.api_versions import router as versions_router
 from opmodel.models import OperatingModel, Part, PersonalAccessToken
 from opmodel.registry import Section, registry
 from opmodel.services.tokens import token_authenticate
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 PROBLEM = "application/problem+json"
 
@@ -193,6 +196,11 @@ def _plain(data: dict[str, Any]) -> dict[str, Any]:
 def _row(section: Section, row: Part) -> dict[str, Any]:
     data = section.serialise(row)
     return {"id": data.pop("id"), "revision": row.revision, "fields": data}
+
+
+def _actor(request: HttpRequest) -> User:
+    """The signed-in user behind a request the API has authenticated (session or token)."""
+    return cast("User", request.user)
 
 
 def _section(key: str) -> Section:
@@ -359,7 +367,7 @@ def row_create(request: HttpRequest, slug: str, key: str, payload: RowIn):
     data = _clean(section, operating_model, access, payload.fields, None)
     _require(access, section, _as_saved(section, operating_model, data, None), "create")
     row = services.part_create(
-        section=section, operating_model=operating_model, actor=request.user, data=data
+        section=section, operating_model=operating_model, actor=_actor(request), data=data
     )
     return Status(201, _row(section, row))
 
@@ -387,7 +395,7 @@ def row_update(request: HttpRequest, slug: str, key: str, pk: int, payload: RowU
     _require(access, section, _as_saved(section, operating_model, data, item), "edit")
     try:
         saved = services.part_update(
-            section=section, part=item, revision=payload.revision, actor=request.user, data=data
+            section=section, part=item, revision=payload.revision, actor=_actor(request), data=data
         )
     except services.StaleRevision as conflict:
         conflict.api_section = section  # type: ignore[attr-defined]
@@ -410,7 +418,7 @@ def row_delete(request: HttpRequest, slug: str, key: str, pk: int, revision: int
     item = row_in_model(section.model, operating_model, pk)
     _require(access, section, item, "delete")
     try:
-        services.part_delete(section=section, part=item, revision=revision, actor=request.user)
+        services.part_delete(section=section, part=item, revision=revision, actor=_actor(request))
     except services.StaleRevision as conflict:
         conflict.api_section = section  # type: ignore[attr-defined]
         raise
@@ -433,7 +441,7 @@ def rows_reorder(request: HttpRequest, slug: str, key: str, payload: OrderIn):
         section=section,
         operating_model=operating_model,
         ordered_ids=payload.ids,
-        actor=request.user,
+        actor=_actor(request),
     )
     return [_row(section, row) for row in section.serialisable_rows(operating_model)]
 

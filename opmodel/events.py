@@ -19,10 +19,13 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 log = logging.getLogger(__name__)
 
@@ -236,7 +239,7 @@ def part_event(
     part_id: int | None,
     revision: int | None,
     action: str,
-    actor: Any,
+    actor: User | None,
 ) -> None:
     """Announce a change of one row: the browsers re-fetch what it names, and the model's
     webhooks hear of it in their next "model changed" batch."""

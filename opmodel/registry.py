@@ -11,15 +11,16 @@ import datetime as dt
 import decimal
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from django.db import models
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 
+    from .access import Access
     from .models import OperatingModel, Part
     from .partforms import PartForm
 
@@ -81,9 +82,23 @@ def display(value: Any, choices: dict[Any, Any] | None = None) -> str:
 
 
 HealthCheck = Callable[["OperatingModel"], Iterable[Finding]]
-# A hook run inside the write transaction before a row is saved; it may change other rows
-# (e.g. moving the north star) through the core's services.
-BeforeSave = Callable[..., None]
+
+
+class BeforeSave(Protocol):
+    """A hook run inside the write transaction before a row is saved; it may change other rows
+    (e.g. moving the north star) through the core's services."""
+
+    def __call__(
+        self, *, section: Section, part: Any, actor: User | None, creating: bool
+    ) -> None: ...
+
+
+class RowRule(Protocol):
+    """A section's extra permission rule for a row (``Section.can_change``)."""
+
+    def __call__(self, *, access: Access, section: Any, part: Any, action: str) -> bool: ...
+
+
 # Builds the data a section's partials show beyond ``rows`` and ``item`` (a matrix, a swim-lane
 # map, a step's number). Called by every view that renders a partial of the section, with
 # ``section``, ``operating_model``, ``access``, ``request``, ``scope``, ``item`` (None for a
@@ -120,7 +135,7 @@ class Section:
     # "may this user open the form at all"; the generic views ask again with the row as it
     # would be saved (a new row, or an edited one with the submitted values), so a crafted
     # request cannot move a row out of what the user may change.
-    can_change: Callable[..., bool] | None = None
+    can_change: RowRule | None = None
     # A section listed per parent row (e.g. a squad's people): the foreign key that scopes its
     # lists. The generic list views take ``?scope=<pk>`` and render that parent's rows only,
     # in an element with the id ``section-<slug>-<pk>``.
@@ -137,7 +152,6 @@ class Section:
     # The relations ``describe`` names when they are loaded (a stage names its journey): the
     # field codec loads them, so a referenced row reads the same wherever it is shown.
     describe_with: tuple[str, ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def partial_context(
         self,

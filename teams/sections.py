@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opmodel.registry import Page, Section, registry
 
 from . import forms, health, partials, rules
 from .models import Accountability, Capability, Interaction, Person, Squad
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 TEMPLATE = "teams/teams.html"
 
@@ -104,7 +107,7 @@ SECTIONS = [
 ]
 
 
-def demo_team_lead(*, operating_model: Any, users: dict[str, Any], actor: Any) -> None:
+def demo_team_lead(*, operating_model: Any, users: dict[str, Any], actor: User | None) -> None:
     """The demo's team lead (tara) leads the first data product squad."""
     from .services import squad_lead_grant
 

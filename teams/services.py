@@ -3,7 +3,7 @@ granting or removing team leads. Rows themselves go through ``opmodel.services``
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -20,6 +20,9 @@ from opmodel.services import StaleRevision, part_create, part_delete, part_updat
 from .importing import import_plan
 from .models import Accountability, Capability, Responsibility, Squad
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 LEAD_CODENAME = "change_squad"
 
 
@@ -31,7 +34,7 @@ def accountability_set(
     squad: Squad,
     role: str,
     revision: int,
-    actor: Any,
+    actor: User | None,
 ) -> Accountability | None:
     """Set (or, with an empty ``role``, clear) one cell of the accountability matrix.
 
@@ -95,7 +98,7 @@ def accountability_set(
     )
 
 
-def _announce_squad(squad: Squad, actor: Any, reason: str) -> None:
+def _announce_squad(squad: Squad, actor: User | None, reason: str) -> None:
     Squad.history.bulk_history_create(  # type: ignore[attr-defined]
         [squad], update=True, default_user=actor, default_change_reason=reason
     )
@@ -110,7 +113,7 @@ def _announce_squad(squad: Squad, actor: Any, reason: str) -> None:
 
 
 @transaction.atomic
-def squad_lead_grant(*, squad: Squad, user: Any, actor: Any) -> None:
+def squad_lead_grant(*, squad: Squad, user: Any, actor: User | None) -> None:
     """Make ``user`` a team lead of ``squad``: they may change its profile, people, the
     interactions it starts and its column of the accountability matrix. The user must already
     be a member of the model (any role); the grant is recorded in the squad's history."""
@@ -123,7 +126,7 @@ def squad_lead_grant(*, squad: Squad, user: Any, actor: Any) -> None:
 
 
 @transaction.atomic
-def squad_lead_remove(*, squad: Squad, user: Any, actor: Any) -> None:
+def squad_lead_remove(*, squad: Squad, user: Any, actor: User | None) -> None:
     """Take ``user``'s team-lead rights on ``squad`` away (recorded in the squad's history)."""
     remove_perm(LEAD_CODENAME, user, squad)
     _announce_squad(squad, actor, f"{user.get_username()} is no longer a team lead")
@@ -131,7 +134,7 @@ def squad_lead_remove(*, squad: Squad, user: Any, actor: Any) -> None:
 
 @transaction.atomic
 def import_apply(
-    *, operating_model: OperatingModel, bundle: Any, actor: Any, reason: str = ""
+    *, operating_model: OperatingModel, bundle: Any, actor: User | None, reason: str = ""
 ) -> Any:
     """Apply what a set of imported files plans (see :mod:`teams.importing`), all or nothing.
 
@@ -156,7 +159,7 @@ class _Batch:
 
     ORDER = ("squad", "person", "capability", "accountability", "interaction")
 
-    def __init__(self, operating_model: OperatingModel, actor: Any, reason: str) -> None:
+    def __init__(self, operating_model: OperatingModel, actor: User | None, reason: str) -> None:
         self.om = operating_model
         self.actor = actor
         self.reason = reason

@@ -7,7 +7,7 @@ people would have left behind.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
@@ -25,8 +25,11 @@ from .services import (
     workshop_transition,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
-def demo_workshop(*, operating_model: OperatingModel, users: dict[str, Any], actor: Any) -> None:
+
+def demo_workshop(*, operating_model: OperatingModel, users: dict[str, Any], actor: User) -> None:
     """Release 1 of the model, and the Level 2 workshop running with notes, votes and a
     proposal from the team lead."""
     release_publish(

@@ -161,7 +161,7 @@ class _Load:
     """One load's state: where it writes, as whom, and what it has met so far."""
 
     operating_model: OperatingModel
-    actor: Any
+    actor: User | None
     reason: str
     ids: Ids = field(default_factory=dict)
     kept: dict[str, set[int]] = field(default_factory=dict)
@@ -187,7 +187,7 @@ def document_load(
     *,
     operating_model: OperatingModel,
     document: dict[str, Any],
-    actor: Any,
+    actor: User | None,
     reason: str = "Loaded from a document",
     replace: bool = False,
 ) -> Ids:
@@ -218,7 +218,7 @@ def document_load(
 def _document_load(
     operating_model: OperatingModel,
     document: dict[str, Any],
-    actor: Any,
+    actor: User | None,
     reason: str,
     *,
     replace: bool,
@@ -377,7 +377,9 @@ def _rows_load_batched(load: _Load, section: Section, content: list[Any]) -> Non
         load.remember(section, index, item, row.pk)
 
 
-def _replace_rest(operating_model: OperatingModel, loaded: _Loaded, actor: Any, reason: str):
+def _replace_rest(
+    operating_model: OperatingModel, loaded: _Loaded, actor: User | None, reason: str
+):
     """Delete what the document left out (dependants first) and take the document's order."""
     for section in reversed(registry.sections()):
         if section.key not in loaded.keep:
@@ -420,7 +422,7 @@ def _replace_rest(operating_model: OperatingModel, loaded: _Loaded, actor: Any, 
 
 @transaction.atomic
 def operating_model_update(
-    *, operating_model: OperatingModel, actor: Any, **values: Any
+    *, operating_model: OperatingModel, actor: User | None, **values: Any
 ) -> OperatingModel:
     """Change a model's name, organisation or description (never its slug)."""
     for name, value in values.items():

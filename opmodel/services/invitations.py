@@ -12,7 +12,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -30,6 +30,9 @@ from opmodel.access import access_for, role_of
 from opmodel.models import ROLE_ORDER, ModelInvitation, OperatingModel, Role
 
 from .models import member_add
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 SALT = "opmodel.model-invitation"
 
@@ -107,7 +110,7 @@ def _require_inviter_may_grant(invitation: ModelInvitation) -> None:
 def model_invitation_create(
     *,
     operating_model: OperatingModel,
-    actor: Any,
+    actor: User,
     email: str,
     role: Role | str,
     base_url: str,

@@ -27,6 +27,8 @@ from django.forms.models import model_to_dict
 from opmodel import events
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
     from opmodel.models import OperatingModel, Part
     from opmodel.partforms import PartForm
     from opmodel.registry import Section
@@ -209,7 +211,7 @@ class Batch:
     """
 
     def __init__(
-        self, section: Section, operating_model: OperatingModel, *, actor: Any, reason: str
+        self, section: Section, operating_model: OperatingModel, *, actor: User | None, reason: str
     ) -> None:
         self.section = section
         self.operating_model = operating_model
@@ -220,16 +222,19 @@ class Batch:
     def add(self, row: Part, many: dict[str, Any]) -> None:
         hook = self.section.before_save
         if hook is not None:
-            arguments = {"section": self.section, "part": row, "actor": self.actor}
+
+            def run() -> None:
+                hook(section=self.section, part=row, actor=self.actor, creating=True)
+
             if not self.rows:
-                hook(**arguments, creating=True)
+                run()
             else:
                 try:
                     with connection.execute_wrapper(_untouched):
-                        hook(**arguments, creating=True)
+                        run()
                 except _Touched:
                     self.flush()
-                    hook(**arguments, creating=True)
+                    run()
         self.rows.append((row, many))
 
     def flush(self) -> None:

@@ -19,6 +19,8 @@ from opmodel.models import Part
 from opmodel.registry import related_model
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
     from opmodel.models import OperatingModel
     from opmodel.registry import Section
 
@@ -112,7 +114,7 @@ def _set_links(row: Part, many: dict[str, Any]) -> None:
         del row.skip_history_when_saving  # type: ignore[attr-defined]
 
 
-def _record(section: Section, row: Part, *, actor: Any, reason: str, update: bool) -> None:
+def _record(section: Section, row: Part, *, actor: User | None, reason: str, update: bool) -> None:
     created = section.model.history.bulk_history_create(  # type: ignore[attr-defined]
         [row], update=update, default_user=actor, default_change_reason=reason
     )
@@ -156,7 +158,7 @@ def _next_position(section: Section, operating_model: OperatingModel, group: Any
     return 0 if top is None else top + 1
 
 
-def _announce(section: Section, row: Part, action: str, actor: Any) -> None:
+def _announce(section: Section, row: Part, action: str, actor: User | None) -> None:
     events.part_event(
         channel=row.operating_model.channel if hasattr(row, "operating_model") else "",
         section=section.key,
@@ -172,7 +174,7 @@ def part_create(
     *,
     section: Section,
     operating_model: OperatingModel,
-    actor: Any,
+    actor: User | None,
     data: dict[str, Any],
     reason: str = "",
 ) -> Part:
@@ -251,7 +253,7 @@ def part_update(
     section: Section,
     part: Part,
     revision: int,
-    actor: Any,
+    actor: User | None,
     data: dict[str, Any],
     reason: str = "",
 ) -> Part:
@@ -303,7 +305,7 @@ def part_update(
 
 @transaction.atomic
 def part_set_fields(
-    *, section: Section, part: Part, actor: Any, data: dict[str, Any], reason: str
+    *, section: Section, part: Part, actor: User | None, data: dict[str, Any], reason: str
 ) -> Part:
     """A system-made change to a row (e.g. the north star moving elsewhere), on its current
     revision. Used by sections' ``before_save`` hooks."""
@@ -320,7 +322,7 @@ def part_set_fields(
 
 @transaction.atomic
 def part_delete(
-    *, section: Section, part: Part, revision: int, actor: Any, reason: str = ""
+    *, section: Section, part: Part, revision: int, actor: User | None, reason: str = ""
 ) -> None:
     """Delete a row, unless it changed since the user looked at it."""
     model = section.model
@@ -357,7 +359,7 @@ def part_reorder(
     section: Section,
     operating_model: OperatingModel,
     ordered_ids: list[int],
-    actor: Any,
+    actor: User | None,
     group: Any = None,
     rows: list[Part] | None = None,
 ) -> list[Part]:
@@ -400,7 +402,7 @@ def part_reorder(
     return ordered
 
 
-def part_move(*, section: Section, part: Part, offset: int, actor: Any) -> list[Part]:
+def part_move(*, section: Section, part: Part, offset: int, actor: User | None) -> list[Part]:
     """Move a row up (negative) or down (positive) within its section or group."""
     group = getattr(part, section.group_field) if section.group_field else None
     rows = list(section.rows(part.operating_model))
@@ -422,7 +424,7 @@ def part_move(*, section: Section, part: Part, offset: int, actor: Any) -> list[
 
 
 def part_revert(
-    *, section: Section, part: Part, history_id: int, revision: int, actor: Any
+    *, section: Section, part: Part, history_id: int, revision: int, actor: User | None
 ) -> Part:
     """Bring a row's content back to one of its earlier versions, as a new change."""
     historical = section.model.history.get(  # type: ignore[attr-defined]
@@ -455,7 +457,7 @@ def _in_model(model: type[models.Model], operating_model: OperatingModel) -> mod
 
 @transaction.atomic
 def part_restore(
-    *, section: Section, operating_model: OperatingModel, history_id: int, actor: Any
+    *, section: Section, operating_model: OperatingModel, history_id: int, actor: User | None
 ) -> Part:
     """Bring back a deleted row, as it was when it was deleted, as a new row at the end of its
     section (or group). Its history stays with the old row; the restore is a new change.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Max
@@ -14,10 +14,13 @@ from opmodel.selectors import model_health
 from opmodel.services.webhooks import model_data, public_url, webhook_dispatch
 from opmodel.versions.snapshots import snapshot_build
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 
 @transaction.atomic
 def release_publish(
-    *, operating_model: OperatingModel, actor: Any, title: str, notes: str = ""
+    *, operating_model: OperatingModel, actor: User | None, title: str, notes: str = ""
 ) -> Release:
     """Publish the live draft as the next release (v1, v2, ...).
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -10,10 +10,13 @@ from django.db import transaction
 from opmodel.access import access_for, has_second_factor
 from opmodel.models import OperatingModel
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 
 @transaction.atomic
 def operating_model_require_mfa(
-    *, operating_model: OperatingModel, actor: Any, required: bool
+    *, operating_model: OperatingModel, actor: User, required: bool
 ) -> OperatingModel:
     """Require (or stop requiring) two-factor sign-in of the model's members.
 

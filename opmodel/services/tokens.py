@@ -6,13 +6,16 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from opmodel.models import PersonalAccessToken
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 TOKEN_PREFIX = "opm"  # noqa: S105 - the public marker of a token, not a secret
 MAX_DAYS = 366
@@ -43,7 +46,7 @@ def token_create(*, user: Any, name: str, scope: str, days: int) -> tuple[Person
 
 
 @transaction.atomic
-def token_revoke(*, token: PersonalAccessToken, actor: Any) -> PersonalAccessToken:
+def token_revoke(*, token: PersonalAccessToken, actor: User | AnonymousUser) -> PersonalAccessToken:
     """Revoke a token at once (only its owner may)."""
     if token.user_id != actor.pk:
         raise PermissionDenied("Only the token's owner revokes it.")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,6 +17,9 @@ from ..live import room_event
 from ..models import AgendaBlock, Attendee, Breakout, Note, Workshop
 from .room import item_label
 from .workshops import _lock, _require_facilitator
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 MAX_BREAKOUTS = 12
 
@@ -34,7 +37,7 @@ def next_block(workshop: Workshop) -> AgendaBlock | None:
 
 
 @transaction.atomic
-def timer_next(*, workshop: Workshop, actor: Any) -> Workshop:
+def timer_next(*, workshop: Workshop, actor: User | None) -> Workshop:
     """Start the countdown of the agenda's next block; everyone sees which block it is."""
     workshop = _lock(workshop)
     _require_facilitator(workshop, actor)
@@ -49,7 +52,7 @@ def timer_next(*, workshop: Workshop, actor: Any) -> Workshop:
 
 
 @transaction.atomic
-def private_writing_start(*, workshop: Workshop, actor: Any) -> Workshop:
+def private_writing_start(*, workshop: Workshop, actor: User | None) -> Workshop:
     """From now on each person's new notes are seen by their author only."""
     workshop = _lock(workshop)
     _require_facilitator(workshop, actor)
@@ -60,7 +63,7 @@ def private_writing_start(*, workshop: Workshop, actor: Any) -> Workshop:
 
 
 @transaction.atomic
-def private_writing_reveal(*, workshop: Workshop, actor: Any, show_authors: bool) -> int:
+def private_writing_reveal(*, workshop: Workshop, actor: User | None, show_authors: bool) -> int:
     """Show every privately written note to everyone at once, with or without the names of
     their authors; ends private writing. Returns how many notes were revealed."""
     workshop = _lock(workshop)
@@ -75,7 +78,7 @@ def private_writing_reveal(*, workshop: Workshop, actor: Any, show_authors: bool
     return revealed
 
 
-def votes_nudge(*, workshop: Workshop, actor: Any) -> None:
+def votes_nudge(*, workshop: Workshop, actor: User | None) -> None:
     """Remind everyone who still has dots to use them (each browser knows its own dots: the
     event names nobody)."""
     _require_facilitator(workshop, actor)
@@ -83,7 +86,9 @@ def votes_nudge(*, workshop: Workshop, actor: Any) -> None:
 
 
 @transaction.atomic
-def summon(*, workshop: Workshop, actor: Any, section: str, part_id: int | None) -> Workshop:
+def summon(
+    *, workshop: Workshop, actor: User | None, section: str, part_id: int | None
+) -> Workshop:
     """Bring everyone to one item of a focused section (or the section as a whole)."""
     workshop = _lock(workshop)
     _require_facilitator(workshop, actor)
@@ -103,7 +108,7 @@ def _people(workshop: Workshop) -> list[Attendee]:
 
 @transaction.atomic
 def breakouts_split(
-    *, workshop: Workshop, actor: Any, groups: int, shuffle: bool = True
+    *, workshop: Workshop, actor: User | None, groups: int, shuffle: bool = True
 ) -> list[Breakout]:
     """Split the people of the workshop (not its facilitator) into ``groups`` groups, dealt
     round the table at random (``shuffle``) or in the order they joined, to be moved by hand
@@ -133,7 +138,7 @@ def breakouts_split(
 
 @transaction.atomic
 def breakout_assign(
-    *, workshop: Workshop, actor: Any, user: Any, breakout: Breakout | None
+    *, workshop: Workshop, actor: User | None, user: Any, breakout: Breakout | None
 ) -> Attendee:
     """Move one person into a group (by hand)."""
     workshop = _lock(workshop)
@@ -150,7 +155,7 @@ def breakout_assign(
 
 
 @transaction.atomic
-def breakouts_end(*, workshop: Workshop, actor: Any) -> Workshop:
+def breakouts_end(*, workshop: Workshop, actor: User | None) -> Workshop:
     """Bring the groups back: everyone sees every group's notes and proposals in the main
     room (each marked with its group) to vote and decide on."""
     workshop = _lock(workshop)
@@ -163,7 +168,7 @@ def breakouts_end(*, workshop: Workshop, actor: Any) -> Workshop:
 
 
 @transaction.atomic
-def breakout_timer_start(*, breakout: Breakout, actor: Any, minutes: int) -> Breakout:
+def breakout_timer_start(*, breakout: Breakout, actor: User | None, minutes: int) -> Breakout:
     """A group's own countdown, started by one of its members or the facilitator."""
     workshop = Workshop.objects.get(pk=breakout.workshop_id)  # as it is now, not as loaded
     is_member = Attendee.objects.filter(workshop=workshop, user=actor, breakout=breakout).exists()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -30,6 +30,9 @@ from opmodel.services.invitations import (
 from ..access import require_grants_roles
 from ..live import room_event
 from ..models import INVITABLE_ROLES, Attendee, Invitation, Rsvp, Workshop
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 SALT = "workshops.invitation"
 
@@ -205,7 +208,7 @@ def invitation_send(*, invitation: Invitation, base_url: str) -> None:
 def invitation_create(
     *,
     workshop: Workshop,
-    actor: Any,
+    actor: User | None,
     email: str,
     role: Role | str = Role.PARTICIPANT,
     base_url: str,
@@ -249,7 +252,7 @@ def invitation_create(
 
 
 @transaction.atomic
-def invitation_revoke(*, invitation: Invitation, actor: Any) -> None:
+def invitation_revoke(*, invitation: Invitation, actor: User | None) -> None:
     if invitation.accepted_at:
         raise ValidationError("This invitation was already accepted.")
     Invitation.objects.filter(pk=invitation.pk, revoked_at__isnull=True).update(
@@ -274,7 +277,7 @@ def _rank(role: Role | None) -> int:
     return -1 if role is None else ROLE_ORDER.index(role)
 
 
-def attendee_add(*, workshop: Workshop, actor: Any, user: Any, rsvp: str = "") -> Attendee:
+def attendee_add(*, workshop: Workshop, actor: User | None, user: Any, rsvp: str = "") -> Attendee:
     """Put a member of the model into the workshop (idempotent)."""
     attendee, created = Attendee.objects.get_or_create(
         workshop=workshop, user=user, defaults={"rsvp": rsvp}

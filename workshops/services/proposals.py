@@ -9,7 +9,7 @@ overlapping changes or a deleted row are recorded as a conflict and shown, never
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -28,6 +28,9 @@ from ..models import Proposal, ProposalKind, ProposalStatus, Workshop
 from ..webhooks import proposal_decided
 from .room import breakout_of, require_room_open
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 
 def section_form(section: Section, fields: Iterable[str]) -> type[PartForm]:
     return cast(
@@ -40,7 +43,7 @@ def section_form(section: Section, fields: Iterable[str]) -> type[PartForm]:
 def proposal_create(  # noqa: C901
     *,
     workshop: Workshop,
-    actor: Any,
+    actor: User | None,
     section: str,
     kind: ProposalKind | str,
     part: Part | None = None,
@@ -111,7 +114,7 @@ def proposal_create(  # noqa: C901
     return proposal
 
 
-def decision_reason(proposal: Proposal, actor: Any, verb: str = "accepted") -> str:
+def decision_reason(proposal: Proposal, actor: User | None, verb: str = "accepted") -> str:
     """The history reason of a change a proposal made: the decision and who proposed it (the
     history user is the facilitator who applied it)."""
     workshop = proposal.workshop.title
@@ -139,7 +142,7 @@ def _bound(section: Section, proposal: Proposal) -> dict[str, Any]:
     return {name: form.cleaned_data[name] for name in proposal.changes}
 
 
-def _apply(proposal: Proposal, actor: Any, reason: str, on_current: bool) -> int | None:
+def _apply(proposal: Proposal, actor: User | None, reason: str, on_current: bool) -> int | None:
     section = registry.get(proposal.section)
     operating_model = proposal.workshop.operating_model
     if proposal.kind == ProposalKind.ADD:
@@ -193,7 +196,7 @@ def _conflict_info(proposal: Proposal, stale: StaleRevision) -> dict[str, Any]:
 
 @transaction.atomic
 def proposal_accept(
-    *, proposal: Proposal, actor: Any, note: str = "", on_current: bool = False
+    *, proposal: Proposal, actor: User | None, note: str = "", on_current: bool = False
 ) -> Proposal:
     """Accept a proposal and apply it to the draft.
 
@@ -238,7 +241,7 @@ def proposal_accept(
 
 @transaction.atomic
 def proposal_decide(
-    *, proposal: Proposal, actor: Any, status: ProposalStatus | str, note: str = ""
+    *, proposal: Proposal, actor: User | None, status: ProposalStatus | str, note: str = ""
 ) -> Proposal:
     """Reject or park a proposal (parked ones come back in the next workshop)."""
     status = ProposalStatus(status)
@@ -262,7 +265,7 @@ def proposal_decide(
 
 
 @transaction.atomic
-def proposal_set_owner(*, proposal: Proposal, actor: Any, owner: Any) -> Proposal:
+def proposal_set_owner(*, proposal: Proposal, actor: User | None, owner: Any) -> Proposal:
     require_runs(proposal.workshop, actor, "Only the workshop's facilitator names owners.")
     proposal.owner = owner
     proposal.save(update_fields=["owner"])
@@ -271,7 +274,7 @@ def proposal_set_owner(*, proposal: Proposal, actor: Any, owner: Any) -> Proposa
 
 
 @transaction.atomic
-def proposal_finish(*, proposal: Proposal, actor: Any) -> Proposal:
+def proposal_finish(*, proposal: Proposal, actor: User | None) -> Proposal:
     """The owner (or the facilitator) says an accepted change is done."""
     require_may(
         proposal.workshop,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -23,6 +23,9 @@ from ..models import (
     Vote,
     Workshop,
 )
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 OPEN_PHASES = (Phase.INVITE, Phase.WORKSHOP)
 
@@ -82,7 +85,7 @@ def item_label(
 def note_add(
     *,
     workshop: Workshop,
-    actor: Any,
+    actor: User | None,
     text: str,
     kind: NoteKind | str = NoteKind.IDEA,
     section: str = "",
@@ -119,7 +122,7 @@ def note_add(
 
 
 @transaction.atomic
-def note_delete(*, note: Note, actor: Any) -> None:
+def note_delete(*, note: Note, actor: User | None) -> None:
     workshop = note.workshop
     require_may(
         workshop, actor, "delete_note", note, "Only its author or the facilitator removes a note."
@@ -129,7 +132,7 @@ def note_delete(*, note: Note, actor: Any) -> None:
 
 
 @transaction.atomic
-def note_group(*, note: Note, actor: Any, title: str) -> Note:
+def note_group(*, note: Note, actor: User | None, title: str) -> Note:
     """Gather a note into a named group (created on first use); an empty title ungroups it."""
     workshop = note.workshop
     require_runs(workshop, actor, "Only the facilitator groups notes.")
@@ -158,7 +161,11 @@ class VoteBudgetExceeded(ValidationError):
 
 @transaction.atomic
 def vote_add(
-    *, workshop: Workshop, actor: Any, note: Note | None = None, proposal: Proposal | None = None
+    *,
+    workshop: Workshop,
+    actor: User,
+    note: Note | None = None,
+    proposal: Proposal | None = None,
 ) -> Vote:
     """Put one dot on a note or a proposal, within the person's budget.
 
@@ -188,7 +195,11 @@ def vote_add(
 
 @transaction.atomic
 def vote_remove(
-    *, workshop: Workshop, actor: Any, note: Note | None = None, proposal: Proposal | None = None
+    *,
+    workshop: Workshop,
+    actor: User | None,
+    note: Note | None = None,
+    proposal: Proposal | None = None,
 ) -> bool:
     """Take back one of one's dots from a note or a proposal."""
     require_room_open(workshop)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -16,6 +16,9 @@ from django.utils import timezone
 
 from ..live import room_event
 from ..models import Comment, CommentStatus, ShareLink, Workshop
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 SALT = "workshops.share"
 
@@ -50,7 +53,7 @@ def share_link_check(token: str) -> ShareLink | None:
 
 
 @transaction.atomic
-def share_link_create(*, workshop: Workshop, actor: Any) -> ShareLink:
+def share_link_create(*, workshop: Workshop, actor: User | None) -> ShareLink:
     """A read-and-comment link to the draft for people without an account (revocable)."""
     return ShareLink.objects.create(
         workshop=workshop, nonce=secrets.token_urlsafe(24), created_by=actor
@@ -58,7 +61,7 @@ def share_link_create(*, workshop: Workshop, actor: Any) -> ShareLink:
 
 
 @transaction.atomic
-def share_link_revoke(*, link: ShareLink, actor: Any) -> None:
+def share_link_revoke(*, link: ShareLink, actor: User | None) -> None:
     ShareLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
@@ -67,7 +70,7 @@ def comment_add(
     *,
     workshop: Workshop,
     text: str,
-    actor: Any = None,
+    actor: User | None = None,
     share_link: ShareLink | None = None,
     author_name: str = "",
     section: str = "",
@@ -96,7 +99,7 @@ def comment_add(
 
 
 @transaction.atomic
-def comment_resolve(*, comment: Comment, actor: Any) -> Comment:
+def comment_resolve(*, comment: Comment, actor: User | None) -> Comment:
     comment.status = CommentStatus.RESOLVED
     comment.save(update_fields=["status"])
     room_event(comment.workshop, ["comments"], actor)

@@ -4,7 +4,7 @@ planning the next workshop."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -33,6 +33,9 @@ from ..models import (
 )
 from ..webhooks import phase_changed
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 
 def _check_sections(sections: list[str]) -> list[str]:
     known = {s.key for s in registry.sections()}
@@ -58,7 +61,7 @@ def _lock(workshop: Workshop) -> Workshop:
     )
 
 
-def _require_facilitator(workshop: Workshop, actor: Any) -> None:
+def _require_facilitator(workshop: Workshop, actor: User | None) -> None:
     require_runs(workshop, actor, "Only the workshop's facilitator does this.")
 
 
@@ -66,7 +69,7 @@ def _require_facilitator(workshop: Workshop, actor: Any) -> None:
 def workshop_create(
     *,
     operating_model: OperatingModel,
-    actor: Any,
+    actor: User,
     title: str,
     sections: list[str],
     starts_at: datetime,
@@ -102,7 +105,7 @@ def workshop_create(
 def workshop_update(
     *,
     workshop: Workshop,
-    actor: Any,
+    actor: User | None,
     title: str,
     sections: list[str],
     starts_at: datetime,
@@ -145,7 +148,7 @@ def allowed_transitions(workshop: Workshop) -> dict[str, Phase | None]:
 def workshop_transition(
     *,
     workshop: Workshop,
-    actor: Any,
+    actor: User | None,
     to_phase: Phase | str,
     reason: str = "",
     base_url: str = "",
@@ -208,7 +211,11 @@ def workshop_transition(
 
 @transaction.atomic
 def timer_start(
-    *, workshop: Workshop, actor: Any, block: AgendaBlock | None = None, minutes: int | None = None
+    *,
+    workshop: Workshop,
+    actor: User | None,
+    block: AgendaBlock | None = None,
+    minutes: int | None = None,
 ) -> Workshop:
     """Start the countdown of an agenda block (or of ``minutes``): browsers count locally to
     the end time they are sent."""
@@ -225,7 +232,7 @@ def timer_start(
 
 
 @transaction.atomic
-def timer_extend(*, workshop: Workshop, actor: Any, minutes: int) -> Workshop:
+def timer_extend(*, workshop: Workshop, actor: User | None, minutes: int) -> Workshop:
     workshop = _lock(workshop)
     _require_facilitator(workshop, actor)
     base = max(workshop.timer_ends_at or timezone.now(), timezone.now())
@@ -236,7 +243,7 @@ def timer_extend(*, workshop: Workshop, actor: Any, minutes: int) -> Workshop:
 
 
 @transaction.atomic
-def timer_stop(*, workshop: Workshop, actor: Any) -> Workshop:
+def timer_stop(*, workshop: Workshop, actor: User | None) -> Workshop:
     workshop = _lock(workshop)
     _require_facilitator(workshop, actor)
     workshop.timer_ends_at = None
@@ -246,7 +253,7 @@ def timer_stop(*, workshop: Workshop, actor: Any) -> Workshop:
 
 
 @transaction.atomic
-def focus_set(*, workshop: Workshop, actor: Any, section: str) -> Workshop:
+def focus_set(*, workshop: Workshop, actor: User | None, section: str) -> Workshop:
     """Bring everyone to one section (an empty key releases the focus)."""
     workshop = _lock(workshop)
     _require_facilitator(workshop, actor)
@@ -260,7 +267,7 @@ def focus_set(*, workshop: Workshop, actor: Any, section: str) -> Workshop:
 
 
 @transaction.atomic
-def votes_reveal(*, workshop: Workshop, actor: Any, revealed: bool) -> Workshop:
+def votes_reveal(*, workshop: Workshop, actor: User | None, revealed: bool) -> Workshop:
     workshop = _lock(workshop)
     _require_facilitator(workshop, actor)
     workshop.votes_revealed = revealed
@@ -270,7 +277,7 @@ def votes_reveal(*, workshop: Workshop, actor: Any, revealed: bool) -> Workshop:
 
 
 @transaction.atomic
-def facilitation_handover(*, workshop: Workshop, actor: Any, to_user: Any) -> Workshop:
+def facilitation_handover(*, workshop: Workshop, actor: User | None, to_user: Any) -> Workshop:
     """Hand the facilitator's controls to an attendee who may edit the model.
 
     Only the current facilitator can hand over: nobody can take the role (the row lock makes a
@@ -307,7 +314,7 @@ def next_workshop_plan(workshop: Workshop) -> dict[str, Any]:
 
 @transaction.atomic
 def workshop_plan_next(
-    *, workshop: Workshop, actor: Any, starts_at: datetime | None = None, **plan: Any
+    *, workshop: Workshop, actor: User, starts_at: datetime | None = None, **plan: Any
 ):
     """The next workshop (``plan``: ``workshop_create``'s fields, defaults from
     :func:`next_workshop_plan`), seeded with what is still open: open comments on the shared
