@@ -248,11 +248,19 @@ def test_no_region_of_any_page_is_left_stale_by_a_change_to_any_section(
 ):
     from journeys.models import Journey
     from tests.workshops.conftest import make_workshop
+    from workshops.services.facilitation import summon
+    from workshops.services.room import item_label
 
     om = _all_levels_model(people)
     sections = registry.sections()
     assert all(section.rows(om).exists() for section in sections)
     workshop = make_workshop(om, people["facilitator"], sections=[s.key for s in sections])
+    changes = [(section, *_visible_change(section, list(section.rows(om)))) for section in sections]
+    # everyone is brought to the first item whose name is about to change (the focus chip)
+    section, row, _, old = next(
+        c for c in changes if c[3] in item_label(workshop, c[0].key, c[1].pk)
+    )
+    summon(workshop=workshop, actor=people["facilitator"], section=section.key, part_id=row.pk)
     journey = Journey.objects.get(operating_model=om)
     base = f"{asgi_server}/m/{om.slug}"
     who_where = [
@@ -278,8 +286,7 @@ def test_no_region_of_any_page_is_left_stale_by_a_change_to_any_section(
         assert _stale_regions(page, 0) == [], name
 
     stale: list[str] = []
-    for heard, section in enumerate(sections, start=1):
-        row, data, old = _visible_change(section, list(section.rows(om)))
+    for heard, (section, row, data, old) in enumerate(changes, start=1):
         before = {
             name: page.evaluate("() => window.opmodelDerived.text()")
             for name, page in pages.items()
