@@ -11,12 +11,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
-from django_htmx.http import reswap, retarget, trigger_client_event
+from django_htmx.http import reswap, retarget
 
 from opmodel.access import Access, get_model_for, row_in_model
 from opmodel.models import OperatingModel
 from opmodel.registry import registry
 from opmodel.selectors import model_health
+from opmodel.views.feedback import notify
 from opmodel.views.types import HtmxHttpRequest
 from teams.models import Squad
 
@@ -144,7 +145,7 @@ def step_move(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
         if not request.htmx:
             return HttpResponse(" ".join(error.messages), status=400)
         response = _map_response(request, operating_model, access, stage.journey_id)
-        return trigger_client_event(response, "opmodel:error", {"text": " ".join(error.messages)})
+        return notify(response, " ".join(error.messages), error=True)
     return _map_response(request, operating_model, access, stage.journey_id)
 
 

@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods
-from django_htmx.http import trigger_client_event
 
 from opmodel import services
 from opmodel.access import Access, get_model_for, release_in_model
@@ -24,6 +23,7 @@ from opmodel.exports.rules import export_allowed, may_download
 from opmodel.models import Export, OperatingModel
 from opmodel.registry import registry
 from opmodel.services.exports import ExportQueueUnavailable, export_is_stuck
+from opmodel.views.feedback import notify
 from opmodel.views.types import HtmxHttpRequest
 
 RECENT = 30
@@ -125,7 +125,7 @@ def export_new(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     except ExportQueueUnavailable as error:
         if request.htmx:
             response = HttpResponse(str(error), status=503)
-            return trigger_client_event(response, "opmodel:error", {"text": str(error)})
+            return notify(response, str(error), error=True)
         messages.error(request, str(error))
         return redirect("exports", slug=operating_model.slug)
     if request.htmx:
@@ -199,7 +199,7 @@ def export_retry(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     except ExportQueueUnavailable as error:
         if request.htmx:
             response = HttpResponse(str(error), status=503)
-            return trigger_client_event(response, "opmodel:error", {"text": str(error)})
+            return notify(response, str(error), error=True)
         messages.error(request, str(error))
         return redirect("exports", slug=slug)
     if request.htmx:

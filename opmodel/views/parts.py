@@ -15,7 +15,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
-from django_htmx.http import reswap, retarget, trigger_client_event
+from django_htmx.http import reswap, retarget
 
 from opmodel import services
 from opmodel.access import Access, get_model_for, id_from, row_in_model
@@ -23,6 +23,7 @@ from opmodel.forms import PartForm
 from opmodel.models import OperatingModel, Part
 from opmodel.registry import Section, registry
 from opmodel.versions.timeline import reference_names
+from opmodel.views.feedback import notify
 from opmodel.views.types import HtmxHttpRequest
 
 
@@ -109,13 +110,6 @@ def _field(request: HtmxHttpRequest) -> str | None:
     return request.GET.get("field") or None
 
 
-def _notify(response: HttpResponse, notice: str | None) -> HttpResponse:
-    """Tell the page what happened (a toast); the swap itself shows the result."""
-    if notice:
-        trigger_client_event(response, "opmodel:notice", {"text": notice})
-    return response
-
-
 def _partial_data(
     request: HtmxHttpRequest, ctx: dict[str, Any], scope: Any = None, item: Any = None
 ) -> dict[str, Any]:
@@ -134,7 +128,7 @@ def _render_list(
     ctx["rows"] = list(section.rows(ctx["om"], scope))  # a tag never forces a query
     ctx.update(_partial_data(request, ctx, scope=scope))
     response = render(request, f"{section.template}#{section.list_partial}", ctx, status=status)
-    return _notify(reswap(retarget(response, f"#{section.list_id(scope)}"), "outerHTML"), notice)
+    return notify(reswap(retarget(response, f"#{section.list_id(scope)}"), "outerHTML"), notice)
 
 
 def _render_item(
@@ -144,7 +138,7 @@ def _render_item(
     ctx.update(_partial_data(request, ctx, item=ctx["item"]))
     response = render(request, f"{section.template}#{section.item_partial}", ctx, status=status)
     target = f"#part-{section.slug}-{ctx['item'].pk}"
-    return _notify(reswap(retarget(response, target), "outerHTML"), notice)
+    return notify(reswap(retarget(response, target), "outerHTML"), notice)
 
 
 def _render_form(request: HtmxHttpRequest, ctx: dict[str, Any], status: int = 200) -> HttpResponse:

@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django_htmx.http import trigger_client_event
 
 from opmodel.views.types import HtmxHttpRequest
 
@@ -45,14 +44,6 @@ def done(request: HttpRequest, to: str, text: str = "", *, error: bool = False) 
     if text:
         (messages.error if error else messages.success)(request, text)
     return redirect(to)
-
-
-def notify(response: HttpResponse, text: str, *, error: bool = False) -> HttpResponse:
-    if text:
-        trigger_client_event(
-            response, "opmodel:error" if error else "opmodel:notice", {"text": text}
-        )
-    return response
 
 
 def proposal_of(workshop: Workshop, proposal_id: int) -> Proposal:

@@ -22,6 +22,7 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget, trigg
 
 from opmodel.access import row_in_model
 from opmodel.registry import registry
+from opmodel.views.feedback import notify
 from opmodel.views.types import HtmxHttpRequest
 
 from .. import selectors, services
@@ -42,7 +43,7 @@ from ..forms import (
 from ..models import AgendaBlock, Breakout, Note, ProposalKind, Workshop
 from ..services.proposals import section_form
 from ..services.room import OPEN_PHASES, item_label
-from .common import context, done, error_text, load, notify, proposal_of
+from .common import context, done, error_text, load, proposal_of
 
 TEMPLATE = "workshops/room.html"
 
