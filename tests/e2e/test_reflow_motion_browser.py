@@ -78,6 +78,8 @@ def pages(om, people) -> list[str]:
         f"{base}/journeys/squads/{squad.pk}/",
         f"{base}/workshops/{workshop.pk}/",
         f"{base}/workshops/{workshop.pk}/room/",
+        f"{base}/workshops/new/",  # the workshop form (a row of three fields)
+        f"{base}/workshops/{workshop.pk}/next/",
     ]
 
 
