@@ -407,8 +407,8 @@ def delivery_send(*, delivery_id: int, final: bool) -> WebhookDelivery:
         delivery.save(update_fields=["attempts", "status_code", "error", "delivered"])
         raise DeliveryFailed(error)
     delivery.finished_at = timezone.now()
-    delivery.save()
-    with transaction.atomic():
+    with transaction.atomic():  # the result and the webhook's failure count are seen together
+        delivery.save()
         locked = Webhook.objects.select_for_update().get(pk=webhook.pk)
         locked.failures = 0 if delivery.delivered else locked.failures + 1
         if locked.failures >= DISABLE_AFTER:

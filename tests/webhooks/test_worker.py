@@ -1,7 +1,8 @@
 """Webhook retries and batches through a real Celery worker (in-process, ``start_worker``) and
 Redis, delivering to real HTTP servers on loopback: a server that fails twice then succeeds, a
 slow one (timeout, retried, recorded), the backoff between tries, "send again" from the page, and
-a burst of 100 edits sent as one or two ``model.changed`` deliveries.
+a burst of 100 edits sent as one ``model.changed`` delivery per batch window (one or two when
+the burst fits in a window).
 
 Marked ``redis``: skipped locally without Redis, failed in CI (``require``). The worker consumes a
 queue of its own on Redis database 8 (``REDIS_WEBHOOKS_TEST_URL``), so parallel runs never take
@@ -58,7 +59,7 @@ def worker(settings) -> Iterator[None]:
         yield
 
 
-def _delivery(webhook: Webhook, done: int = 1, timeout: float = 30) -> WebhookDelivery:
+def _delivery(webhook: Webhook, done: int = 1, timeout: float = 60) -> WebhookDelivery:
     """Wait until ``done`` deliveries of the webhook are finished (delivered or given up)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -105,7 +106,7 @@ def test_a_server_that_fails_twice_gets_it_on_the_third_try_after_backing_off(
 def test_a_slow_server_times_out_is_retried_and_the_tries_are_recorded(
     worker, small_om, people, receiver
 ):
-    server = receiver(delays=[1.5])  # the first answer comes after the 0.5 s timeout
+    server = receiver(delays=[2.0])  # the first answer comes well after the 0.5 s timeout
     webhook = _subscribe(small_om, people, server.url, [Webhook.Event.RELEASE_PUBLISHED])
     release_publish(operating_model=small_om, actor=people["facilitator"], title="First")
     delivery = _delivery(webhook)
@@ -117,7 +118,7 @@ def test_a_server_that_never_answers_in_time_is_recorded_as_failed(
     worker, small_om, people, receiver, settings
 ):
     settings.OPMODEL_WEBHOOK_RETRIES = 1
-    server = receiver(delay=1.0)
+    server = receiver(delay=2.0)
     webhook = _subscribe(small_om, people, server.url, [Webhook.Event.RELEASE_PUBLISHED])
     release_publish(operating_model=small_om, actor=people["facilitator"], title="First")
     delivery = _delivery(webhook)
@@ -130,11 +131,12 @@ def test_a_server_that_never_answers_in_time_is_recorded_as_failed(
 def test_a_burst_of_100_edits_is_one_or_two_model_changed_deliveries(
     worker, small_om, people, receiver, settings
 ):
-    settings.OPMODEL_WEBHOOK_BATCH_SECONDS = 3
+    window = settings.OPMODEL_WEBHOOK_BATCH_SECONDS = 4
     server = receiver()
     webhook = _subscribe(small_om, people, server.url, [Webhook.Event.MODEL_CHANGED])
     section = registry.get("canvas.stages")
     row = section.model.objects.get(operating_model=small_om, name="Idea")
+    started = time.monotonic()
     for n in range(100):
         row = part_update(
             section=section,
@@ -143,13 +145,17 @@ def test_a_burst_of_100_edits_is_one_or_two_model_changed_deliveries(
             actor=people["editor"],
             data={"name": f"Idea {n}", "description": row.description, "outcome": row.outcome},
         )
+    burst = time.monotonic() - started
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         counts = [d["count"] for d in server.payloads(Webhook.Event.MODEL_CHANGED)]
         if sum(counts) >= 100:
             break
         time.sleep(0.2)
-    assert sum(counts) == 100 and 1 <= len(counts) <= 2, counts
+    assert sum(counts) == 100, counts  # every edit is listed, once
+    # One delivery per window, whatever the machine's speed: a burst that fits in one window is
+    # one or two deliveries (two when it straddles a window's end).
+    assert 1 <= len(counts) <= int(burst // window) + 2, (counts, burst)
     assert all(signature_ok(webhook.secret, h, b) for h, b in server.received)
     data = server.payloads(Webhook.Event.MODEL_CHANGED)[0]
     assert data["people"] == ["editor"] and data["sections"][0]["key"] == "canvas.stages"
