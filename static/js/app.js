@@ -104,7 +104,9 @@
           var fresh = doc.getElementById(id), old = document.getElementById(id);
           if (!fresh || !old || isTyping(old)) return;
           fresh = document.importNode(fresh, true);
+          var wasOpen = openIds(old);
           old.replaceWith(fresh);
+          reopen(wasOpen);
           htmx.process(fresh);
         });
       })
@@ -290,6 +292,22 @@
   document.addEventListener("htmx:sendError", function () {
     toast("The server cannot be reached. Your input is still here: try again.", "error");
   });
+
+  /* A disclosure someone opened (a picture's text twin) stays open when a live refresh replaces
+     what holds it. */
+  var openDetails = [];
+  function openIds(root) {
+    var ids = Array.prototype.map.call(root.querySelectorAll("details[open][id]"), function (d) { return d.id; });
+    if (root.matches && root.matches("details[open][id]")) ids.push(root.id);
+    return ids;
+  }
+  function reopen(ids) {
+    ids.forEach(function (id) { var d = document.getElementById(id); if (d && d.tagName === "DETAILS") d.open = true; });
+  }
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    if (e.detail.shouldSwap && e.detail.target && e.detail.target.querySelectorAll) openDetails = openDetails.concat(openIds(e.detail.target));
+  });
+  document.addEventListener("htmx:afterSettle", function () { reopen(openDetails); openDetails = []; });
 
   /* Keep keyboard focus on the control that moved an item. */
   var lastFocus = null, refocus = null;

@@ -53,12 +53,20 @@ def tab_to(page, selector: str, limit: int = 250, backwards: bool = False) -> No
     """Press Tab (or Shift+Tab) until the focus is on ``selector``; every stop on the way must
     show its focus, and every press must move it."""
     key = "Shift+Tab" if backwards else "Tab"
+    wraps = 0
     for _ in range(limit):
         before = _active(page)
         page.keyboard.press(key)
         if page.evaluate("(b) => b === document.activeElement && b !== document.body", before):
             stuck = page.evaluate("() => document.activeElement.outerHTML.slice(0, 160)")
             raise AssertionError(f"{key} did not move the focus from {stuck}")
+        if page.evaluate("() => document.activeElement === document.body"):
+            # past the last control the focus leaves the document (to the browser's own UI);
+            # the next Tab starts again at the top. Twice round means it is not there.
+            wraps += 1
+            if wraps > 2:
+                break
+            continue
         focus_is_shown(page)
         if page.evaluate(FOCUSED, selector):
             return

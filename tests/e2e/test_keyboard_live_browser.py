@@ -1,8 +1,9 @@
 """Live changes are announced to keyboard and screen-reader users (WCAG 4.1.3, 2.4.3): on every
 live page (the canvas, the squads, the matrix, a journey's swim lanes, the workshop room) two
 people look at the same page; one changes something. The other hears it in exactly one polite
-live region, which says who changed what; their keyboard focus stays where it was. The person
-who made the change hears nothing of it (their page got the same event)."""
+live region, which says who changed what; their keyboard focus stays where it was, and a text
+twin they opened stays open through the refresh. The person who made the change hears nothing
+of it (their page got the same event)."""
 
 from __future__ import annotations
 
@@ -86,6 +87,9 @@ def test_every_live_page_announces_others_changes_once_without_moving_focus(
             page.wait_for_selector('#live-status[data-state="live"]', timeout=10_000)
             page.evaluate(HEARD)
         tab_to(fiona, ".user-menu summary")  # the watcher's keyboard is somewhere
+        twin = fiona.locator("details.text-twin")
+        if twin.count():  # she reads a picture's text twin (opened from the page's script)
+            fiona.evaluate("() => { document.querySelector('details.text-twin').open = true; }")
         change()
         # Fiona hears who changed it, in exactly one polite region, and keeps her focus
         fiona.wait_for_function(f"() => ({SAYING})('editor').length > 0", timeout=10_000)
@@ -94,6 +98,11 @@ def test_every_live_page_announces_others_changes_once_without_moving_focus(
         text = fiona.evaluate("(id) => document.getElementById(id).textContent", said[0])
         assert "editor changed" in text or "by editor" in text, (url, text)
         focus_within(fiona, ".user-menu summary")
+        if url.endswith(f"/journeys/{step.stage.journey_id}/"):
+            # the refreshed swim lanes keep her twin open, and it shows the change
+            fiona.wait_for_selector(
+                "details.text-twin[open] li:has-text('Check with the data owner')", timeout=10_000
+            )
         # Eddie's page got the same event, and says nothing of his own change
         eddie.wait_for_function("(k) => window.opmodelHeard.includes(k)", arg=kind)
         eddie.wait_for_timeout(2_500)  # the room sums up what it heard every two seconds

@@ -1,12 +1,14 @@
 """A facilitation from start to decision with the keyboard alone (Tab, Shift+Tab, typing,
 Enter), in two browsers; live changes are announced in an aria-live region and never move
-anyone's focus."""
+anyone's focus. Every Tab stop shows its focus and Tab always moves on (tests/e2e/keyboard.py);
+the proposal dialog opens by keyboard, Escape closes it and the focus is back on its trigger."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import login, settled
+from tests.e2e.conftest import login
+from tests.e2e.keyboard import focus_within, press, tab_to
 from tests.workshops.conftest import make_workshop
 from workshops import services
 from workshops.models import Proposal
@@ -14,21 +16,6 @@ from workshops.models import Proposal
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 FOCUSED = "(sel) => !!document.activeElement && document.activeElement.matches(sel)"
-
-
-def tab_to(page, selector: str, limit: int = 120) -> None:
-    """Press Tab until the keyboard focus is on ``selector`` (it must be reachable)."""
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if page.evaluate(FOCUSED, selector):
-            return
-    raise AssertionError(f"{selector} cannot be reached with the Tab key")
-
-
-def press(page, selector: str) -> None:
-    tab_to(page, selector)
-    page.keyboard.press("Enter")
-    settled(page)
 
 
 @pytest.fixture
@@ -70,6 +57,16 @@ def test_a_facilitation_from_start_to_decision_by_keyboard_alone(
     nia.wait_for_selector("#room-dots:has-text('4 of 5 dots left')")
     press(fac, "#reveal-votes")
     nia.wait_for_selector(".vote-total[data-total='1']")
+
+    # the proposal dialog: Enter opens it with the focus inside, Escape closes it, and the
+    # focus is back on the button that opened it
+    trigger = "#room-stage a[data-dialog-open='proposal-dialog']"
+    press(nia, trigger)
+    nia.wait_for_selector("#proposal-dialog[open] .proposal-body")
+    focus_within(nia, "#proposal-dialog")
+    nia.keyboard.press("Escape")
+    nia.wait_for_selector("#proposal-dialog:not([open])", state="attached")
+    focus_within(nia, trigger)
 
     # a proposal, a dot on it, and the decision
     services.proposal_create(
