@@ -135,7 +135,7 @@ def test_every_text_and_graphic_of_the_map_stands_out_enough(map_svg):
         shape = next(e for e in link if e.tag in (f"{SVG}rect", f"{SVG}polygon"))
         fill, stroke = shape.get("fill", ""), shape.get("stroke", "")
         if contrast(stroke, page) < 3:
-            problems.append(f"outline {stroke} of {link.get('aria-label')} on the page")
+            problems.append(f"outline {stroke} of {link.get('href')} on the page")
         problems.extend(
             f"text {text.get('fill')} on {fill}: {text.text}"
             for text in link.iter(f"{SVG}text")
@@ -165,7 +165,9 @@ def test_each_team_type_has_a_shape_of_its_own_on_the_map(om, map_svg):
     assert len(set(types.values())) == 4
     shapes: dict[str, set[tuple]] = {}
     for link in map_svg.iter(f"{SVG}a"):
-        name = link.get("aria-label", "").split(":")[0]
+        desc = link.find(f"{SVG}desc")  # the link's name: "name: type, mode"
+        label = link.get("aria-label") or (desc.text if desc is not None else "") or ""
+        name = label.split(":")[0]
         shape = next(e for e in link if e.tag in (f"{SVG}rect", f"{SVG}polygon"))
         if shape.tag == f"{SVG}polygon":
             signature: tuple = ("octagon",)
