@@ -39,8 +39,51 @@ def section_form(section: Section, fields: Iterable[str]) -> type[PartForm]:
     )
 
 
+def _require_subject(
+    workshop: Workshop, sec: Section, kind: ProposalKind, part: Part | None
+) -> None:
+    """A change or a deletion names an item of this model (a singleton is never deleted)."""
+    if kind not in (ProposalKind.CHANGE, ProposalKind.DELETE):
+        return
+    if part is None or part.operating_model_id != workshop.operating_model_id:
+        raise ValidationError("Choose the item the proposal is about.")
+    if kind == ProposalKind.DELETE and sec.singleton:
+        raise ValidationError(f"The {sec.item_noun} cannot be deleted, only changed.")
+
+
+def _proposed_fields(
+    sec: Section, kind: ProposalKind, part: Part | None, data: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The proposal's ``changes`` (field values as the form takes them back) and ``display``
+    (label, old and new text): for a change only the fields that differ from the row, for a
+    new row every field given, for a deletion or an idea none."""
+    changes: dict[str, Any] = {}
+    display: dict[str, Any] = {}
+    if kind == ProposalKind.CHANGE and part is not None:
+        for name in (n for n in sec.fields if n in data):
+            old = sec.read(part, name)
+            if sec.comparable(name, old) != sec.comparable(name, data[name]):
+                changes[name] = sec.comparable(name, data[name])
+                display[name] = {
+                    "label": sec.field_label(name),
+                    "old": sec.display(name, old),
+                    "new": sec.display(name, data[name]),
+                }
+        if not changes:
+            raise ValidationError("Change at least one field.")
+    elif kind == ProposalKind.ADD:
+        for name in (n for n in sec.fields if n in data):
+            changes[name] = sec.comparable(name, data[name])
+            display[name] = {
+                "label": sec.field_label(name),
+                "old": "",
+                "new": sec.display(name, data[name]),
+            }
+    return changes, display
+
+
 @transaction.atomic
-def proposal_create(  # noqa: C901
+def proposal_create(
     *,
     workshop: Workshop,
     actor: User | None,
@@ -59,38 +102,9 @@ def proposal_create(  # noqa: C901
     if section not in workshop.sections:
         raise ValidationError("Propose changes to the workshop's sections.")
     sec = registry.get(section)
-    data = data or {}
-    changes: dict[str, Any] = {}
-    display: dict[str, Any] = {}
-    if kind in (ProposalKind.CHANGE, ProposalKind.DELETE):
-        if part is None or part.operating_model_id != workshop.operating_model_id:
-            raise ValidationError("Choose the item the proposal is about.")
-        if kind == ProposalKind.DELETE and sec.singleton:
-            raise ValidationError(f"The {sec.item_noun} cannot be deleted, only changed.")
-    if kind == ProposalKind.CHANGE and part is not None:
-        for name in sec.fields:
-            if name not in data:
-                continue
-            old = sec.read(part, name)
-            if sec.comparable(name, old) != sec.comparable(name, data[name]):
-                changes[name] = sec.comparable(name, data[name])
-                display[name] = {
-                    "label": sec.field_label(name),
-                    "old": sec.display(name, old),
-                    "new": sec.display(name, data[name]),
-                }
-        if not changes:
-            raise ValidationError("Change at least one field.")
-    elif kind == ProposalKind.ADD:
-        for name in sec.fields:
-            if name in data:
-                changes[name] = sec.comparable(name, data[name])
-                display[name] = {
-                    "label": sec.field_label(name),
-                    "old": "",
-                    "new": sec.display(name, data[name]),
-                }
-    elif kind == ProposalKind.IDEA and not rationale.strip():
+    _require_subject(workshop, sec, kind, part)
+    changes, display = _proposed_fields(sec, kind, part, data or {})
+    if kind == ProposalKind.IDEA and not rationale.strip():
         raise ValidationError("Describe the change.")
     locked = Workshop.objects.select_for_update().get(pk=workshop.pk)  # numbers stay unique
     top = Proposal.objects.filter(workshop=locked).aggregate(n=Max("number"))["n"] or 0
