@@ -8,7 +8,9 @@ from a fresh interpreter with Django loaded. The child publishes a release of th
 renders that release, inside a transaction that is rolled back, so nothing is kept. Cases run
 in a shuffled order, ``--rounds`` times each; medians are reported.
 
-    python -m bench.pdf --database-url URL --out FILE [--rounds N]
+    python -m bench.pdf --database-url URL --out FILE [--rounds N] [--untagged]
+
+``--untagged``: the same renders without the PDF/UA tags (what tagging costs, issue 20).
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ class _Rollback(Exception):
     pass
 
 
-def child(label: str, kind: str) -> dict[str, Any]:
+def child(label: str, kind: str, *, untagged: bool = False) -> dict[str, Any]:
     """One render in this process; what it cost."""
     from django.contrib.auth import get_user_model
     from django.db import transaction
@@ -50,6 +52,10 @@ def child(label: str, kind: str) -> dict[str, Any]:
     from opmodel.models import OperatingModel
     from opmodel.services import release_publish
 
+    if untagged:
+        from opmodel.exports.weasy import PDF_OPTIONS
+
+        PDF_OPTIONS.clear()
     html_to_pdf(MINIMAL)  # WeasyPrint's imports and font set-up are not the case's cost
     before = _peak_kb()
     if label == FLOOR:
@@ -88,15 +94,16 @@ def child(label: str, kind: str) -> dict[str, Any]:
     return result
 
 
-def _run_child(database_url: str, label: str, kind: str) -> dict[str, Any]:
+def _run_child(database_url: str, label: str, kind: str, *, untagged: bool) -> dict[str, Any]:
     out = subprocess.run(
         [sys.executable, "-m", "bench.pdf", "--child", "--database-url", database_url]
-        + ["--model", label, "--kind", kind],
+        + ["--model", label, "--kind", kind]
+        + (["--untagged"] if untagged else []),
         cwd=ROOT,
         check=True,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=1800,  # the large handbook on a loaded 2-core machine took 15 min of wall time
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -109,10 +116,11 @@ def main() -> None:
     parser.add_argument("--child", action="store_true")
     parser.add_argument("--model", default=FLOOR)
     parser.add_argument("--kind", default="")
+    parser.add_argument("--untagged", action="store_true")
     args = parser.parse_args()
     if args.child:
         setup_django(args.database_url)
-        print(json.dumps(child(args.model, args.kind)))
+        print(json.dumps(child(args.model, args.kind, untagged=args.untagged)))
         return
     import os
 
@@ -122,7 +130,9 @@ def main() -> None:
     for _ in range(args.rounds):
         random.shuffle(plan)
         for label, kind in plan:
-            runs.setdefault((label, kind), []).append(_run_child(args.database_url, label, kind))
+            runs.setdefault((label, kind), []).append(
+                _run_child(args.database_url, label, kind, untagged=args.untagged)
+            )
             print(f"   {label} {kind}: {runs[(label, kind)][-1]['seconds']:.2f} s", flush=True)
     floor = statistics.median(r["seconds"] for r in runs[(FLOOR, "")])
     rows = []
@@ -156,6 +166,7 @@ def main() -> None:
         if connection.vendor == "sqlite"
         else connection.vendor,
         "rounds": args.rounds,
+        "tagged": not args.untagged,
         "floor_s": floor,
         "rows": rows,
         "weasyprint": __import__("weasyprint").__version__,

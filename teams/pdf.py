@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.template.defaultfilters import pluralize
+
 from opmodel.registry import PdfBlock, registry
 
 from .diagrams import interaction_layout, interaction_map_svg
@@ -187,12 +189,31 @@ def teams_of(source: Any) -> Teams:
     return teams
 
 
+def map_description(teams: Teams, organisation: str) -> str:
+    """The map's text alternative (its SVG ``<title>``, the tagged PDF's /Alt): what it shows
+    in words, and where the same in a table is."""
+    squads, interactions = len(teams.squads), len(teams.interactions)
+    modes = ", ".join(
+        f"{n} {label if value == InteractionMode.X_AS_A_SERVICE else label.lower()}"
+        for value, label, n in teams.interactions_by_mode()
+        if n
+    )
+    return (
+        f"Team interaction map of {organisation}: {squads} squad{pluralize(squads)} by team"
+        f" type and {interactions} interaction{pluralize(interactions)}"
+        + (f" ({modes})" if modes else "")
+        + ". Each interaction is listed in the table Interactions of this chapter, and each"
+        " squad's in its Team API."
+    )
+
+
 def _map(source: Any) -> str:
     cached = source.extra.get("teams_map")
     if cached is None:
         teams = teams_of(source)
         cached = source.extra["teams_map"] = interaction_map_svg(
             source.operating_model,
+            title=map_description(teams, source.organisation),
             squads=[e.squad for e in teams.squads],
             interactions=teams.interactions,
             organisation=source.organisation,

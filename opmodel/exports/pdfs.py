@@ -4,7 +4,6 @@ services' business (``opmodel.services.exports``)."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -14,8 +13,9 @@ from django.utils.safestring import SafeString
 
 from opmodel.registry import PdfBlock, registry
 
+from .joining import TaggedJoin
 from .sources import DENSITIES, PdfSource
-from .weasy import Fetches, Rendered, html_to_pdf, layout, write
+from .weasy import PDF_OPTIONS, Fetches, Rendered, html_to_pdf, layout, write
 
 if TYPE_CHECKING:
     from opmodel.models import OperatingModel
@@ -48,6 +48,10 @@ def render_blocks(source: PdfSource, kind: str) -> list[RenderedBlock]:
         rendered.append(RenderedBlock(block, SafeString(render_to_string(block.template, context))))
     return rendered
 
+
+# The PDFs' language: ``<html lang>`` of templates/exports/_pdf_base.html (the joined handbook
+# states it again in its catalog).
+DOCUMENT_LANGUAGE = "en-GB"
 
 # What a cut list ends with (the blocks' templates and the health list): the page says what was
 # left out and where it is.
@@ -167,13 +171,15 @@ class Chapter:
 
 @dataclass(frozen=True)
 class Piece:
-    """What one part of the handbook holds of a chapter: all of it, or a run of it that starts
-    on a page of its own (a chapter's template marks those places with ``PART``)."""
+    """What one part of the handbook holds: a chapter, or a run of it that starts on a page
+    of its own (a chapter's template marks those places with ``PART``). ``run_on``: it
+    follows the piece before it on the same page instead of starting a page."""
 
     title: str
     anchor: str
     html: SafeString
     continued: bool = False
+    run_on: bool = False
 
 
 # Where a chapter may be cut into separately rendered parts: places that start a page anyway
@@ -182,18 +188,24 @@ class Piece:
 PART = "<!-- pdf:part -->"
 
 
-def _pieces(blocks: list[RenderedBlock]) -> list[list[Piece]]:
-    """The chapters as lists of pieces, each to be rendered on its own."""
-    chapters = []
+def _pieces(source: PdfSource, blocks: list[RenderedBlock]) -> list[Piece]:
+    """The handbook's body in the pieces it is rendered in: the blocks' chapters (cut at
+    their ``PART`` marks), the health findings and the release notes."""
+    pieces: list[Piece] = []
     for b in blocks:
         runs = [run for run in str(b.html).split(PART) if run.strip()] or [""]
-        chapters.append(
-            [
-                Piece(b.block.title, b.block.anchor, SafeString(run), continued=i > 0)
-                for i, run in enumerate(runs)
-            ]
+        pieces.extend(
+            Piece(b.block.title, b.block.anchor, SafeString(run), continued=i > 0)
+            for i, run in enumerate(runs)
         )
-    return chapters
+    context = _handbook_context(source)
+    for title, anchor, partial in (
+        ("Health findings", "ch-health", "health"),
+        ("Release notes and changes", "ch-release", "release"),
+    ):
+        html = render_to_string(f"exports/handbook.html#{partial}", context)
+        pieces.append(Piece(title, anchor, SafeString(html)))
+    return pieces
 
 
 def _chapters(blocks: list[RenderedBlock], pages: dict[str, int] | None = None) -> list[Chapter]:
@@ -213,8 +225,9 @@ def handbook_html(source: PdfSource) -> str:
     """The whole handbook as one HTML document (to inspect; the PDF is rendered in parts)."""
     blocks = render_blocks(source, "handbook")
     pieces = [
-        Piece(b.block.title, b.block.anchor, SafeString(str(b.html).replace(PART, "")))
-        for b in blocks
+        replace(piece, html=SafeString(str(piece.html).replace(PART, "")))
+        for piece in _pieces(source, blocks)
+        if not piece.continued
     ]
     return render_to_string(
         "exports/handbook.html",
@@ -222,37 +235,79 @@ def handbook_html(source: PdfSource) -> str:
     )
 
 
+# A page whose text ends in the top third of its body is mostly empty: the next piece runs on
+# under it instead of starting a page (tests/exports: no handbook page is left mostly empty).
+MOSTLY_EMPTY = 1 / 3
+# A part runs on into the next piece only while it is short: it is laid out again with it,
+# and a long part laid out twice costs more than the page it would save.
+RUN_ON_PAGES = 6
+
+
+def tail_fill(document: Any) -> float:
+    """How far down its body the text of the last page reaches, from 0 to 1."""
+    page = document.pages[-1]._page_box
+    top = page.content_box_y()
+    lines = [
+        box.position_y + box.height
+        for box in _boxes(page.children[0])
+        if type(box).__name__ in {"LineBox", "InlineReplacedBox", "BlockReplacedBox"}
+    ]
+    return (max(lines, default=top) - top) / page.height
+
+
+def _starts(document: Any, pieces: list[Piece], first_page: int) -> dict[str, int]:
+    """The page each piece's chapter starts on (pieces that continue a chapter have none)."""
+    starts: dict[str, int] = {}
+    for number, page in enumerate(document.pages, start=first_page):
+        for piece in pieces:
+            if not piece.continued and piece.anchor in page.anchors:
+                starts.setdefault(piece.anchor, number)
+    return starts
+
+
 def handbook_pdf(source: PdfSource, progress: Progress = _quiet) -> Rendered:
     """The whole model: cover, contents with page numbers, every level in full, health, the
     release notes and what changed since the previous release; page numbers, running heads.
 
     Rendered in parts, each laid out, written and let go before the next (WeasyPrint holds a
-    laid-out document in memory: 200 pages at once took 850 MiB), then joined. The front
-    matter (cover and contents) comes last, when the chapters' first pages are known."""
-    from pypdf import PdfReader, PdfWriter
-
+    laid-out document in memory: 200 pages at once took 850 MiB), then joined, tags and all.
+    A part whose last page is mostly empty is laid out again with the next piece running on
+    under it. The front matter (cover and contents) comes last, when the chapters' first
+    pages are known."""
     blocks = render_blocks(source, "handbook")
     context = _handbook_context(source)
-    parts: list[tuple[str, dict[str, Any]]] = [
-        (piece.anchor, {"part": "block", "pieces": [piece]})
-        for pieces in _pieces(blocks)
-        for piece in pieces
-    ]
-    parts.append(("ch-health", {"part": "health"}))
-    parts.append(("ch-release", {"part": "release"}))
+    pieces = _pieces(source, blocks)
     front_pages = 2  # the cover and the contents: checked below
     fetches = Fetches()
     written: list[bytes] = []
     starts: dict[str, int] = {}
     page = front_pages + 1
-    for i, (anchor, extra) in enumerate(parts):
-        starts.setdefault(anchor, page)
-        html = render_to_string("exports/handbook.html", {**context, **extra, "first_page": page})
-        document = layout(html, fetches)
+
+    def lay_out(group: list[Piece]) -> Any:
+        html = render_to_string(
+            "exports/handbook.html",
+            {**context, "part": "body", "pieces": group, "first_page": page},
+        )
+        return layout(html, fetches)
+
+    done = 0
+    while done < len(pieces):
+        group = [pieces[done]]
+        document = lay_out(group)
+        while (
+            done + len(group) < len(pieces)
+            and len(document.pages) <= RUN_ON_PAGES
+            and tail_fill(document) < MOSTLY_EMPTY
+        ):
+            group.append(replace(pieces[done + len(group)], run_on=True))
+            document = lay_out(group)
+        for anchor, number in _starts(document, group, page).items():
+            starts.setdefault(anchor, number)
         page += len(document.pages)
-        written.append(document.write_pdf())
+        written.append(document.write_pdf(**PDF_OPTIONS))
         del document
-        progress(min(90, 20 + 70 * (i + 1) // len(parts)))
+        done += len(group)
+        progress(min(85, 20 + 65 * done // len(pieces)))
     total = page - 1
     front = layout(
         render_to_string(
@@ -270,17 +325,18 @@ def handbook_pdf(source: PdfSource, progress: Progress = _quiet) -> Rendered:
         raise RuntimeError(
             f"the handbook's cover and contents took more than two pages ({len(front.pages)})"
         )
-    writer = PdfWriter()
-    for pdf in [front.write_pdf(), *written]:
-        writer.append(PdfReader(io.BytesIO(pdf)))
+    joined = TaggedJoin()
+    for i, pdf in enumerate([front.write_pdf(**PDF_OPTIONS), *written]):
+        joined.add(pdf)
+        progress(85 + 8 * (i + 1) // (len(written) + 1))
     for chapter in _chapters(blocks, starts):
         title = f"Level {chapter.level} · {chapter.title}" if chapter.level else chapter.title
-        writer.add_outline_item(title=title, page_number=chapter.page - 1)
-    writer.add_metadata({"/Title": f"{source.name} · handbook · {source.version_label}"})
-    out = io.BytesIO()
-    writer.write(out)
+        joined.writer.add_outline_item(title=title, page_number=chapter.page - 1)
+    pdf = joined.write(
+        title=f"{source.name} · handbook · {source.version_label}", lang=DOCUMENT_LANGUAGE
+    )
     progress(95)
-    return Rendered(pdf=out.getvalue(), pages=total, fetches=fetches)
+    return Rendered(pdf=pdf, pages=total, fetches=fetches)
 
 
 def subject_pdf(

@@ -3,6 +3,7 @@ back with poppler (pdftotext, pdfinfo, pdftoppm), PNGs kept in test-artifacts/ t
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -201,3 +202,201 @@ def celery_broker(url: str) -> Iterator[None]:
     finally:
         app.conf.update(old)
         reset()
+
+
+# ---------- tagged PDF (issue 20): what a screen reader reads ----------
+
+
+@dataclass
+class Tags:
+    """A PDF's catalog and structure tree, read back with pypdf."""
+
+    marked: bool
+    lang: str
+    title: str
+    display_title: bool
+    kinds: dict[str, int]  # structure types (H1, Table, Figure...) and how many of each
+    figures_alt: list[str]  # each Figure's /Alt ("" when it has none)
+    problems: list[str]  # pages whose marked content is not tied into the tree
+
+
+def _name(value: object) -> str:
+    return str(value).lstrip("/")
+
+
+def tags_of(path: Path) -> Tags:
+    """Walk the structure tree from the catalog; then check, page by page, that every marked
+    content sequence (MCID) of the page's content is mapped by the parent tree to an element
+    that hangs in that tree (a join that dropped or misnumbered a part's tree fails here)."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(path)
+    catalog = reader.trailer["/Root"]
+    kinds: dict[str, int] = {}
+    alts: list[str] = []
+    in_tree: set[int] = set()
+    root = catalog.get("/StructTreeRoot")
+    problems: list[str] = []
+    if root is None:
+        problems.append("no StructTreeRoot")
+    else:
+        root = root.get_object()
+        stack = list(root["/K"]) if isinstance(root["/K"], list) else [root["/K"]]
+        while stack:
+            ref = stack.pop()
+            element = ref.get_object()
+            if not hasattr(element, "get") or element.get("/Type") == "/OBJR":
+                continue
+            if ref.idnum in in_tree:
+                problems.append(f"element {ref.idnum} twice in the tree")
+                continue
+            in_tree.add(ref.idnum)
+            kind = _name(element["/S"])
+            kinds[kind] = kinds.get(kind, 0) + 1
+            if kind == "Figure":
+                alts.append(str(element.get("/Alt", "")))
+            kids = element.get("/K", [])
+            kids = kids if isinstance(kids, list) else [kids]
+            stack.extend(k for k in kids if hasattr(k, "idnum"))
+        nums = root["/ParentTree"].get_object()["/Nums"]
+        parents = {int(nums[i]): nums[i + 1].get_object() for i in range(0, len(nums), 2)}
+        for number, page in enumerate(reader.pages, start=1):
+            content = page.get_contents()
+            mcids = re.findall(rb"/MCID (\d+)", content.get_data() if content else b"")
+            if "/StructParents" not in page:
+                problems.append(f"page {number}: no StructParents")
+                continue
+            mapped = parents.get(int(page["/StructParents"]))
+            if mapped is None or len(mapped) < len(mcids):
+                problems.append(f"page {number}: {len(mcids)} MCIDs, parent tree maps fewer")
+                continue
+            for mcid in mcids:
+                ref = mapped[int(mcid)]
+                if getattr(ref, "idnum", None) not in in_tree:
+                    problems.append(f"page {number}: MCID {int(mcid)} outside the tree")
+                    break
+    info = reader.metadata or {}
+    prefs = catalog.get("/ViewerPreferences", {})
+    return Tags(
+        marked=bool(catalog.get("/MarkInfo", {}).get("/Marked", False)),
+        lang=str(catalog.get("/Lang", "")),
+        title=str(info.get("/Title", "")),
+        display_title=bool(prefs.get("/DisplayDocTitle", False)),
+        kinds=kinds,
+        figures_alt=alts,
+        problems=problems,
+    )
+
+
+# ---------- words broken into fragments ----------
+
+# A name longer than this without a space cannot fit a column: it may break anywhere (and is
+# tested to). Any shorter word that comes out of a PDF in pieces was broken by the layout.
+UNBREAKABLE = 25
+_EDGES = "\"'“”‘’()[]{}.,;:!?…·—–-→←★⚠+*/%&#|<>="
+
+
+def _plain(word: str) -> str:
+    return word.strip(_EDGES).lower()
+
+
+def source_words(html: str) -> set[str]:
+    """The words a PDF made from ``html`` may show: its text and the attributes that the
+    stylesheet puts on the page (running heads, chapter names), and the stylesheet's own
+    generated text (``content: "Page "``)."""
+    import html as html_module
+
+    from django.contrib.staticfiles import finders
+
+    attributes = " ".join(re.findall(r'data-(?:model|title)="([^"]*)"', html))
+    text = re.sub(r"<style.*?</style>|<[^>]+>", " ", html, flags=re.S)
+    css = Path(str(finders.find("css/pdf.css"))).read_text(encoding="utf-8")
+    generated = " ".join(re.findall(r'content:\s*"([^"]*)"', css))
+    everything = html_module.unescape(f"{text} {attributes}") + " " + generated
+    words = {_plain(w) for w in everything.split()} - {""}
+    # A line may break after a hyphen or a slash of the word itself ("X-as-a-" "service",
+    # "CI/" "CD"): those runs of it are words too.
+    for word in [w for w in words if re.search(r"\w[-/]\w", w)]:
+        parts = re.split(r"(?<=[-/])", word)
+        words.update(
+            _plain("".join(parts[i:j]))
+            for i in range(len(parts))
+            for j in range(i + 1, len(parts) + 1)
+        )
+    return words
+
+
+def fragments(path: Path, html: str) -> list[Word]:
+    """Words of the PDF that are not words of its source: a word broken in two ("Sustain-"
+    "ability", "Per-sonal-isation"). Numbers and punctuation (page numbers, leaders) are left
+    out; so are the pieces of the source's words too long for any column (``UNBREAKABLE``)."""
+    _sizes, words = words_of(path)
+    known = source_words(html)
+    long_words = [w for w in known if len(w) > UNBREAKABLE]
+    found = []
+    for w in words:
+        plain = _plain(w.text)
+        if len(plain) < 2 or not re.search(r"[a-z]", plain) or plain in known:
+            continue
+        if any(plain in long for long in long_words):
+            continue
+        found.append(w)
+    return found
+
+
+# ---------- pages left mostly empty ----------
+
+# The handbook's page margins (static/css/pdf.css: @page and @page lanes), in mm: the running
+# heads and page numbers sit in them; the body is between.
+PAGE_MARGINS = {"portrait": (22, 20), "landscape": (18, 16)}
+MOSTLY_EMPTY = 1 / 3
+
+
+def _body(sizes: list[tuple[float, float]], words: list[Word], number: int) -> tuple:
+    width, height = sizes[number - 1]
+    top, bottom = PAGE_MARGINS["landscape" if width > height else "portrait"]
+    body_top, body_bottom = top * MM, height - bottom * MM
+    inside = [
+        w for w in words if w.page == number and w.y0 >= body_top - 1 and w.y1 <= body_bottom + 1
+    ]
+    return body_top, body_bottom, inside
+
+
+def page_fill(path: Path) -> list[float]:
+    """How far down each page's body its text reaches, as a share of the body's height
+    (0: nothing under the running head; 1: down to the page number's margin)."""
+    sizes, words = words_of(path)
+    fills = []
+    for number in range(1, len(sizes) + 1):
+        body_top, body_bottom, inside = _body(sizes, words, number)
+        lowest = max((w.y1 for w in inside), default=body_top)
+        fills.append((lowest - body_top) / (body_bottom - body_top))
+    return fills
+
+
+# A chapter's title is set at 22 pt (a word's box is 1.16-1.21 em high); body text and the
+# other headings at 13 pt or less.
+CHAPTER_TITLE_HEIGHT = 20 * 1.16
+
+
+def starts_chapter(path: Path) -> list[bool]:
+    """Whether each page's body begins with a chapter's title (a chapter starts a page)."""
+    sizes, words = words_of(path)
+    starts = []
+    for number in range(1, len(sizes) + 1):
+        _top, _bottom, inside = _body(sizes, words, number)
+        first = min(inside, key=lambda w: (w.y0, w.x0), default=None)
+        starts.append(first is not None and first.height >= CHAPTER_TITLE_HEIGHT)
+    return starts
+
+
+def mostly_empty_pages(path: Path, *, front_matter: int = 2) -> list[tuple[int, float]]:
+    """Pages left mostly empty by a chapter's page break: the page's text ends in the top
+    third of its body and the next page begins a chapter. The front matter (the cover and
+    the contents, pages of their own by design) is left out."""
+    fills, starts = page_fill(path), starts_chapter(path)
+    return [
+        (number, round(fill, 2))
+        for number, fill in enumerate(fills, start=1)
+        if front_matter < number < len(fills) and fill < MOSTLY_EMPTY and starts[number]
+    ]
