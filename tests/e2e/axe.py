@@ -1,0 +1,303 @@
+"""The accessibility audit's machinery (issue 20): which pages, in which worlds, how axe-core runs
+and how its findings are tabled. The tests are ``tests/e2e/test_axe*_browser.py``; what they
+cover and why is said in ``tests/e2e/test_axe_browser.py``."""
+
+from __future__ import annotations
+
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.urls import resolve, reverse
+from playwright.sync_api import Error as PlaywrightError
+
+from opmodel.models import Export, Role
+from opmodel.services import member_add, release_publish
+from teams.models import Squad
+from tests import worlds
+from tests.conftest import ROLE_USERS, session_cookie
+from tests.e2e.conftest import settled
+from tests.exports.conftest import FAKE_PDF
+from tests.journeys.test_permissions import CASES as JOURNEY_CASES
+from tests.permissions import Case
+from tests.teams.test_permissions import CASES as TEAMS_CASES
+from tests.test_url_audit import MATRICES
+from tests.workshops.conftest import make_workshop
+from tests.workshops.test_permissions import CASES as WORKSHOP_CASES
+from tests.workshops.test_permissions import matrix_context
+from workshops import services as workshop_services
+
+AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe.min.js"
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+AUDITED_ROLES = ["facilitator", "lead", "viewer", "anonymous"]
+WIDE = {"width": 1440, "height": 900}
+NARROW = {"width": 390, "height": 844}
+
+RUN_AXE = """async (tags) => {
+    const result = await axe.run(document, {
+        runOnly: {type: "tag", values: tags},
+        resultTypes: ["violations"],
+    });
+    return result.violations.map((v) => ({
+        id: v.id,
+        impact: v.impact,
+        count: v.nodes.length,
+        targets: v.nodes.slice(0, 3).map((n) => n.target.join(" ")),
+        // for contrast: the colours found, to tell one cause from many
+        colours: v.nodes.map((n) => n.any.map((c) => c.data && c.data.fgColor
+            ? `${c.data.fgColor} on ${c.data.bgColor} ${c.data.contrastRatio}:1` : "")
+            .filter(Boolean).join("")).filter(Boolean),
+    }));
+}"""
+
+
+@dataclass
+class Page:
+    name: str
+    url: str
+    roles: list[str] = field(default_factory=list)
+
+
+def _expected(case: Case, role: str) -> int:
+    # The matrices without a team lead column: the lead is a participant there.
+    return case.expected.get(role, case.expected.get("participant", 0))
+
+
+def _what_it_is(url: str, cookie: str | None) -> str:
+    """ "" for an HTML document, else what it is instead. An event stream never ends: its headers
+    say what it is, and nothing more is read."""
+    headers = {"Cookie": f"sessionid={cookie}"} if cookie else {}
+    request = urllib.request.Request(url, headers=headers)  # noqa: S310 (the test server)
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (the test server)
+        kind = response.headers.get("Content-Type", "").split(";")[0]
+        if kind != "text/html":
+            return f"not an HTML page ({kind})"
+        if not response.read(200).lstrip().lower().startswith(b"<!doctype html"):
+            # a part of a page served alone (the room's parts, a picker): audited in place
+            return "a fragment, audited inside its page"
+        return ""
+
+
+def _audited(
+    groups: list[tuple[list[Case], Any]], base: str, cookies: dict[str, str | None]
+) -> tuple[list[Page], list[tuple[str, str]]]:
+    """The pages to audit (one per view and section, the first case that names it) and what is
+    left out, with why."""
+    pages: dict[tuple[str, str], Page] = {}
+    left_out: list[tuple[str, str]] = []
+    for cases, subject in groups:
+        for case in cases:
+            if case.method != "get":
+                continue  # a write: its form page is a GET case of its own
+            if case.htmx:
+                continue  # a fragment: audited in place inside the page that loads it
+            roles = [r for r in AUDITED_ROLES if _expected(case, r) == 200]
+            if not roles:
+                continue
+            url = case.url(subject)
+            match = resolve(urlsplit(url).path)
+            key = (match.view_name, str(match.kwargs.get("key", "")))
+            if key in pages:
+                continue
+            why = _what_it_is(base + url, cookies[roles[0]])
+            if why:  # PDFs and other downloads, the event stream, JSON, fragments
+                left_out.append((case.name, why))
+                pages[key] = Page(case.name, "", [])
+                continue
+            pages[key] = Page(case.name, url, roles)
+    return [p for p in pages.values() if p.url], left_out
+
+
+def _prepare() -> tuple[dict[str, Any], list[tuple[list[Case], Any]]]:
+    """The worlds the matrices' URLs point into, with what they need, as the matrices' own
+    fixtures make it: the small model (a release, PDFs, a workshop with notes, proposals and a
+    share link; the team lead a participant), the Level 2 and Level 3 models (each with its team
+    lead). Small models keep axe quick; the Level 2 and 3 pages get their rows from theirs."""
+    from django.core.files.base import ContentFile
+
+    people = worlds.people([*ROLE_USERS, "lead", "outsider"])
+    small = worlds.replay("small")
+    facilitator = people["facilitator"]
+    member_add(operating_model=small, actor=facilitator, user=people["lead"], role=Role.PARTICIPANT)
+    release = release_publish(operating_model=small, actor=facilitator, title="Audited")
+    workshop = make_workshop(small, facilitator, allow_anonymous_notes=True)
+    for who in ["participant", "lead"]:
+        workshop_services.attendee_add(workshop=workshop, actor=facilitator, user=people[who])
+    ctx = matrix_context(workshop, people)
+    for kind, rel, subject in [
+        ("picture", release, 0),
+        ("handbook", None, 0),
+        ("workshop", None, workshop.pk),
+    ]:
+        export = Export.objects.create(
+            operating_model=small,
+            release=rel,
+            kind=kind,
+            subject_id=subject,
+            status="done",
+            progress=100,
+            pages=1,
+            requested_by=facilitator,
+        )
+        export.file.save("x.pdf", ContentFile(FAKE_PDF))
+    teams = worlds.replay("teams")
+    groups: list[tuple[list[Case], Any]] = [(cases, small) for cases in MATRICES]
+    groups += [
+        (WORKSHOP_CASES, ctx),
+        (TEAMS_CASES, teams),
+        (JOURNEY_CASES, worlds.replay("journeys")),
+    ]
+    own = Squad.objects.get(operating_model=teams, name="Own squad")
+    setup = {"people": people, "small": small, "teams": teams, "workshop": workshop, "own": own}
+    return setup, groups
+
+
+def _settle(page) -> None:
+    """The live parts loaded: the stream connected where the page has one, and no htmx request
+    on its way or swap settling."""
+    if page.locator("#live-status").count():
+        page.wait_for_selector('#live-status[data-state="live"]', timeout=10_000)
+    settled(page)
+
+
+def _axe(page) -> list[dict[str, Any]]:
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    return page.evaluate(RUN_AXE, TAGS)
+
+
+@dataclass
+class Audit:
+    results: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    wrong_status: list[str] = field(default_factory=list)
+    runs: int = 0
+
+    def record(self, label: str, violations: list[dict[str, Any]]) -> None:
+        self.runs += 1
+        if violations:
+            self.results[label] = violations
+
+    def table(self) -> str:
+        """Pages × violations (rule id × elements), then the rules' totals and first elements."""
+        lines = [f"axe-core audit: {self.runs} page states, {len(self.results)} with violations"]
+        width = max([len(k) for k in self.results] + [10])
+        for label, violations in sorted(self.results.items()):
+            found = ", ".join(f"{v['id']}×{v['count']}" for v in violations)
+            lines.append(f"{label:<{width}}  {found}")
+        return "\n".join(lines + self._details())
+
+    def _details(self) -> list[str]:
+        by_rule: dict[str, list[int]] = {}
+        first: dict[str, str] = {}
+        colours: dict[str, int] = {}
+        for label, violations in sorted(self.results.items()):
+            for v in violations:
+                totals = by_rule.setdefault(f"{v['id']} ({v['impact']})", [0, 0])
+                totals[0] += 1
+                totals[1] += v["count"]
+                first.setdefault(v["id"], f"{label}: {v['targets']}")
+                for pair in v.get("colours", []):
+                    colours[pair] = colours.get(pair, 0) + 1
+        if not by_rule:
+            return []
+        lines = ["", "rule (impact): pages, elements"]
+        lines += [f"  {rule}: {n}, {nodes}" for rule, (n, nodes) in sorted(by_rule.items())]
+        lines += ["", "first elements per rule:"]
+        lines += [f"  {rule} on {where}" for rule, where in first.items()]
+        if colours:
+            lines += ["", "colour pairs short of contrast (elements):"]
+            lines += [
+                f"  {pair}: {n}" for pair, n in sorted(colours.items(), key=lambda kv: -kv[1])
+            ]
+        return lines
+
+
+def _states(page, base: str, role: str, setup: dict[str, Any], audit: Audit, size: str) -> None:
+    """The states a page shows only after a click: an edit form in place, the proposal dialog,
+    a matrix cell's role picker."""
+    small, workshop = setup["small"], setup["workshop"]
+    states: list[tuple[str, str, Callable[[Any], None]]] = []
+    if role == "facilitator":
+
+        def edit_form(p) -> None:
+            p.locator("a.edit-field").first.click()
+            p.wait_for_selector("main form.part-form")
+
+        def proposal_dialog(p) -> None:
+            p.locator("[data-dialog-open=proposal-dialog]").first.click()
+            p.wait_for_selector("#proposal-dialog[open] .proposal-body")
+
+        states += [
+            ("canvas, edit form open", reverse("canvas", args=[small.slug]), edit_form),
+            (
+                "room, proposal dialog open",
+                reverse("workshop-room", args=[small.slug, workshop.pk]),
+                proposal_dialog,
+            ),
+        ]
+    if role == "lead":
+        own = setup["own"]
+
+        def role_picker(p) -> None:
+            p.locator(f"td[id$='-{own.pk}'] a.cell-btn").first.click()
+            p.wait_for_selector("td.picking form.picker")
+
+        matrix = reverse("teams-matrix", args=[setup["teams"].slug])
+        states.append(("matrix, role picker open", matrix, role_picker))
+    for name, path, act in states:
+        page.goto(base + path)
+        _settle(page)
+        try:
+            act(page)
+        except PlaywrightError as exc:
+            audit.wrong_status.append(f"{name} [{role} {size}]: could not open it ({exc})")
+            continue
+        settled(page)
+        audit.record(f"{name} [{role} {size}]", _axe(page))
+
+
+def audit_every_page(
+    role: str, viewport: dict[str, int], browser, asgi_server: str, settings, tmp_path
+) -> None:
+    """Audit every page ``role`` may open at ``viewport`` (and the states after a click); fail
+    with the table of pages × violations if axe finds anything."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    setup, groups = _prepare()
+    cookies: dict[str, str | None] = {
+        r: None if r == "anonymous" else session_cookie(setup["people"][r])["sessionid"]
+        for r in AUDITED_ROLES
+    }
+    pages, left_out = _audited(groups, asgi_server, cookies)
+    assert len(pages) > 40, [p.name for p in pages]
+    audit = Audit()
+    size = str(viewport["width"])
+    started = time.monotonic()
+    # axe goes in as an inline script, which the app's CSP (nonces) rightly refuses
+    context = browser.new_context(viewport=viewport, bypass_csp=True)
+    if role != "anonymous":
+        host = urlsplit(asgi_server).hostname
+        cookie = {"name": "sessionid", "value": cookies[role], "domain": host, "path": "/"}
+        context.add_cookies([cookie])
+    page = context.new_page()
+    for audited in pages:
+        if role not in audited.roles:
+            continue
+        response = page.goto(asgi_server + audited.url)
+        if response is None or response.status != 200:
+            status = response.status if response else None
+            audit.wrong_status.append(f"{audited.name} [{role}]: {status}")
+            continue
+        _settle(page)
+        audit.record(f"{audited.name} [{role} {size}]", _axe(page))
+    _states(page, asgi_server, role, setup, audit, size)
+    context.close()
+    print()
+    print(audit.table())
+    print(f"{audit.runs} axe runs in {time.monotonic() - started:.0f} s")
+    print("left out:", "; ".join(f"{name}: {why}" for name, why in left_out))
+    assert audit.wrong_status == []
+    assert audit.results == {}, audit.table()
