@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 from importlib import import_module
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -27,14 +27,11 @@ from ninja.throttling import AuthRateThrottle
 from opmodel import selectors, services
 from opmodel.access import Access, get_model_for, row_in_model
 from opmodel.api_exports import router as exports_router
-from opmodel.api_shared import Problem, require_write
+from opmodel.api_shared import Problem, actor, require_write
 from opmodel.api_versions import router as versions_router
 from opmodel.models import OperatingModel, Part, PersonalAccessToken
 from opmodel.registry import Section, registry
 from opmodel.services.tokens import token_authenticate
-
-if TYPE_CHECKING:
-    from django.contrib.auth.models import User
 
 PROBLEM = "application/problem+json"
 
@@ -196,11 +193,6 @@ def _plain(data: dict[str, Any]) -> dict[str, Any]:
 def _row(section: Section, row: Part) -> dict[str, Any]:
     data = section.serialise(row)
     return {"id": data.pop("id"), "revision": row.revision, "fields": data}
-
-
-def _actor(request: HttpRequest) -> User:
-    """The signed-in user behind a request the API has authenticated (session or token)."""
-    return cast("User", request.user)
 
 
 def _section(key: str) -> Section:
@@ -367,7 +359,7 @@ def row_create(request: HttpRequest, slug: str, key: str, payload: RowIn):
     data = _clean(section, operating_model, access, payload.fields, None)
     _require(access, section, _as_saved(section, operating_model, data, None), "create")
     row = services.part_create(
-        section=section, operating_model=operating_model, actor=_actor(request), data=data
+        section=section, operating_model=operating_model, actor=actor(request), data=data
     )
     return Status(201, _row(section, row))
 
@@ -395,7 +387,7 @@ def row_update(request: HttpRequest, slug: str, key: str, pk: int, payload: RowU
     _require(access, section, _as_saved(section, operating_model, data, item), "edit")
     try:
         saved = services.part_update(
-            section=section, part=item, revision=payload.revision, actor=_actor(request), data=data
+            section=section, part=item, revision=payload.revision, actor=actor(request), data=data
         )
     except services.StaleRevision as conflict:
         conflict.api_section = section  # type: ignore[attr-defined]
@@ -418,7 +410,7 @@ def row_delete(request: HttpRequest, slug: str, key: str, pk: int, revision: int
     item = row_in_model(section.model, operating_model, pk)
     _require(access, section, item, "delete")
     try:
-        services.part_delete(section=section, part=item, revision=revision, actor=_actor(request))
+        services.part_delete(section=section, part=item, revision=revision, actor=actor(request))
     except services.StaleRevision as conflict:
         conflict.api_section = section  # type: ignore[attr-defined]
         raise
@@ -441,7 +433,7 @@ def rows_reorder(request: HttpRequest, slug: str, key: str, payload: OrderIn):
         section=section,
         operating_model=operating_model,
         ordered_ids=payload.ids,
-        actor=_actor(request),
+        actor=actor(request),
     )
     return [_row(section, row) for row in section.serialisable_rows(operating_model)]
 
