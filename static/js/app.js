@@ -318,12 +318,22 @@
     var active = document.activeElement, target = e.detail.target;
     if (!e.detail.shouldSwap || !active || active === document.body || !target || !target.contains(active)) return;
     var holder = active.id ? active : active.closest("[id]");
-    if (holder && target.contains(holder)) refocus = { id: holder.id, self: holder === active, place: target.id };
+    if (holder && target.contains(holder)) refocus = { id: holder.id, self: holder === active, place: target.id, label: active.getAttribute("aria-label") };
   });
 
   /* The control that had the keyboard is gone with what it edited (a form saved or cancelled,
      a row added): the keyboard goes to the same place in the new content, that is the row's own
      "Edit" (the trigger), else the row, else the list's "Add" (after adding), never the page's top. */
+  /* Focus the first of these that takes it (a hidden control does not). */
+  function focusFirst(candidates) {
+    for (var i = 0; i < candidates.length; i++) {
+      var c = candidates[i];
+      if (!c) continue;
+      c.focus();
+      if (document.activeElement === c) return true;
+    }
+    return false;
+  }
   function placeFocus(placeId, swapped) {
     var place = placeId && document.getElementById(placeId);
     var where = place || (swapped && swapped.nodeType === 1 ? swapped : null);
@@ -342,9 +352,11 @@
     // live): the keyboard goes back to the same place in the new content.
     if (refocus && (!document.activeElement || document.activeElement === document.body)) {
       var holder = document.getElementById(refocus.id);
-      var control = holder && (refocus.self ? holder : holder.querySelector("a[href], button, input, select, textarea"));
-      if (control) control.focus();
-      else placeFocus(refocus.place, target);
+      var candidates = !holder ? [] : refocus.self ? [holder] : [].concat(
+        refocus.label ? Array.prototype.slice.call(holder.querySelectorAll('[aria-label="' + CSS.escape(refocus.label) + '"]')) : [],
+        Array.prototype.slice.call(holder.querySelectorAll("a[href], button, input, select, textarea")),
+        holder.hasAttribute("tabindex") ? [holder] : []);
+      if (!focusFirst(candidates)) placeFocus(refocus.place, target);
     }
     refocus = null;
     var first = target && target.querySelector && target.querySelector(".part-form input:not([type=hidden]), .part-form textarea, .part-form select");

@@ -81,12 +81,16 @@ def press(page, selector: str, key: str = "Enter") -> None:
 
 def focus_within(page, selector: str, timeout: int = 5_000) -> None:
     """The focus lands in (or on) ``selector`` (after a swap), and it is shown."""
-    page.wait_for_function(
-        "(sel) => { const a = document.activeElement; const t = document.querySelector(sel);"
-        " return !!a && !!t && a !== document.body && (t === a || t.contains(a)); }",
-        arg=selector,
-        timeout=timeout,
-    )
+    try:
+        page.wait_for_function(
+            "(sel) => { const a = document.activeElement; const t = document.querySelector(sel);"
+            " return !!a && !!t && a !== document.body && (t === a || t.contains(a)); }",
+            arg=selector,
+            timeout=timeout,
+        )
+    except Exception as exc:
+        where = page.evaluate("() => document.activeElement.outerHTML.slice(0, 200)")
+        raise AssertionError(f"the focus is not in {selector} but on {where}") from exc
     focus_is_shown(page)
 
 
