@@ -462,16 +462,7 @@ class FindingOut(Schema):
 def health(request: HttpRequest, slug: str):
     """The model's health findings now (every registered check)."""
     operating_model, _access = get_model_for(request.user, slug)
-    return [
-        {
-            "check": f.check,
-            "severity": str(getattr(f.severity, "value", f.severity)),
-            "message": f.message,
-            "section": f.section,
-            "row_id": f.part_id,
-        }
-        for f in selectors.model_health(operating_model)
-    ]
+    return selectors.model_health_data(operating_model)
 
 
 # The API's other families, each in its own module.

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import Http404, HttpRequest
 from django.urls import reverse
 from ninja import Router, Schema, Status
 
@@ -18,7 +18,7 @@ from opmodel.api_shared import Problem, actor
 from opmodel.exports.rules import export_allowed, may_download
 from opmodel.models import Export, OperatingModel
 from opmodel.services.exports import ExportQueueUnavailable, export_is_stuck
-from opmodel.views.exports import export_file_name
+from opmodel.views.exports import export_file_response
 
 router = Router(tags=["exports"])
 
@@ -116,13 +116,4 @@ def export_status(request: HttpRequest, slug: str, pk: int):
 def export_file(request: HttpRequest, slug: str, pk: int):
     """The PDF (404 until it is done)."""
     export, _access = _export(request, slug, pk)
-    if export.status != Export.Status.DONE or not export.file:
-        raise Http404("This PDF is not ready")
-    try:
-        handle = export.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404("This PDF is gone: ask for it again") from exc
-    response = FileResponse(handle, as_attachment=True, filename=export_file_name(export))
-    response["Content-Type"] = "application/pdf"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return export_file_response(export)

@@ -69,3 +69,17 @@ def model_health(operating_model: OperatingModel, level: int | None = None) -> l
         if keys is None or finding.section in keys
     ]
     return sorted(findings, key=lambda f: (SEVERITY_ORDER[f.severity], f.section))
+
+
+def model_health_data(operating_model: OperatingModel) -> list[dict[str, Any]]:
+    """The model's findings now as plain data: what the API answers and webhooks compare."""
+    return [
+        {
+            "check": f.check,
+            "severity": str(getattr(f.severity, "value", f.severity)),
+            "message": f.message,
+            "section": f.section,
+            "row_id": f.part_id,
+        }
+        for f in model_health(operating_model)
+    ]

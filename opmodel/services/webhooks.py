@@ -257,18 +257,9 @@ def _finding_key(finding: dict[str, Any]) -> str:
 
 
 def findings_now(operating_model: OperatingModel) -> list[dict[str, Any]]:
-    from opmodel.selectors import model_health
+    from opmodel.selectors import model_health_data
 
-    return [
-        {
-            "check": f.check,
-            "severity": str(getattr(f.severity, "value", f.severity)),
-            "message": f.message,
-            "section": f.section,
-            "row_id": f.part_id,
-        }
-        for f in model_health(operating_model)
-    ]
+    return model_health_data(operating_model)
 
 
 def _changes_data(operating_model: OperatingModel, changes: list[WebhookChange]) -> dict[str, Any]:

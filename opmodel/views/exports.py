@@ -172,10 +172,9 @@ def export_file_name(export: Export) -> str:
     return f"{slug}-{export.version_label}-{export.kind}.pdf"
 
 
-@login_required
-@require_http_methods(["GET"])
-def export_download(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponseBase:
-    export, _access = _export(request, slug, pk)
+def export_file_response(export: Export) -> FileResponse:
+    """The finished PDF as a download (404 until it is done, or once its file is gone): the
+    page's download and the API's answer alike."""
     if export.status != Export.Status.DONE or not export.file:
         raise Http404("This PDF is not ready")
     try:
@@ -186,6 +185,13 @@ def export_download(request: HtmxHttpRequest, slug: str, pk: int) -> HttpRespons
     response["Content-Type"] = "application/pdf"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@login_required
+@require_http_methods(["GET"])
+def export_download(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponseBase:
+    export, _access = _export(request, slug, pk)
+    return export_file_response(export)
 
 
 @login_required
