@@ -32,7 +32,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if IN_CI and report.skipped:
+    # An xfail ran and failed as recorded (every xfail is strict, pyproject's xfail_strict: a
+    # known gap that must keep failing, or the mark goes), so it is no skip.
+    if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
         _skipped_in_ci.append(report.nodeid)
 
 

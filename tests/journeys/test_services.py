@@ -110,13 +110,13 @@ def test_a_step_moves_only_between_the_stages_of_its_journey(journeys_om, people
     assert step_named(journeys_om, "Own idea step").stage.name == "Idea"
 
 
-def test_stages_move_left_and_right_within_their_journey(journeys_om, people, heard):
+def test_stages_move_left_and_right_within_their_journey(journeys_om, people, captured_events):
     journey = journey_of(journeys_om)
     stage_shift(stage=stage_named(journeys_om, "Build"), direction="left", actor=people["editor"])
     assert stage_names(journey) == ["Build", "Idea"]
     stage_shift(stage=stage_named(journeys_om, "Build"), direction="left", actor=people["editor"])
     assert stage_names(journey) == ["Build", "Idea"]
-    assert [e["action"] for e in heard] == ["moved"]
+    assert [e["action"] for e in captured_events.of(type="change")] == ["moved"]
 
 
 def test_a_stale_step_edit_is_refused_and_nothing_is_lost(journeys_om, people, client_for):
