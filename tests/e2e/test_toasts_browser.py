@@ -24,9 +24,11 @@ def _open(browser, base: str, size: tuple[int, int]):
 def test_every_toast_leaves_the_page_and_its_place_takes_clicks_again(
     browser, asgi_server, om, people
 ):
-    pages = {name: _open(browser, asgi_server, size) for name, size in SCREENS.items()}
+    pages = {}
     spots: dict[str, list[tuple[float, float]]] = {}
-    for name, page in pages.items():
+    for name, size in SCREENS.items():
+        # each screen is looked at as soon as it arrives: the sign-in's toast lives a few seconds
+        pages[name] = page = _open(browser, asgi_server, size)
         # the dashboard arrives with the sign-in's message (a server toast); add a live notice
         # (a script toast) over it
         page.evaluate("() => { window.opmodelToast('Saved the stage.', 'success'); }")
