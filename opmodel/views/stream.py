@@ -10,7 +10,8 @@ from __future__ import annotations
 import functools
 import json
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from contextlib import aclosing
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -88,11 +89,66 @@ async def _run(hook: Hook | None) -> Any:
     return await sync_to_async(releasing_connections(hook))()
 
 
-def event_stream(  # noqa: C901
+Select = Callable[[dict[str, Any]], dict[str, Any] | None]
+
+
+class _Recheck:
+    """Asks ``still_allowed`` again at most every ``every`` seconds; without it, always yes."""
+
+    def __init__(self, still_allowed: Hook | None, every: float) -> None:
+        self.still_allowed = still_allowed
+        self.every = every
+        self.at = 0.0
+
+    def reset(self) -> None:
+        self.at = time.monotonic()
+
+    async def allowed(self) -> bool:
+        if self.still_allowed is None or time.monotonic() - self.at < self.every:
+            return True
+        self.reset()
+        return await _run(self.still_allowed) is not False
+
+
+def _shown(message: dict[str, Any], select: Select | None) -> str | None:
+    """The event text of ``message`` for this client (``None``: nothing it may see)."""
+    if select is None:
+        return encode_once(message)
+    shown = select(message)
+    if shown is None:
+        return None
+    return format_event(shown.get("type", "change"), shown)
+
+
+async def _flow(
+    sub: events.Subscription,
+    *,
+    heartbeat: float,
+    recheck: _Recheck,
+    on_idle: Hook | None,
+    select: Select | None,
+) -> AsyncGenerator[str]:
+    """The events after hello, until the client may no longer read or must poll."""
+    while True:
+        message = await sub.get(timeout=heartbeat)
+        if not await recheck.allowed():
+            return
+        if message is None:
+            if await _run(on_idle) is False:
+                return
+            yield ": keep-alive\n\n"
+        elif message is events.POLL:
+            yield poll_event()
+            return
+        elif (text := _shown(message, select)) is not None:
+            yield text
+
+
+def event_stream(
     *,
     channels: list[str],
     hello: dict[str, Any],
-    select: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None,
+    select: Select | None = None,
     on_open: Hook | None = None,
     on_idle: Hook | None = None,
     on_close: Hook | None = None,
@@ -111,15 +167,8 @@ def event_stream(  # noqa: C901
     reconnects and is refused).
     """
     heartbeat = min(settings.OPMODEL_SSE_HEARTBEAT_SECONDS, settings.OPMODEL_SSE_RECHECK_SECONDS)
-    recheck_every = settings.OPMODEL_SSE_RECHECK_SECONDS
     hub = events.broadcaster()
-    checked = {"at": 0.0}
-
-    async def allowed() -> bool:
-        if still_allowed is None or time.monotonic() - checked["at"] < recheck_every:
-            return True
-        checked["at"] = time.monotonic()
-        return await _run(still_allowed) is not False
+    recheck = _Recheck(still_allowed, settings.OPMODEL_SSE_RECHECK_SECONDS)
 
     async def stream() -> AsyncIterator[str]:
         subs = [hub.subscribe(channel) for channel in channels]
@@ -134,24 +183,14 @@ def event_stream(  # noqa: C901
                 return
             await _run(on_open)
             opened = True
-            checked["at"] = time.monotonic()
+            recheck.reset()
             yield f"retry: {RETRY_MS}\n" + format_event("hello", hello)
-            while True:
-                message = await subs[0].get(timeout=heartbeat)
-                if not await allowed():
-                    return
-                if message is None:
-                    if await _run(on_idle) is False:
-                        return
-                    yield ": keep-alive\n\n"
-                    continue
-                if message is events.POLL:
-                    yield poll_event()
-                    return
-                if select is None:
-                    yield encode_once(message)
-                elif (shown := select(message)) is not None:
-                    yield format_event(shown.get("type", "change"), shown)
+            flow = _flow(
+                subs[0], heartbeat=heartbeat, recheck=recheck, on_idle=on_idle, select=select
+            )
+            async with aclosing(flow):
+                async for text in flow:
+                    yield text
         finally:
             for sub in subs:
                 hub.unsubscribe(sub)
