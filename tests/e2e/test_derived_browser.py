@@ -25,7 +25,9 @@ from opmodel.services import operating_model_create, part_create, part_update
 from tests.conftest import session_cookie
 from tests.e2e.conftest import login
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# engine: the class guards of issue 13 (toasts leave, no region stale) also run in the PostgreSQL
+# pass, where the live events ride on real commits of another engine.
+pytestmark = [pytest.mark.browser, pytest.mark.engine, pytest.mark.django_db(transaction=True)]
 
 
 def test_the_north_star_banner_follows_its_metric_live(

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# engine: the class guards of issue 13 (toasts leave, no region stale) also run in the PostgreSQL
+# pass, where the live events ride on real commits of another engine.
+pytestmark = [pytest.mark.browser, pytest.mark.engine, pytest.mark.django_db(transaction=True)]
 
 SCREENS = {"laptop": (1440, 900), "phone": (390, 844)}
 
