@@ -347,7 +347,7 @@ def _refs(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def backstage_read(  # noqa: C901
+def backstage_read(
     sources: list[Source],
     *,
     team_types: tuple[str, ...] | list[str] = DEFAULT_TEAM_TYPES,
@@ -362,13 +362,27 @@ def backstage_read(  # noqa: C901
     entities = _entities(catalog, bundle)
     for entity in entities:
         _resolve(entity, catalog, bundle)
-    kinds = {t.strip().lower() for t in team_types if t.strip()}
+    is_team = _team_test(team_types)
     groups = {e.key: e for e in entities if e.kind == "group"}
     users = {e.key: e for e in entities if e.kind == "user"}
+    squad_of = _squads(bundle, groups, _parents(groups), is_team)
+    _people(bundle, groups, users, squad_of, is_team)
+    _capabilities(bundle, entities, groups, users, squad_of, is_team)
+    return bundle
+
+
+def _team_test(team_types: tuple[str, ...] | list[str]) -> Callable[[Entity | None], bool]:
+    """Whether a group is a team: its ``spec.type`` is one of ``team_types``."""
+    kinds = {t.strip().lower() for t in team_types if t.strip()}
 
     def is_team(group: Entity | None) -> bool:
         return group is not None and str(group.spec.get("type") or "").strip().lower() in kinds
 
+    return is_team
+
+
+def _parents(groups: dict[tuple[str, str, str], Entity]) -> dict[tuple[str, str, str], Entity]:
+    """Each group's parent: named by the parent's ``children`` or the child's ``parent``."""
     parent_of: dict[tuple[str, str, str], Entity] = {}
     for group in groups.values():
         for ref in _refs(group.spec.get("children")):
@@ -379,6 +393,16 @@ def backstage_read(  # noqa: C901
         parent = parse_ref(group.spec.get("parent"), "group", group.namespace)
         if parent is not None and parent in groups:
             parent_of[group.key] = groups[parent]
+    return parent_of
+
+
+def _squads(
+    bundle: Bundle,
+    groups: dict[tuple[str, str, str], Entity],
+    parent_of: dict[tuple[str, str, str], Entity],
+    is_team: Callable[[Entity | None], bool],
+) -> dict[tuple[str, str, str], str]:
+    """Add a squad for each team group (once a name); answer each team group's squad name."""
     squad_of: dict[tuple[str, str, str], str] = {}
     names: dict[str, str] = {}
     for group in groups.values():
@@ -400,7 +424,18 @@ def backstage_read(  # noqa: C901
         names[group.display.lower()] = group.ref
         squad_of[group.key] = group.display
         bundle.squads.append(_squad(group, parent_of.get(group.key), bundle))
-    _people(bundle, groups, users, squad_of, is_team)
+    return squad_of
+
+
+def _capabilities(
+    bundle: Bundle,
+    entities: list[Entity],
+    groups: dict[tuple[str, str, str], Entity],
+    users: dict[tuple[str, str, str], Entity],
+    squad_of: dict[tuple[str, str, str], str],
+    is_team: Callable[[Entity | None], bool],
+) -> None:
+    """Add a capability for each component, system and resource; a second of one name is renamed."""
     capabilities: dict[str, str] = {}
     for entity in entities:
         if entity.kind not in CAPABILITY_KINDS:
@@ -419,7 +454,6 @@ def backstage_read(  # noqa: C901
             )
         capabilities[capability.name.lower()] = entity.ref
         bundle.capabilities.append(capability)
-    return bundle
 
 
 def _people(

@@ -31,7 +31,7 @@ from teams.models import (
     TeamType,
 )
 
-from .records import Bundle, Origin, Problem
+from .records import Bundle, CapabilityIn, Origin, Problem
 
 SQUAD_FIELD_LABELS = {
     "team_type": "team type",
@@ -368,7 +368,7 @@ def _plan_people(
             )
 
 
-def _plan_capabilities(  # noqa: C901
+def _plan_capabilities(
     plan: ImportPlan,
     bundle: Bundle,
     operating_model: OperatingModel,
@@ -383,105 +383,128 @@ def _plan_capabilities(  # noqa: C901
     for cell in Accountability.objects.filter(operating_model=operating_model):
         cells.setdefault(cell.capability_id, []).append(cell)
     for incoming in bundle.capabilities:
-        owner = None
-        if incoming.accountable is not None:
-            owner = known_refs.get(incoming.owner_ref.lower()) or known.get(
-                incoming.accountable.lower()
-            )
-            if owner is None:
-                found = _problem(
-                    incoming.origin,
-                    f"owner {incoming.owner_ref or incoming.accountable} not found in the files "
-                    "or the model: imported unowned",
-                    "spec.owner",
-                )
-                (plan.problems if bundle.strict else plan.warnings).append(found)
+        owner = _capability_owner(plan, bundle, incoming, known, known_refs)
         current = refs.get(incoming.ref.lower()) if incoming.ref else None
         current = current or capabilities.get(incoming.name.lower())
         if current is None:
-            area = incoming.area or Area.ENGINEERING
-            data = {"name": incoming.name, "area": area}
-            if incoming.ref:
-                data["source_ref"] = incoming.ref
-            if incoming.description:
-                data["description"] = incoming.description
+            _plan_capability_create(plan, incoming)
+        else:
+            _plan_capability_update(plan, incoming, current)
+        if owner is not None:
+            existing = cells.get(current.pk, []) if current is not None else []
+            _plan_accountable(plan, incoming, owner, squads.get(owner.lower()), existing)
+
+
+def _capability_owner(
+    plan: ImportPlan,
+    bundle: Bundle,
+    incoming: CapabilityIn,
+    known: dict[str, str],
+    known_refs: dict[str, str],
+) -> str | None:
+    """The squad accountable for ``incoming`` (None: unowned; an owner not found is said)."""
+    if incoming.accountable is None:
+        return None
+    owner = known_refs.get(incoming.owner_ref.lower()) or known.get(incoming.accountable.lower())
+    if owner is None:
+        found = _problem(
+            incoming.origin,
+            f"owner {incoming.owner_ref or incoming.accountable} not found in the files "
+            "or the model: imported unowned",
+            "spec.owner",
+        )
+        (plan.problems if bundle.strict else plan.warnings).append(found)
+    return owner
+
+
+def _plan_capability_create(plan: ImportPlan, incoming: CapabilityIn) -> None:
+    area = incoming.area or Area.ENGINEERING
+    data = {"name": incoming.name, "area": area}
+    if incoming.ref:
+        data["source_ref"] = incoming.ref
+    if incoming.description:
+        data["description"] = incoming.description
+    plan.steps.append(
+        Step(
+            "capability",
+            "create",
+            f"Create capability {incoming.name} ({_label(Area, area)})",
+            incoming.origin,
+            name=incoming.name,
+            data=data,
+        )
+    )
+
+
+def _plan_capability_update(plan: ImportPlan, incoming: CapabilityIn, current: Capability) -> None:
+    changed = {
+        n: v
+        for n, v in (
+            ("area", incoming.area),
+            ("description", incoming.description),
+            ("source_ref", incoming.ref or None),
+            (
+                "name",
+                None if current.name.lower() == incoming.name.lower() else incoming.name,
+            ),
+        )
+        if v is not None and _differs(getattr(current, n), v)
+    }
+    if not changed:
+        return
+    plan.steps.append(
+        Step(
+            "capability",
+            "update",
+            f"Update capability {current.name}: "
+            + ", ".join(
+                n.replace("_", " ") for n in changed if n != "source_ref" or len(changed) == 1
+            ),
+            incoming.origin,
+            name=current.name,
+            data=changed,
+            pk=current.pk,
+        )
+    )
+
+
+def _plan_accountable(
+    plan: ImportPlan,
+    incoming: CapabilityIn,
+    owner: str,
+    owner_squad: Squad | None,
+    existing: list[Accountability],
+) -> None:
+    """Make ``owner`` accountable for the capability; a squad accountable before becomes
+    responsible."""
+    name = incoming.name
+    owner_pk = getattr(owner_squad, "pk", None)
+    if any(c.squad_id == owner_pk and c.role == Responsibility.ACCOUNTABLE for c in existing):
+        return
+    plan.steps.append(
+        Step(
+            "accountability",
+            "update" if existing else "create",
+            f"Make {owner} accountable for {name}",
+            incoming.origin,
+            name=name,
+            squad=owner,
+            data={"role": Responsibility.ACCOUNTABLE},
+        )
+    )
+    for cell in existing:
+        if cell.role == Responsibility.ACCOUNTABLE and cell.squad_id != owner_pk:
             plan.steps.append(
                 Step(
-                    "capability",
-                    "create",
-                    f"Create capability {incoming.name} ({_label(Area, area)})",
+                    "accountability",
+                    "update",
+                    f"{cell.squad} becomes responsible for {name} (was accountable)",
                     incoming.origin,
-                    name=incoming.name,
-                    data=data,
+                    name=name,
+                    squad=cell.squad.name,
+                    data={"role": Responsibility.RESPONSIBLE},
                 )
             )
-        else:
-            changed = {
-                n: v
-                for n, v in (
-                    ("area", incoming.area),
-                    ("description", incoming.description),
-                    ("source_ref", incoming.ref or None),
-                    (
-                        "name",
-                        None if current.name.lower() == incoming.name.lower() else incoming.name,
-                    ),
-                )
-                if v is not None and _differs(getattr(current, n), v)
-            }
-            if changed:
-                plan.steps.append(
-                    Step(
-                        "capability",
-                        "update",
-                        f"Update capability {current.name}: "
-                        + ", ".join(
-                            n.replace("_", " ")
-                            for n in changed
-                            if n != "source_ref" or len(changed) == 1
-                        ),
-                        incoming.origin,
-                        name=current.name,
-                        data=changed,
-                        pk=current.pk,
-                    )
-                )
-        name = incoming.name
-        if owner is None:
-            continue
-        existing = cells.get(current.pk, []) if current is not None else []
-        owner_squad = squads.get(owner.lower())
-        if any(
-            c.squad_id == getattr(owner_squad, "pk", None) and c.role == Responsibility.ACCOUNTABLE
-            for c in existing
-        ):
-            continue
-        plan.steps.append(
-            Step(
-                "accountability",
-                "update" if existing else "create",
-                f"Make {owner} accountable for {name}",
-                incoming.origin,
-                name=name,
-                squad=owner,
-                data={"role": Responsibility.ACCOUNTABLE},
-            )
-        )
-        for cell in existing:
-            if cell.role == Responsibility.ACCOUNTABLE and cell.squad_id != getattr(
-                owner_squad, "pk", None
-            ):
-                plan.steps.append(
-                    Step(
-                        "accountability",
-                        "update",
-                        f"{cell.squad} becomes responsible for {name} (was accountable)",
-                        incoming.origin,
-                        name=name,
-                        squad=cell.squad.name,
-                        data={"role": Responsibility.RESPONSIBLE},
-                    )
-                )
 
 
 def _plan_interactions(

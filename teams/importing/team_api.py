@@ -111,7 +111,17 @@ BULLET = re.compile(r"^\s*[*-]\s+(?P<label>[^:]+):\s*(?P<value>.*)$")
 NAME_AND_FOCUS = re.compile(r"\s+[-–—]\s+|:\s+|,\s+|\s+\(")
 
 
-def _template(body: str) -> dict[str, Any] | None:  # noqa: C901
+# Template bullets copied as they stand: the bullet's label -> the team's key.
+TEMPLATE_KEYS = {
+    "team type": "type",
+    "our services and systems": "services",
+    "ways of working": "waysOfWorking",
+}
+SOON = "teams we expect to interact with soon"
+CURRENT = "teams we currently interact with"
+
+
+def _template(body: str) -> dict[str, Any] | None:
     """The Team API template (TeamTopologies/Team-API-template): None if ``body`` is not one."""
     if not re.search(r"^\s*[*-]\s+Team name and focus:", body, re.M):
         return None
@@ -121,59 +131,55 @@ def _template(body: str) -> dict[str, Any] | None:  # noqa: C901
     for number, line in enumerate(body.splitlines(), start=1):
         if line.startswith("#"):
             section = line.strip("# ").lower()
-            continue
-        if match := BULLET.match(line):
-            label, value = match["label"].strip().lower(), match["value"].strip()
-            value = "" if set(value) <= set("#_ ") else value
-            if not value:
-                continue
-            if label == "team name and focus":
-                parts = NAME_AND_FOCUS.split(value, maxsplit=1)
-                team["name"], team["_line"] = parts[0].strip(), number
-                if len(parts) > 1 and parts[1].strip(" )"):
-                    team["focus"] = parts[1].strip(" )")
-            elif label == "team type":
-                team["type"] = value
-            elif label == "chat tool channels":
-                team["contact"] = " ".join(w for w in value.split() if set(w) - set("#_"))
-            elif label == "our services and systems":
-                team["services"] = value
-            elif label == "ways of working":
-                team["waysOfWorking"] = value
-            elif label == "time of daily sync meeting":
-                team.setdefault("_ways", []).append(f"Daily sync: {value}")
-            continue
-        if line.lstrip().startswith("|") and section == "teams we expect to interact with soon":
-            cells = [c.strip() for c in line.strip().strip("|").split("|")]
-            if (
-                cells
-                and cells[0]
-                and set(cells[0]) - set("-: .")
-                and cells[0].lower() != ("team name/focus")
-            ):
-                team.setdefault("_soon", []).append(cells[0])
-            continue
-        if line.lstrip().startswith("|") and section == "teams we currently interact with":
-            cells = [c.strip() for c in line.strip().strip("|").split("|")]
-            if (
-                len(cells) < 2
-                or set("".join(cells)) <= set("-: ")
-                or cells[0].lower()
-                in (
-                    "team name/focus",
-                    ".",
-                    "",
-                )
-            ):
-                continue
-            interactions.append(
-                {"team": cells[0], "mode": cells[1], "purpose": (cells[2:3] or [""])[0]}
-            )
+        elif match := BULLET.match(line):
+            value = match["value"].strip()
+            if not set(value) <= set("#_ "):
+                _template_bullet(team, match["label"].strip().lower(), value, number)
+        elif line.lstrip().startswith("|") and section in (SOON, CURRENT):
+            _template_row(team, interactions, section, line)
     if ways := team.pop("_ways", None):
         team["waysOfWorking"] = "\n".join([team.get("waysOfWorking") or "", *ways]).strip()
     if interactions:
         team["interactions"] = interactions
     return team
+
+
+def _template_bullet(team: dict[str, Any], label: str, value: str, number: int) -> None:
+    """One filled-in bullet of the template (``label: value`` on line ``number``)."""
+    if label == "team name and focus":
+        parts = NAME_AND_FOCUS.split(value, maxsplit=1)
+        team["name"], team["_line"] = parts[0].strip(), number
+        if len(parts) > 1 and parts[1].strip(" )"):
+            team["focus"] = parts[1].strip(" )")
+    elif label in TEMPLATE_KEYS:
+        team[TEMPLATE_KEYS[label]] = value
+    elif label == "chat tool channels":
+        team["contact"] = " ".join(w for w in value.split() if set(w) - set("#_"))
+    elif label == "time of daily sync meeting":
+        team.setdefault("_ways", []).append(f"Daily sync: {value}")
+
+
+def _template_row(
+    team: dict[str, Any], interactions: list[dict[str, Any]], section: str, line: str
+) -> None:
+    """One table row of the template's "soon" or "currently" interaction tables."""
+    cells = [c.strip() for c in line.strip().strip("|").split("|")]
+    if section == SOON:
+        if (
+            cells
+            and cells[0]
+            and set(cells[0]) - set("-: .")
+            and cells[0].lower() != ("team name/focus")
+        ):
+            team.setdefault("_soon", []).append(cells[0])
+        return
+    if (
+        len(cells) < 2
+        or set("".join(cells)) <= set("-: ")
+        or cells[0].lower() in ("team name/focus", ".", "")
+    ):
+        return
+    interactions.append({"team": cells[0], "mode": cells[1], "purpose": (cells[2:3] or [""])[0]})
 
 
 def _raw_teams(source: Source, bundle: Bundle) -> list[Raw]:
@@ -235,10 +241,23 @@ def _bullets(lines: list[str]) -> str | None:
     return "\n".join(f"- {line}" for line in lines) or None
 
 
-def team_api_read(sources: list[Source], *, strict: bool = False) -> Bundle:  # noqa: C901
+def team_api_read(sources: list[Source], *, strict: bool = False) -> Bundle:
     """Read Team API files into a :class:`Bundle`. Partners the files do not describe are left
     by name for the plan to find."""
     bundle = Bundle(kind="team_api", strict=strict)
+    found = _named_teams(sources, bundle)
+    types = {
+        name.lower(): choices.team_type(team["type"]) if team.get("type") else None
+        for _, name, team in found
+    }
+    interactions: set[tuple[str, str, str]] = set()
+    for raw, name, team in found:
+        _read_team(bundle, raw, name, team, types, interactions)
+    return bundle
+
+
+def _named_teams(sources: list[Source], bundle: Bundle) -> list[tuple[Raw, str, dict[str, Any]]]:
+    """Every team of the files with its name (flattened), once a name: (raw, name, team)."""
     names: dict[str, str] = {}
     found: list[tuple[Raw, str, dict[str, Any]]] = []
     for source in sources:
@@ -259,44 +278,49 @@ def team_api_read(sources: list[Source], *, strict: bool = False) -> Bundle:  # 
                 continue
             names[name.lower()] = source.name
             found.append((raw, name, team))
-    types = {
-        name.lower(): choices.team_type(team["type"]) if team.get("type") else None
-        for _, name, team in found
-    }
-    interactions: set[tuple[str, str, str]] = set()
-    for raw, name, team in found:
-        origin = Origin(
-            raw.where.file, f"team {name}", raw.where.document, raw.where.line, raw.where.lines
+    return found
+
+
+def _read_team(
+    bundle: Bundle,
+    raw: Raw,
+    name: str,
+    team: dict[str, Any],
+    types: dict[str, Any],
+    interactions: set[tuple[str, str, str]],
+) -> None:
+    """Add one team (its squad, people and interactions not yet listed) unless it has problems."""
+    origin = Origin(
+        raw.where.file, f"team {name}", raw.where.document, raw.where.line, raw.where.lines
+    )
+    problems = len(bundle.problems)
+
+    def problem(message: str, field: str = "") -> None:
+        bundle.problems.append(origin.problem(message, field))
+
+    if unknown := sorted(set(team) - KEYS):
+        problem(f"unknown field{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}")
+    if skipped := sorted(set(team) & NOT_IMPORTED - {"teamapi"}):
+        bundle.skip(
+            "Team API fields with no Level 2 field",
+            f"{origin}: {', '.join(skipped)} not imported",
         )
-        problems = len(bundle.problems)
-
-        def problem(message: str, field: str = "", origin: Origin = origin) -> None:
-            bundle.problems.append(origin.problem(message, field))
-
-        if unknown := sorted(set(team) - KEYS):
-            problem(f"unknown field{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}")
-        if skipped := sorted(set(team) & NOT_IMPORTED - {"teamapi"}):
-            bundle.skip(
-                "Team API fields with no Level 2 field",
-                f"{origin}: {', '.join(skipped)} not imported",
-            )
-        fields = _fields(team, problem)
-        people = _members(team.get("members"), name, origin, problem)
-        listed = _interactions(team.get("interactions"), name, origin, types, problem)
-        if len(bundle.problems) > problems:
-            continue
-        ref = f"team:{text(team.get('id')) or name}".lower()
-        bundle.squads.append(SquadIn(name=name, origin=origin, fields=fields, ref=ref))
-        bundle.people += people
-        for interaction in listed:
-            ends = _interaction_key(interaction)
-            if ends not in interactions:
-                interactions.add(ends)
-                bundle.interactions.append(interaction)
-    return bundle
+    fields = _fields(team, problem)
+    people = _members(team.get("members"), name, origin, problem)
+    listed = _interactions(team.get("interactions"), name, origin, types, problem)
+    if len(bundle.problems) > problems:
+        return
+    ref = f"team:{text(team.get('id')) or name}".lower()
+    bundle.squads.append(SquadIn(name=name, origin=origin, fields=fields, ref=ref))
+    bundle.people += people
+    for interaction in listed:
+        ends = _interaction_key(interaction)
+        if ends not in interactions:
+            interactions.add(ends)
+            bundle.interactions.append(interaction)
 
 
-def _fields(team: dict[str, Any], problem: Any) -> dict[str, Any]:  # noqa: C901
+def _fields(team: dict[str, Any], problem: Any) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     for key, model_field in TEXT_FIELDS.items():
         value = team.get(key)
@@ -306,27 +330,8 @@ def _fields(team: dict[str, Any], problem: Any) -> dict[str, Any]:  # noqa: C901
             fields[model_field] = value
     work = team.get("work")
     if isinstance(work, dict):
-        ways = _named(work.get("waysOfWorking"))
-        if ways and "ways_of_working" not in fields:
-            fields["ways_of_working"] = _bullets(ways)
-        doing = _named(work.get("services")) + _named(work.get("crossTeam"))
-        if doing:
-            current = fields.get("focus")
-            fields["focus"] = "\n\n".join(
-                x for x in (current, "Working on:\n" + str(_bullets(doing))) if x
-            )
-    meetings = []
-    for meeting in team.get("meetings") or []:
-        if isinstance(meeting, dict):
-            what = text(meeting.get("purpose") or meeting.get("type")) or "meeting"
-            when = " ".join(
-                str(meeting[k]) for k in ("dayOfWeek", "timeOfDay") if meeting.get(k) is not None
-            )
-            minutes = meeting.get("durationMinutes")
-            meetings.append(
-                f"{what[0].upper()}{what[1:]}: {when}" + (f", {minutes} min" if minutes else "")
-            )
-    if meetings:
+        _work_fields(fields, work)
+    if meetings := _meetings(team.get("meetings") or []):
         fields["ways_of_working"] = "\n".join(
             x for x in (fields.get("ways_of_working"), _bullets(meetings)) if x
         )
@@ -337,6 +342,41 @@ def _fields(team: dict[str, Any], problem: Any) -> dict[str, Any]:  # noqa: C901
     ]
     if channels and "contact" not in fields:
         fields["contact"] = ", ".join(channels)
+    _choice_fields(fields, team, problem)
+    return fields
+
+
+def _work_fields(fields: dict[str, Any], work: dict[str, Any]) -> None:
+    """TeamAPI-As-Code's ``work``: its ways of working, and what the team works on as focus."""
+    ways = _named(work.get("waysOfWorking"))
+    if ways and "ways_of_working" not in fields:
+        fields["ways_of_working"] = _bullets(ways)
+    doing = _named(work.get("services")) + _named(work.get("crossTeam"))
+    if doing:
+        current = fields.get("focus")
+        fields["focus"] = "\n\n".join(
+            x for x in (current, "Working on:\n" + str(_bullets(doing))) if x
+        )
+
+
+def _meetings(items: list[Any]) -> list[str]:
+    """The team's meetings as lines: "Purpose: day time, N min"."""
+    meetings = []
+    for meeting in items:
+        if isinstance(meeting, dict):
+            what = text(meeting.get("purpose") or meeting.get("type")) or "meeting"
+            when = " ".join(
+                str(meeting[k]) for k in ("dayOfWeek", "timeOfDay") if meeting.get(k) is not None
+            )
+            minutes = meeting.get("durationMinutes")
+            meetings.append(
+                f"{what[0].upper()}{what[1:]}: {when}" + (f", {minutes} min" if minutes else "")
+            )
+    return meetings
+
+
+def _choice_fields(fields: dict[str, Any], team: dict[str, Any], problem: Any) -> None:
+    """The team type and mode, each one of its choices (or a problem)."""
     for key, lookup, options in (
         ("type", choices.team_type, TeamType),
         ("mode", choices.mode, Mode),
@@ -348,7 +388,6 @@ def _fields(team: dict[str, Any], problem: Any) -> dict[str, Any]:  # noqa: C901
             problem(f"{key} {team[key]!r} is not one of {choices.labels(options)}", key)
         else:
             fields["team_type" if key == "type" else "mode"] = value
-    return fields
 
 
 def _interaction_key(interaction: InteractionIn) -> tuple[str, str, str]:
