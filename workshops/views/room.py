@@ -7,8 +7,10 @@ with the room partial it changed. Other browsers hear of it through the room's l
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from typing import Any
 
+from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget, trigger_client_event
 
 from opmodel.access import row_in_model
-from opmodel.registry import registry
+from opmodel.registry import Section, registry
 from opmodel.views.feedback import notify
 from opmodel.views.types import HtmxHttpRequest
 
@@ -297,14 +299,22 @@ def vote(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     return done(request, _room(slug, pk, f"room-{part}"), message, error=failed)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def proposal_new(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:  # noqa: C901
-    """Propose a change: pick a section and an item, then edit its fields in the section's own
-    form (or describe a new item, a deletion, or a change in words)."""
-    workshop, wa = load(request, slug, pk)
-    wa.require_take_part()
-    params = request.POST if request.method == "POST" else request.GET
+@dataclass(frozen=True)
+class ProposalStep:
+    """Where a proposal being written stands: its section, kind and item (each maybe not yet)."""
+
+    section: Section | None
+    kind: ProposalKind
+    item: Any
+
+    @property
+    def needs_item(self) -> bool:
+        """A change or a deletion is of an item not picked yet."""
+        return self.kind in (ProposalKind.CHANGE, ProposalKind.DELETE) and self.item is None
+
+
+def _proposal_step(params: Any, workshop: Workshop) -> ProposalStep:
+    """The step named by ``params`` (404: a section not in the workshop, an unknown kind)."""
     key = params.get("section", "")
     section = registry.find(key) if key else None
     if key and (section is None or section.key not in workshop.sections):
@@ -316,66 +326,128 @@ def proposal_new(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse: 
     item = None
     if section is not None and params.get("item"):
         item = row_in_model(section.model, workshop.operating_model, params.get("item"))
+    return ProposalStep(section, kind, item)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def proposal_new(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Propose a change: pick a section and an item, then edit its fields in the section's own
+    form (or describe a new item, a deletion, or a change in words). One URL; a step each:
+    :func:`_proposal_pick_section`, :func:`_proposal_pick_item`, :func:`_proposal_write`."""
+    workshop, wa = load(request, slug, pk)
+    wa.require_take_part()
+    step = _proposal_step(request.POST if request.method == "POST" else request.GET, workshop)
     ctx = context(
         workshop,
         wa,
-        section=section,
-        kind=kind,
-        item=item,
+        section=step.section,
+        kind=step.kind,
+        item=step.item,
         kinds=ProposalKind,
         proposal_url=reverse("proposal-new", args=[slug, pk]),
     )
     # From the room the steps open in a dialog (htmx): only the body of the page is sent.
     template = "workshops/proposal_form.html" + ("#proposal-body" if request.htmx else "")
-    if section is None:
-        ctx["section_views"] = selectors.section_views(workshop)
-        return render(request, template, ctx)
-    if kind in (ProposalKind.CHANGE, ProposalKind.DELETE) and item is None:
-        ctx["section_views"] = selectors.section_views(workshop, [section])
-        return render(request, template, ctx)
-    field_form = None
-    if kind == ProposalKind.CHANGE:
-        field_form = section.form(
-            request.POST if request.method == "POST" else None,
-            instance=copy.copy(item),  # validating writes into the instance: keep the row as is
+    if step.section is None:
+        return _proposal_pick_section(request, workshop, template, ctx)
+    if step.needs_item:
+        return _proposal_pick_item(request, workshop, step.section, template, ctx)
+    return _proposal_write(request, workshop, step.section, step, template, ctx)
+
+
+def _proposal_pick_section(
+    request: HtmxHttpRequest, workshop: Workshop, template: str, ctx: dict[str, Any]
+) -> HttpResponse:
+    """Step 1: the workshop's sections to pick from."""
+    ctx["section_views"] = selectors.section_views(workshop)
+    return render(request, template, ctx)
+
+
+def _proposal_pick_item(
+    request: HtmxHttpRequest,
+    workshop: Workshop,
+    section: Section,
+    template: str,
+    ctx: dict[str, Any],
+) -> HttpResponse:
+    """Step 2 (a change or a deletion): the section's items to pick from."""
+    ctx["section_views"] = selectors.section_views(workshop, [section])
+    return render(request, template, ctx)
+
+
+def _proposal_field_form(
+    request: HtmxHttpRequest, workshop: Workshop, section: Section, step: ProposalStep
+) -> forms.BaseForm | None:
+    """The section's own form for a change or a new item (None: a deletion or words only)."""
+    data = request.POST if request.method == "POST" else None
+    if step.kind == ProposalKind.CHANGE:
+        return section.form(
+            data,
+            instance=copy.copy(step.item),  # validating writes into the instance: keep the row
             operating_model=workshop.operating_model,
             prefix="f",
         )
-    elif kind == ProposalKind.ADD:
-        field_form = section_form(section, section.fields)(
-            request.POST if request.method == "POST" else None,
-            operating_model=workshop.operating_model,
-            prefix="f",
+    if step.kind == ProposalKind.ADD:
+        return section_form(section, section.fields)(
+            data, operating_model=workshop.operating_model, prefix="f"
         )
-    meta = ProposalForm(request.POST or None, initial={"kind": kind})
+    return None
+
+
+def _proposal_write(
+    request: HtmxHttpRequest,
+    workshop: Workshop,
+    section: Section,
+    step: ProposalStep,
+    template: str,
+    ctx: dict[str, Any],
+) -> HttpResponse:
+    """Step 3: the proposal's fields and rationale; a valid POST proposes it."""
+    field_form = _proposal_field_form(request, workshop, section, step)
+    meta = ProposalForm(request.POST or None, initial={"kind": step.kind})
     if request.method == "POST":
-        valid = meta.is_valid() and (field_form is None or field_form.is_valid())
-        if valid:
-            try:
-                revision = int(request.POST.get("revision") or 0) or None
-                services.proposal_create(
-                    workshop=workshop,
-                    actor=request.user,
-                    section=section.key,
-                    kind=kind,
-                    part=item,
-                    data=field_form.cleaned_data if field_form is not None else None,
-                    rationale=meta.cleaned_data["rationale"],
-                    base_revision=revision,
-                )
-            except ValidationError as error:
-                meta.add_error(None, error)
-            else:
-                if request.htmx:
-                    response = notify(HttpResponse(""), "Proposal added.")
-                    trigger_client_event(response, "opmodel:dialog-close")
-                    return response
-                return done(request, _room(slug, pk, "room-proposals"), "Proposal added.")
-    ctx.update(meta=meta, field_form=field_form, revision=item.revision if item else "")
+        saved = _proposal_save(request, workshop, section, step, meta, field_form)
+        if saved is not None:
+            return saved
+    ctx.update(meta=meta, field_form=field_form, revision=step.item.revision if step.item else "")
     if request.method == "POST" and "revision" in request.POST:
         ctx["revision"] = request.POST["revision"]
     status = 422 if request.method == "POST" else 200
     return render(request, template, ctx, status=status)
+
+
+def _proposal_save(
+    request: HtmxHttpRequest,
+    workshop: Workshop,
+    section: Section,
+    step: ProposalStep,
+    meta: ProposalForm,
+    field_form: forms.BaseForm | None,
+) -> HttpResponse | None:
+    """Propose it if the forms are valid and the service agrees (None: show the forms again)."""
+    if not meta.is_valid() or (field_form is not None and not field_form.is_valid()):
+        return None
+    try:
+        services.proposal_create(
+            workshop=workshop,
+            actor=request.user,
+            section=section.key,
+            kind=step.kind,
+            part=step.item,
+            data=field_form.cleaned_data if field_form is not None else None,
+            rationale=meta.cleaned_data["rationale"],
+            base_revision=int(request.POST.get("revision") or 0) or None,
+        )
+    except ValidationError as error:
+        meta.add_error(None, error)
+        return None
+    if request.htmx:
+        response = notify(HttpResponse(""), "Proposal added.")
+        trigger_client_event(response, "opmodel:dialog-close")
+        return response
+    back = _room(workshop.operating_model.slug, workshop.pk, "room-proposals")
+    return done(request, back, "Proposal added.")
 
 
 @login_required
