@@ -117,6 +117,8 @@ def _shown(message: dict[str, Any], select: Select | None) -> str | None:
     shown = select(message)
     if shown is None:
         return None
+    if shown is message:
+        return encode_once(message)  # nothing of it kept from this client: shared encoding
     return format_event(shown.get("type", "change"), shown)
 
 

@@ -3,6 +3,11 @@
 (function () {
   "use strict";
 
+  /* The page's one polite live region (#live-toasts, base.html) says everything a screen
+     reader should hear of what happens without the person's doing: others' changes, the room's
+     summaries, notices, errors. A toast is seen and heard; "say" is heard only (the room's
+     summaries, a server message that came with the page, a search's answer). Neither moves
+     anyone's focus. */
   function toast(text, kind) {
     var box = document.getElementById("live-toasts");
     if (!box) return;
@@ -11,6 +16,16 @@
     p.textContent = text;
     box.appendChild(p);
     dismiss(p, 4000);
+  }
+
+  function say(text) {
+    var box = document.getElementById("live-toasts");
+    if (!box || !text) return;
+    var p = document.createElement("p");
+    p.className = "visually-hidden said";
+    p.textContent = text;
+    box.appendChild(p);
+    setTimeout(function () { p.remove(); }, 4000);
   }
 
   // A toast fades, then leaves the page: a faded one must never sit over a button and take
@@ -234,6 +249,10 @@
   function setStatus(state, label) {
     var el = document.getElementById("live-status");
     if (!el) return;
+    // Said in the one live region only when it is news: the updates stopped, or came back.
+    var was = el.dataset.state;
+    if (state === "offline" && was !== "offline") say("Live updates paused: " + label);
+    if (state === "live" && was === "offline") say("Live updates are back.");
     el.dataset.state = state;
     el.querySelector(".label").textContent = label;
   }
@@ -280,6 +299,16 @@
     if (e.detail && e.detail.text) toast(e.detail.text, "error");
   });
   window.opmodelToast = toast;  // for page scripts (e.g. the workshop room)
+  window.opmodelSay = say;
+
+  /* A region whose answer someone asked for (data-say: the matrix's "Who is accountable when"):
+     its new words are said in the one live region once it lands. */
+  document.addEventListener("htmx:afterSettle", function (e) {
+    var t = e.detail.target;
+    if (!t || !t.id || !t.matches || !t.matches("[data-say]")) return;
+    var el = document.getElementById(t.id);  // an outerHTML swap put a new one in its place
+    if (el) say(el.textContent.replace(/\s+/g, " ").trim());
+  });
 
   /* Feedback for refused requests that htmx does not swap. */
   document.addEventListener("htmx:responseError", function (e) {
@@ -462,5 +491,11 @@
     freeze(document);
     initSortables(document);
     document.querySelectorAll(".toasts .toast").forEach(function (t) { dismiss(t, 5000); });
+    // The server's messages came with the page (their box is no live region: the page has one);
+    // said once the live region is in the accessibility tree.
+    var told = document.querySelectorAll(".toasts:not(#live-toasts) .toast");
+    if (told.length) setTimeout(function () {
+      told.forEach(function (t) { say(t.textContent.trim()); });
+    }, 300);
   });
 })();

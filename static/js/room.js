@@ -114,7 +114,9 @@
   var heard = {}, who = [], announceTimer = null;
   function announce(data) {
     var me = document.getElementById("main").dataset.user;
-    if (String(data.actor_id) === me) return;
+    // one's own change, also one that names nobody (an anonymous or private note: only the
+    // author's own stream is told it is theirs, "own")
+    if (String(data.actor_id) === me || data.own) return;
     var named = false;
     (data.parts || []).forEach(function (p) { if (WORDS[p]) { heard[p] = (heard[p] || 0) + 1; named = true; } });
     // who did it, when the event says (an anonymous or private note names nobody)
@@ -122,8 +124,7 @@
     if (announceTimer || !Object.keys(heard).length) return;
     announceTimer = setTimeout(function () {
       var said = Object.keys(heard).map(function (p) { return WORDS[p] + " (" + heard[p] + ")"; });
-      var box = document.getElementById("room-announce");
-      if (box) box.textContent = "Updated: " + said.join(", ") + (who.length ? ", by " + who.join(", ") : "") + ".";
+      if (window.opmodelSay) window.opmodelSay("Updated: " + said.join(", ") + (who.length ? ", by " + who.join(", ") : "") + ".");
       heard = {}; who = []; announceTimer = null;
     }, 2000);
   }

@@ -115,7 +115,7 @@ def test_health_panels_chips_and_share_counters_follow_their_sections_live(
 # live feed, a running timer, who is in the room right now, screen-reader announcements.
 VOLATILE = (
     "script, template, dialog, .toasts, #live-toasts, #live-feed, .timer-value, #room-presence, "
-    "#room-announce, .live-notice"
+    ".live-notice"
 )
 
 # Page-side helpers: the page's text without volatile parts, and the regions (elements with an

@@ -15,7 +15,7 @@ from opmodel.registry import registry
 from opmodel.services import part_update
 from teams.models import Accountability, Squad
 from tests.e2e.conftest import login
-from tests.e2e.keyboard import focus_within, tab_to
+from tests.e2e.keyboard import focus_within, press, tab_to
 from tests.workshops.conftest import make_workshop
 from workshops import services
 
@@ -24,6 +24,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 # Every polite live region of the page (role=status is polite too) that says ``words``.
 SAYING = """(words) => [...document.querySelectorAll('[aria-live="polite"], [role="status"]')]
   .filter((el) => el.getAttribute("aria-live") !== "off" && el.textContent.includes(words))
+  .map((el) => el.id || el.className)"""
+
+# Every polite live region of the page: aria-live="polite", or a role whose live region is
+# polite unless told otherwise (status, log, <output>).
+POLITE = """() => [...document.querySelectorAll(
+    '[aria-live], [role=status], [role=log], output')]
+  .filter((el) => {
+    const live = el.getAttribute("aria-live");
+    return live === "polite" || (live === null && el.getAttribute("role") !== "alert");
+  })
   .map((el) => el.id || el.className)"""
 
 HEARD = """() => {
@@ -86,6 +96,8 @@ def test_every_live_page_announces_others_changes_once_without_moving_focus(
             page.goto(url)
             page.wait_for_selector('#live-status[data-state="live"]', timeout=10_000)
             page.evaluate(HEARD)
+        for page in (fiona, eddie):  # one polite live region says what happens
+            assert page.evaluate(POLITE) == ["live-toasts"], url
         tab_to(fiona, ".user-menu summary")  # the watcher's keyboard is somewhere
         twin = fiona.locator("details.text-twin")
         if twin.count():  # she reads a picture's text twin (opened from the page's script)
@@ -107,6 +119,42 @@ def test_every_live_page_announces_others_changes_once_without_moving_focus(
         eddie.wait_for_function("(k) => window.opmodelHeard.includes(k)", arg=kind)
         eddie.wait_for_timeout(2_500)  # the room sums up what it heard every two seconds
         assert eddie.evaluate(SAYING, "editor") == [], url
+    assert fiona.js_errors == eddie.js_errors == []  # type: ignore[attr-defined]
+    for page in (fiona, eddie):
+        page.context.close()
+
+
+def test_the_author_of_an_anonymous_note_does_not_hear_it_and_the_others_hear_it_unnamed(
+    browser, asgi_server, local_broadcaster, om, people
+):
+    """An anonymous note's event names nobody, so a page cannot tell its author by the name: the
+    author's own stream is told it is theirs. The author, having written it by keyboard, hears
+    nothing of it; the facilitator hears that the notes changed, and not who wrote it."""
+    workshop = make_workshop(om, people["facilitator"], allow_anonymous_notes=True)
+    services.attendee_add(workshop=workshop, actor=people["facilitator"], user=people["editor"])
+    url = f"{asgi_server}/m/{om.slug}/workshops/{workshop.pk}/room/"
+    fiona, eddie = login(browser, asgi_server, "facilitator"), login(browser, asgi_server, "editor")
+    for page in (fiona, eddie):
+        page.goto(url)
+        page.wait_for_selector('#live-status[data-state="live"]', timeout=10_000)
+        page.evaluate(HEARD)
+        assert page.evaluate(POLITE) == ["live-toasts"]
+    tab_to(eddie, "#room-note-form textarea")
+    eddie.keyboard.type("Nobody owns the release calendar")
+    tab_to(eddie, "#room-note-form input[name=anonymous]")
+    eddie.keyboard.press("Space")
+    press(eddie, "#room-note-form button[type=submit]")
+    # the facilitator hears of it, without a name
+    fiona.wait_for_function(f"() => ({SAYING})('Updated: notes').length > 0", timeout=10_000)
+    said = fiona.evaluate(SAYING, "Updated: notes")
+    assert len(said) == 1, said
+    text = fiona.evaluate("(id) => document.getElementById(id).textContent", said[0])
+    assert "editor" not in text, text
+    fiona.wait_for_selector("#room-notes :text('Nobody owns the release calendar')")
+    # the author's page got the same event, and says nothing of it
+    eddie.wait_for_function("() => window.opmodelHeard.includes('room')")
+    eddie.wait_for_timeout(2_500)  # the room sums up what it heard every two seconds
+    assert eddie.evaluate(SAYING, "Updated") == []
     assert fiona.js_errors == eddie.js_errors == []  # type: ignore[attr-defined]
     for page in (fiona, eddie):
         page.context.close()

@@ -49,7 +49,7 @@ def test_a_facilitation_from_start_to_decision_by_keyboard_alone(
     tab_to(nia, "#room-note-form textarea")
     nia.keyboard.type("Build and Run should be one stage")
     press(nia, "#room-note-form button[type=submit]")
-    fac.wait_for_selector("#room-announce:has-text('Updated: notes')", state="attached")
+    fac.wait_for_selector("#live-toasts:has-text('Updated: notes')", state="attached")
     assert fac.evaluate(FOCUSED, "#nudge")  # the live change did not take the focus away
 
     # a dot by keyboard; the facilitator reveals the votes

@@ -181,3 +181,34 @@ def test_a_share_link_reader_hears_new_comments_and_nothing_else(
         stop.set()
         reader.join(timeout=5)
     assert httpx.get(url.replace("/share/", "/share/x"), timeout=5).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_only_the_author_is_told_an_unnamed_note_is_their_own(
+    asgi_server, local_broadcaster, workshop, people
+):
+    """An anonymous note's event names nobody; the author's own stream (and only theirs) is told
+    the note is theirs (their page then does not announce it to them), and nobody's stream
+    carries who wrote it. The same for a note written during private writing."""
+    author = Browser(asgi_server, workshop, people["participant"])
+    other = Browser(asgi_server, workshop, people["facilitator"])
+    try:
+        for anonymous in (True, False):
+            if not anonymous:
+                services.private_writing_start(workshop=workshop, actor=people["facilitator"])
+                for browser in (author, other):
+                    _wait_for(browser.out, "room", lambda d: "bar" in d["parts"])
+                workshop.refresh_from_db()
+            services.note_add(
+                workshop=workshop, actor=people["participant"], text="Hm", anonymous=anonymous
+            )
+            theirs = _wait_for(author.out, "room", lambda d: "notes" in d["parts"])[1]
+            heard = _wait_for(other.out, "room", lambda d: "notes" in d["parts"])[1]
+            assert theirs.get("own") is True, (anonymous, theirs, heard)
+            assert "own" not in heard, heard
+            for got in (theirs, heard):
+                assert got["actor"] == "" and got["actor_id"] is None, got
+                assert "origin_id" not in got and people["participant"].pk not in got.values()
+    finally:
+        author.close()
+        other.close()

@@ -117,7 +117,10 @@ def note_add(
     # A shared note names itself: browsers append just that note (a private one is nobody
     # else's business: the event names no note and no author).
     extra = {} if private else {"append": {"part": "notes", "id": note.pk}}
-    room_event(workshop, ["notes"], None if anonymous or private else actor, **extra)
+    hidden = anonymous or private
+    room_event(
+        workshop, ["notes"], None if hidden else actor, origin=actor if hidden else None, **extra
+    )
     return note
 
 

@@ -18,6 +18,7 @@ from opmodel.views.stream import event_stream, method_not_allowed, releasing_con
 
 from .. import services
 from ..access import get_workshop_for
+from ..live import as_seen_by
 
 
 @releasing_connections
@@ -43,6 +44,7 @@ async def room_stream(request: HttpRequest, slug: str, pk: int) -> HttpResponseB
     return event_stream(
         channels=[workshop.operating_model.channel, workshop.channel],
         hello={"model": workshop.operating_model.slug, "workshop": workshop.pk},
+        select=functools.partial(as_seen_by, user.pk),
         still_allowed=functools.partial(_still_member, request, slug, pk),
         **hooks,
     )
