@@ -385,16 +385,11 @@ class WebhookDelivery(models.Model):
         return f"{self.event} → {self.status_code or self.error or 'pending'}"
 
 
-class ModelInvitation(models.Model):
-    """An emailed, signed, single-use, expiring invitation to become a member of one model with
-    a role. Nobody is a member before they accept it (issue 14: an invitation answers the same
-    whether or not an account exists for the address, and puts nothing on anyone's dashboard)."""
+class InvitationBase(models.Model):
+    """What a model's and a workshop's invitation share: an address, a secret nonce for the
+    signed link, who sent it, when it expires and when it was used."""
 
-    operating_model = models.ForeignKey(
-        OperatingModel, on_delete=models.CASCADE, related_name="invitations"
-    )
     email = models.EmailField()
-    role = models.CharField(max_length=20, choices=Role.choices, default=Role.PARTICIPANT)
     nonce = models.CharField(max_length=64, unique=True)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -402,6 +397,21 @@ class ModelInvitation(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-pk"]
+
+
+class ModelInvitation(InvitationBase):
+    """An emailed, signed, single-use, expiring invitation to become a member of one model with
+    a role. Nobody is a member before they accept it (issue 14: an invitation answers the same
+    whether or not an account exists for the address, and puts nothing on anyone's dashboard)."""
+
+    operating_model = models.ForeignKey(
+        OperatingModel, on_delete=models.CASCADE, related_name="invitations"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.PARTICIPANT)
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -409,9 +419,6 @@ class ModelInvitation(models.Model):
         on_delete=models.SET_NULL,
         related_name="accepted_model_invitations",
     )
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
         return f"{self.email} to {self.operating_model}"

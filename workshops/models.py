@@ -14,7 +14,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from opmodel.models import BoundedText, OperatingModel, Role
+from opmodel.models import BoundedText, InvitationBase, OperatingModel, Role
 
 
 class Phase(models.TextChoices):
@@ -181,25 +181,17 @@ class Attendee(models.Model):
         return f"{self.user} in {self.workshop}"
 
 
-class Invitation(models.Model):
+class Invitation(InvitationBase):
     """An emailed, signed, single-use, expiring invitation to one workshop with a role."""
 
     workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="invitations")
-    email = models.EmailField()
     role = models.CharField(
         max_length=20,
         choices=[(r.value, r.label) for r in INVITABLE_ROLES],
         default=Role.PARTICIPANT,
     )
-    nonce = models.CharField(max_length=64, unique=True)
     rsvp = models.CharField(max_length=8, choices=Rsvp.choices, blank=True)
-    invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
-    accepted_at = models.DateTimeField(null=True, blank=True)
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -208,9 +200,6 @@ class Invitation(models.Model):
         related_name="accepted_invitations",
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
         return f"{self.email} to {self.workshop}"

@@ -27,12 +27,12 @@ from django.utils.text import slugify
 from django.utils.translation import ngettext
 
 from opmodel.access import access_for, role_of
-from opmodel.models import ROLE_ORDER, ModelInvitation, OperatingModel, Role
+from opmodel.models import ROLE_ORDER, InvitationBase, ModelInvitation, OperatingModel, Role
 
 from .models import member_add
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import User
+    from django.contrib.auth.models import AnonymousUser, User
 
 SALT = "opmodel.model-invitation"
 
@@ -93,16 +93,49 @@ def _rank(role: Role | str | None) -> int:
     return ROLE_ORDER.index(Role(role)) if role else -1
 
 
-def _require_inviter_may_grant(invitation: ModelInvitation) -> None:
+def require_inviter_may_grant(invitation: InvitationBase, operating_model: OperatingModel) -> None:
     """The role is granted now, so the inviter must be allowed to grant it now: only a
-    facilitator of the model manages members (demoted or removed, their links stop working)."""
+    facilitator of the model manages members (demoted or removed, their links stop working).
+    A workshop's invitation grants a role in its model: the same rule, for that model."""
     inviter = invitation.invited_by
-    if inviter is None or not access_for(inviter, invitation.operating_model).can_manage:
+    if inviter is None or not access_for(inviter, operating_model).can_manage:
         raise InvitationRefused(
             "inviter",
             "This invitation no longer works",
             "The person who sent it can no longer invite people to this model. Ask a "
             "facilitator of the model for a new invitation.",
+        )
+
+
+def invitation_works_for(
+    invitation: InvitationBase,
+    user: User | AnonymousUser | None,
+    *,
+    operating_model: OperatingModel,
+    ask: str,
+) -> None:
+    """What every invitation, a model's or a workshop's, passes once found and not yet used:
+    not expired, its inviter still a facilitator of ``operating_model``, and ``user`` (when
+    logged in) the person invited. Else InvitationRefused, telling whom to ``ask``."""
+    if invitation.expires_at <= timezone.now():
+        raise InvitationRefused(
+            "expired",
+            "This invitation has expired",
+            f"Invitations are valid for {invitation_days()} "
+            f"{ngettext('day', 'days', invitation_days())}. Ask {ask} to send a new one.",
+        )
+    require_inviter_may_grant(invitation, operating_model)
+    if (
+        user is not None
+        and user.is_authenticated
+        and user.email.strip().lower() != invitation.email.strip().lower()
+    ):
+        raise InvitationRefused(
+            "other_person",
+            "This invitation is for someone else",
+            f"You are logged in as {user.get_username()}, but this invitation was sent to "
+            "another address. Log out and open the link again, or ask for your own invitation.",
+            403,
         )
 
 
@@ -162,7 +195,9 @@ def model_invitation_send(*, invitation: ModelInvitation, base_url: str) -> None
     )
 
 
-def model_invitation_check(token: str, user: Any = None, *, slug: str) -> ModelInvitation:
+def model_invitation_check(
+    token: str, user: User | AnonymousUser | None = None, *, slug: str
+) -> ModelInvitation:
     """The invitation a link names, if it still works for this person; else refused."""
     pk, nonce = invitation_link_read(token, salt=SALT, ask="a facilitator")
     invitation = (
@@ -185,26 +220,9 @@ def model_invitation_check(token: str, user: Any = None, *, slug: str) -> ModelI
             "Each invitation link works once. If it was you, log in; otherwise ask a "
             "facilitator for your own invitation.",
         )
-    if invitation.expires_at <= timezone.now():
-        raise InvitationRefused(
-            "expired",
-            "This invitation has expired",
-            f"Invitations are valid for {invitation_days()} "
-            f"{ngettext('day', 'days', invitation_days())}. Ask a facilitator to send a new one.",
-        )
-    _require_inviter_may_grant(invitation)
-    if (
-        user is not None
-        and user.is_authenticated
-        and user.email.strip().lower() != invitation.email.strip().lower()
-    ):
-        raise InvitationRefused(
-            "other_person",
-            "This invitation is for someone else",
-            f"You are logged in as {user.get_username()}, but this invitation was sent to "
-            "another address. Log out and open the link again, or ask for your own invitation.",
-            403,
-        )
+    invitation_works_for(
+        invitation, user, operating_model=invitation.operating_model, ask="a facilitator"
+    )
     return invitation
 
 
@@ -213,7 +231,7 @@ def model_invitation_accept(*, invitation: ModelInvitation, user: Any) -> None:
     """Use the invitation: the person becomes a member with the invited role (never lowering a
     higher role they already hold). Single use, also when two acceptances race."""
     now = timezone.now()
-    _require_inviter_may_grant(invitation)
+    require_inviter_may_grant(invitation, invitation.operating_model)
     used = ModelInvitation.objects.filter(
         pk=invitation.pk, accepted_at__isnull=True, expires_at__gt=now
     ).update(accepted_at=now, accepted_by=user)

@@ -204,7 +204,8 @@ def member_remove(request: HtmxHttpRequest, slug: str, user_id: int) -> HttpResp
     )
 
 
-def _invitation_refused(request: HttpRequest, refusal: services.InvitationRefused) -> HttpResponse:
+def invitation_refused(request: HttpRequest, refusal: services.InvitationRefused) -> HttpResponse:
+    """Why an invitation link (a model's or a workshop's) does not work: one page for both."""
     return render(
         request, "opmodel/invitation_refused.html", {"refusal": refusal}, status=refusal.status
     )
@@ -216,7 +217,7 @@ def model_invitation_open(request: HttpRequest, slug: str, token: str) -> HttpRe
     try:
         invitation = services.model_invitation_check(token, request.user, slug=slug)
     except services.InvitationRefused as refusal:
-        return _invitation_refused(request, refusal)
+        return invitation_refused(request, refusal)
     home = reverse("model-home", args=[slug])
     # Only the holder of the emailed link learns whether the address has an account.
     has_account = get_user_model().objects.filter(email__iexact=invitation.email).exists()
@@ -243,7 +244,7 @@ def model_invitation_open(request: HttpRequest, slug: str, token: str) -> HttpRe
             else:
                 welcome = ""
         except services.InvitationRefused as refusal:
-            return _invitation_refused(request, refusal)
+            return invitation_refused(request, refusal)
         except ValidationError as error:
             if form is None:
                 raise

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from opmodel.forms import InvitationSignupForm
 from opmodel.selectors import members_of
+from opmodel.views.models import invitation_refused
 from opmodel.views.types import HtmxHttpRequest
 
 from .. import selectors, services
@@ -107,19 +108,13 @@ def attendee_add(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     return done(request, to, f"{user.get_username()} is in the workshop.")
 
 
-def _refused(request: HttpRequest, refusal: services.InvitationRefused) -> HttpResponse:
-    return render(
-        request, "workshops/invitation_refused.html", {"refusal": refusal}, status=refusal.status
-    )
-
-
 @require_http_methods(["GET", "POST"])
 def invitation_open(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     """The link in the email: see the workshop, RSVP, and join (creating an account if needed)."""
     try:
         invitation = services.invitation_check(token, request.user, slug=slug)
     except services.InvitationRefused as refusal:
-        return _refused(request, refusal)
+        return invitation_refused(request, refusal)
     workshop = invitation.workshop
     room = reverse("workshop-room", args=[slug, workshop.pk])
     if invitation.accepted_at and request.user.is_authenticated:
@@ -160,7 +155,7 @@ def invitation_open(request: HttpRequest, slug: str, token: str) -> HttpResponse
                     status=422,
                 )
         except services.InvitationRefused as refusal:
-            return _refused(request, refusal)
+            return invitation_refused(request, refusal)
         except ValidationError as error:
             if form is None:
                 raise
@@ -189,7 +184,7 @@ def invitation_rsvp(request: HttpRequest, slug: str, token: str) -> HttpResponse
     try:
         invitation = services.invitation_check(token, request.user, slug=slug)
     except services.InvitationRefused as refusal:
-        return _refused(request, refusal)
+        return invitation_refused(request, refusal)
     form = RsvpForm(request.POST)
     if form.is_valid():
         services.invitation_rsvp(invitation=invitation, answer=form.cleaned_data["answer"])
