@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from opmodel.registry import Page, Section, registry
 
-from . import forms, health
+from . import forms, health, rows
 from .models import Metric, Principle, Purpose, SkillSet, Stage, Technology
 
 if TYPE_CHECKING:
@@ -57,6 +57,7 @@ SECTIONS = [
         form=forms.StageForm,
         template=TEMPLATE,
         item_partial="stage",
+        row=rows.stage,
         list_partial="stages",
         item_noun="stage",
         page="canvas",
@@ -70,6 +71,7 @@ SECTIONS = [
         form=forms.MetricForm,
         template=TEMPLATE,
         item_partial="metric",
+        row=rows.metric,
         list_partial="metrics",
         group_field="category",
         item_noun="metric",
@@ -85,6 +87,7 @@ SECTIONS = [
         form=forms.PrincipleForm,
         template=TEMPLATE,
         item_partial="principle",
+        row=rows.principle,
         list_partial="principles",
         group_field="group",
         item_noun="principle",
@@ -99,6 +102,7 @@ SECTIONS = [
         form=forms.TechnologyForm,
         template=TEMPLATE,
         item_partial="technology",
+        row=rows.technology,
         list_partial="technologies",
         group_field="lifecycle",
         item_noun="technology",
@@ -112,6 +116,7 @@ SECTIONS = [
         form=forms.SkillSetForm,
         template=TEMPLATE,
         item_partial="skill",
+        row=rows.skill,
         list_partial="skills",
         item_noun="skill set",
         page="canvas",

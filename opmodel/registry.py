@@ -152,6 +152,11 @@ class Section:
     # The relations ``describe`` names when they are loaded (a stage names its journey): the
     # field codec loads them, so a referenced row reads the same wherever it is shown.
     describe_with: tuple[str, ...] = ()
+    # Draws one row as ``item_partial`` does, in Python (``opmodel.rows``): called with the
+    # list's ``Rows`` and the row by ``{% draw_rows %}``, so a list of hundreds of rows costs no
+    # template work per row. The item partial stays and must give the same bytes (a test
+    # compares them for every section that has one).
+    row: Callable[[Any, Any], str] | None = None
 
     def partial_context(
         self,

@@ -7,11 +7,11 @@ from typing import Any, cast
 from django import template
 from django.db import models
 from django.urls import reverse
-from django.utils.html import escape, format_html
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 
 from opmodel.registry import Section, registry
+from opmodel.rows import Rows, safe
 
 register = template.Library()
 
@@ -93,45 +93,13 @@ def markdown_filter(text: str | None) -> str:
 
 
 # ---- rows: attributes and edit controls, built in Python (a canvas can hold hundreds of rows;
-# a template include and several reverse() calls per row made large pages slow) ----
-
-
-def _base(context: template.Context, operating_model: Any, section: Section) -> str:
-    """The section's URL prefix (``/m/<slug>/s/<section>/``), reversed once per request."""
-    request = context.get("request")
-    cache: dict[tuple[str, str], str] = (
-        request.__dict__.setdefault("_opmodel_part_bases", {}) if request is not None else {}
-    )
-    key = (operating_model.slug, section.slug)
-    if key not in cache:
-        cache[key] = reverse(
-            "section-list", kwargs={"slug": operating_model.slug, "key": section.slug}
-        )
-    return cache[key]
+# a template include and several reverse() calls per row made large pages slow): opmodel.rows ----
 
 
 @register.simple_tag(takes_context=True)
-def part_attrs(context: template.Context, item: Any) -> str:
+def part_attrs(context: template.Context, item: Any) -> SafeString:
     """The attributes every row's root element carries: its DOM id, id, revision and URL."""
-    section: Section = context["section"]
-    base = _base(context, context["om"], section)
-    return format_html(
-        'id="part-{}-{}" data-id="{}" data-part="{}:{}" data-revision="{}" data-url="{}{}/"',
-        section.slug,
-        item.pk,
-        item.pk,
-        section.key,
-        item.pk,
-        item.revision,
-        base,
-        item.pk,
-    )
-
-
-_ICONS = {
-    name: f'<svg class="icon"><use href="#i-{name}"/></svg>'
-    for name in ("edit", "up", "down", "left", "right", "history", "trash", "grip")
-}
+    return safe(Rows(context, context["section"]).attrs(item))
 
 
 @register.simple_tag(takes_context=True)
@@ -141,56 +109,21 @@ def part_controls(
     horizontal: bool = False,
     sortable: bool = True,
     can_edit: bool | None = None,
-) -> str:
-    """Edit, move, history and delete controls of a row, for people who may change it.
+) -> SafeString:
+    """Edit, move, history and delete controls of a row, for people who may change it
+    (``Rows.controls``). ``can_edit`` (default: the context's) says whether this user may
+    change this row."""
+    rows = Rows(context, context["section"])
+    html = rows.controls(item, horizontal=horizontal, sortable=sortable, can_edit=can_edit)
+    return safe(html)
 
-    Every control is a link or a form that works without JavaScript; htmx swaps in place.
-    Built as one string with each value escaped once: a page can hold hundreds of rows.
-    ``can_edit`` (default: the context's) says whether this user may change this row.
-    """
-    if not (context.get("can_edit") if can_edit is None else can_edit):
-        return ""
-    section: Section = context["section"]
-    url = escape(f"{_base(context, context['om'], section)}{item.pk}/")
-    label = escape(str(item))
-    back, forth = ("left", "right") if horizontal else ("up", "down")
-    html = [
-        f'<div class="controls" role="group" aria-label="Actions for {label}">'
-        f'<a class="icon-btn" href="{url}edit/" hx-get="{url}edit/" hx-target="closest .part" '
-        f'hx-swap="outerHTML" title="Edit" aria-label="Edit {label}">{_ICONS["edit"]}</a>'
-    ]
-    orderable = not section.singleton and section.orderable
-    if orderable:
-        csrf = escape(str(context.get("csrf_token", "")))
-        dom = f"{escape(section.slug)}-{int(item.pk)}"
-        html.append(
-            f'<form method="post" action="{url}move/" hx-post="{url}move/" class="inline-form">'
-            f'<input type="hidden" name="csrfmiddlewaretoken" value="{csrf}">'
-            f'<button type="submit" name="offset" value="-1" class="icon-btn" id="move-up-{dom}" '
-            f'title="Move {back}" aria-label="Move {label} {back}">{_ICONS[back]}</button>'
-            f'<button type="submit" name="offset" value="1" class="icon-btn" '
-            f'id="move-down-{dom}" title="Move {forth}" aria-label="Move {label} {forth}">'
-            f"{_ICONS[forth]}</button></form>"
-        )
-    html.append(
-        f'<a class="icon-btn" href="{url}history/" title="History" '
-        f'aria-label="History of {label}">{_ICONS["history"]}</a>'
-    )
-    if not section.singleton:
-        scope = context.get("scope")
-        query = escape(f"?{urlencode({'scope': scope})}") if scope not in (None, "") else ""
-        html.append(
-            f'<a class="icon-btn danger" href="{url}delete/{query}" hx-get="{url}delete/{query}" '
-            f'hx-target="closest .part" hx-swap="outerHTML" title="Delete" '
-            f'aria-label="Delete {label}">{_ICONS["trash"]}</a>'
-        )
-        if sortable and orderable:
-            html.append(
-                '<span class="drag-handle" title="Drag to reorder" aria-hidden="true">'
-                f"{_ICONS['grip']}</span>"
-            )
-    html.append("</div>")
-    return mark_safe("".join(html))  # noqa: S308 - every value above is escaped
+
+@register.simple_tag(takes_context=True)
+def draw_rows(context: template.Context, items: Any) -> SafeString:
+    """``{% draw_rows rows %}``: every row of the context's ``section`` as its item partial
+    draws it, by the section's ``row`` function (``opmodel.rows``), in one pass."""
+    html = Rows(context, context["section"]).draw(items)
+    return safe(html)
 
 
 @register.simple_tag
