@@ -3,7 +3,7 @@ the workshop services; sent once their transaction commits (``webhook_dispatch``
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
 
@@ -12,6 +12,9 @@ from opmodel.registry import user_label
 from opmodel.services.webhooks import model_data, public_url, webhook_dispatch
 
 from .models import Phase, Proposal, Workshop
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 def _workshop(workshop: Workshop) -> dict[str, Any]:
@@ -23,7 +26,7 @@ def _url(workshop: Workshop) -> str:
 
 
 def phase_changed(
-    *, workshop: Workshop, from_phase: str, to_phase: str, actor: Any, reason: str
+    *, workshop: Workshop, from_phase: str, to_phase: str, actor: User | None, reason: str
 ) -> None:
     """``workshop.phase_changed``: the workshop moved forward, or back (with the reason)."""
     to_label = Phase(to_phase).label
@@ -43,7 +46,7 @@ def phase_changed(
     )
 
 
-def proposal_decided(*, proposal: Proposal, actor: Any) -> None:
+def proposal_decided(*, proposal: Proposal, actor: User | None) -> None:
     """``proposal.decided``: accepted (and applied, if concrete), rejected or parked."""
     workshop = proposal.workshop
     title = proposal.part_label or proposal.section

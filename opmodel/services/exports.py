@@ -13,7 +13,7 @@ import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -25,6 +25,9 @@ from django.utils import timezone
 from opmodel import events
 from opmodel.models import Export, OperatingModel, Release
 from opmodel.registry import registry
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 log = logging.getLogger(__name__)
 Status = Export.Status
@@ -89,7 +92,7 @@ def _check_kind(operating_model: OperatingModel, kind: str, subject_id: int) -> 
 def export_request(
     *,
     operating_model: OperatingModel,
-    actor: Any,
+    actor: User | None,
     kind: str,
     release: Release | None = None,
     subject_id: int = 0,
@@ -147,7 +150,7 @@ def _requeue(export: Export) -> Export:
 
 
 @transaction.atomic
-def export_retry(*, export: Export, actor: Any) -> Export:
+def export_retry(*, export: Export, actor: User | None) -> Export:
     """Run a failed (or stuck) export again."""
     locked = Export.objects.select_for_update().get(pk=export.pk)
     if locked.status == Status.DONE:
@@ -200,7 +203,7 @@ def _pool() -> ThreadPoolExecutor:
         return _executor
 
 
-def _check_user_limit(actor: Any) -> None:
+def _check_user_limit(actor: User | None) -> None:
     """Without Redis the web process renders: one person may have only so many PDFs on their
     way at once (``OPMODEL_EXPORT_PER_USER``)."""
     if settings.OPMODEL_EXPORTS_RUN != "thread" or not getattr(actor, "is_authenticated", False):

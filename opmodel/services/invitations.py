@@ -32,6 +32,9 @@ from opmodel.models import ROLE_ORDER, InvitationBase, ModelInvitation, Operatin
 from .models import member_add
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
 SALT = "opmodel.model-invitation"
@@ -227,7 +230,7 @@ def model_invitation_check(
 
 
 @transaction.atomic
-def model_invitation_accept(*, invitation: ModelInvitation, user: Any) -> None:
+def model_invitation_accept(*, invitation: ModelInvitation, user: User) -> None:
     """Use the invitation: the person becomes a member with the invited role (never lowering a
     higher role they already hold). Single use, also when two acceptances race."""
     now = timezone.now()

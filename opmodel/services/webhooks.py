@@ -24,7 +24,7 @@ import secrets
 import socket
 import time
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -37,6 +37,9 @@ from django.utils import timezone
 
 from opmodel.access import access_for
 from opmodel.models import OperatingModel, Webhook, WebhookChange, WebhookDelivery
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 KEEP_DELIVERIES = 50
 DISABLE_AFTER = 5  # consecutive failed deliveries (each after its retries)
@@ -127,7 +130,7 @@ def format_body(webhook: Webhook, event: str, data: dict[str, Any]) -> dict[str,
 
 @transaction.atomic
 def webhook_create(
-    *, operating_model: OperatingModel, actor: Any, url: str, events: list[str]
+    *, operating_model: OperatingModel, actor: User, url: str, events: list[str]
 ) -> Webhook:
     """Subscribe ``url`` to ``events`` of the model (facilitators only); a secret is made."""
     if not access_for(actor, operating_model).can_manage:
@@ -413,7 +416,7 @@ def delivery_send(*, delivery_id: int, final: bool) -> WebhookDelivery:
 
 
 @transaction.atomic
-def delivery_resend(*, delivery: WebhookDelivery, actor: Any) -> WebhookDelivery:
+def delivery_resend(*, delivery: WebhookDelivery, actor: User) -> WebhookDelivery:
     """ "Send again": a new delivery of the same payload (re-enables a disabled webhook)."""
     webhook = delivery.webhook
     if not access_for(actor, webhook.operating_model).can_manage:

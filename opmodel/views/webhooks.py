@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from opmodel.access import get_model_for
 from opmodel.models import Webhook, WebhookDelivery
 from opmodel.services.webhooks import delivery_resend, webhook_create
+from opmodel.views.types import HtmxHttpRequest
 
 
 class WebhookForm(forms.Form):
@@ -35,7 +36,7 @@ def _managed(request: HttpRequest, slug: str):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def webhooks(request: HttpRequest, slug: str) -> HttpResponse:
+def webhooks(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     operating_model, access = _managed(request, slug)
     form = WebhookForm(request.POST or None)
     status = 200
@@ -67,7 +68,7 @@ def webhooks(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["POST"])
-def delivery_again(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def delivery_again(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     operating_model, _access = _managed(request, slug)
     delivery = get_object_or_404(WebhookDelivery, pk=pk, webhook__operating_model=operating_model)
     delivery_resend(delivery=delivery, actor=request.user)

@@ -33,6 +33,9 @@ from ..live import room_event
 from ..models import INVITABLE_ROLES, Attendee, Invitation, Rsvp, Workshop
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
 SALT = "workshops.invitation"
@@ -265,7 +268,7 @@ def attendee_add(*, workshop: Workshop, actor: User | None, user: Any, rsvp: str
 
 
 @transaction.atomic
-def invitation_accept(*, invitation: Invitation, user: Any) -> Attendee:
+def invitation_accept(*, invitation: Invitation, user: User) -> Attendee:
     """Use the invitation: membership of the model with the invited role (never lowering a
     higher role the person already holds) and a place in the workshop. Single use: a second
     acceptance (even a simultaneous one) is refused."""
