@@ -82,6 +82,22 @@ def section_base(request: Any, slug: str, section: Section) -> str:
     return cache_[key]
 
 
+_PK = 987654321  # stands for a row's id in a reversed URL
+
+
+def url_format(request: Any, name: str, **kwargs: Any) -> tuple[str, str]:
+    """The escaped parts before and after the ``pk`` of URL ``name`` (``{% url name ... pk %}``
+    is ``before + pk + after``), reversed once per request."""
+    cache_: dict[Any, tuple[str, str]] = (
+        request.__dict__.setdefault("_opmodel_url_formats", {}) if request is not None else {}
+    )
+    key = (name, *sorted(kwargs.items()))
+    if key not in cache_:
+        before, after = reverse(name, kwargs={**kwargs, "pk": _PK}).split(str(_PK))
+        cache_[key] = (escape(before), escape(after))
+    return cache_[key]
+
+
 class Rows:
     """What the rows of one list share, worked out once: the section's escaped URL prefix,
     names and CSRF token, the list's scope and the context's ``can_edit`` and ``access``."""
@@ -91,7 +107,7 @@ class Rows:
         self.section = section
         self.om = context["om"]
         self.request = context.get("request")
-        self.url = escape(section_base(self.request, self.om.slug, section))
+        self.base = escape(section_base(self.request, self.om.slug, section))
         self.slug = escape(section.slug)
         self.key = escape(section.key)
         self.scope = context.get("scope")
@@ -111,8 +127,13 @@ class Rows:
         pk = int(item.pk)
         return (
             f'id="part-{self.slug}-{pk}" data-id="{pk}" data-part="{self.key}:{pk}" '
-            f'data-revision="{int(item.revision)}" data-url="{self.url}{pk}/"'
+            f'data-revision="{int(item.revision)}" data-url="{self.base}{pk}/"'
         )
+
+    def url(self, name: str, pk: Any) -> str:
+        """``{% url name om.slug pk %}``, escaped, for a URL of this model that takes a row id."""
+        before, after = url_format(self.request, name, slug=self.om.slug)
+        return f"{before}{int(pk)}{after}"
 
     def controls(
         self,
@@ -128,7 +149,7 @@ class Rows:
         if not (self.can_edit if can_edit is None else can_edit):
             return ""
         section = self.section
-        url = f"{self.url}{int(item.pk)}/"
+        url = f"{self.base}{int(item.pk)}/"
         label = escape(str(item))
         back, forth = ("left", "right") if horizontal else ("up", "down")
         html = [

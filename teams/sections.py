@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from opmodel.registry import Page, Section, registry
 
-from . import forms, health, partials, rules
+from . import forms, health, partials, rows, rules
 from .models import Accountability, Capability, Interaction, Person, Squad
 
 if TYPE_CHECKING:
@@ -44,6 +44,7 @@ SECTIONS = [
         form=forms.PersonForm,
         template=TEMPLATE,
         item_partial="person",
+        row=rows.person,
         list_partial="people",
         scope_field="squad",
         orderable=False,
@@ -60,6 +61,7 @@ SECTIONS = [
         form=forms.InteractionForm,
         template=TEMPLATE,
         item_partial="interaction",
+        row=rows.interaction,
         list_partial="interactions",
         scope_field="squad",
         orderable=False,
@@ -77,6 +79,7 @@ SECTIONS = [
         form=forms.CapabilityForm,
         template=TEMPLATE,
         item_partial="capability",
+        row=rows.capability,
         list_partial="matrix",
         group_field="area",
         item_noun="capability",
@@ -95,6 +98,7 @@ SECTIONS = [
         form=forms.AccountabilityForm,
         template=TEMPLATE,
         item_partial="accountability",
+        row=rows.accountability,
         list_partial="accountabilities",
         shown_in="teams.capabilities",  # in the workshop room: the matrix
         scope_field="squad",

@@ -126,6 +126,13 @@ def draw_rows(context: template.Context, items: Any) -> SafeString:
     return safe(html)
 
 
+@register.simple_tag(takes_context=True)
+def draw_row(context: template.Context, item: Any) -> SafeString:
+    """``{% draw_row item %}``: one row, as ``draw_rows`` draws it (a row inside a larger
+    structure drawn by the template, such as a matrix row)."""
+    return safe(Rows(context, context["section"]).draw([item]))
+
+
 @register.simple_tag
 def list_query(**params: Any) -> str:
     """``?group=…&scope=…`` for the links of a (grouped or scoped) list; empty when neither."""

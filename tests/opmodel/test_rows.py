@@ -39,6 +39,10 @@ def test_the_big_lists_have_row_functions():
         "canvas.principles",
         "canvas.technologies",
         "canvas.skills",
+        "teams.people",
+        "teams.interactions",
+        "teams.capabilities",
+        "teams.accountabilities",
     } <= keys
 
 
