@@ -1,6 +1,7 @@
 """Writes that belong to Level 3 alone: moving steps between stages and ordering stages and steps
 within their parent. Content changes go through the core's part services (history, revision,
-live event); a move here records history and publishes a "moved" event the same way."""
+live event); a move saves positions through the core's ``positions_save`` (history and a
+"moved" event, as every reorder)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,8 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from opmodel import events
 from opmodel.registry import registry
-from opmodel.services import part_update
+from opmodel.services import part_update, positions_save
 
 from .models import Stage, Step
 
@@ -30,21 +30,13 @@ def _reposition(key: str, rows: list[Any], *, actor: User | None) -> None:
         if row.position != position:
             row.position = position
             moved.append(row)
-    if not moved:
-        return
-    section = registry.get(key)
-    section.model._default_manager.bulk_update(moved, ["position"])
-    section.model.history.bulk_history_create(  # type: ignore[attr-defined]
-        moved, update=True, default_user=actor, default_change_reason="Reordered"
-    )
-    events.part_event(
-        channel=rows[0].operating_model.channel,
-        section=key,
-        part_id=None,
-        revision=None,
-        action="moved",
-        actor=actor,
-    )
+    if moved:
+        positions_save(
+            section=registry.get(key),
+            operating_model=rows[0].operating_model,
+            moved=moved,
+            actor=actor,
+        )
 
 
 def _placed(rows: list[Any], row: Any, index: int) -> list[Any]:

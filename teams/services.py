@@ -15,7 +15,13 @@ from opmodel import events
 from opmodel.access import role_of
 from opmodel.models import OperatingModel
 from opmodel.registry import registry
-from opmodel.services import StaleRevision, part_create, part_delete, part_update
+from opmodel.services import (
+    StaleRevision,
+    part_create,
+    part_delete,
+    part_recorded,
+    part_update,
+)
 
 from .importing import import_plan
 from .models import Accountability, Capability, Responsibility, Squad
@@ -99,17 +105,7 @@ def accountability_set(
 
 
 def _announce_squad(squad: Squad, actor: User | None, reason: str) -> None:
-    Squad.history.bulk_history_create(  # type: ignore[attr-defined]
-        [squad], update=True, default_user=actor, default_change_reason=reason
-    )
-    events.part_event(
-        channel=squad.operating_model.channel,
-        section="teams.squads",
-        part_id=squad.pk,
-        revision=squad.revision,
-        action="updated",
-        actor=actor,
-    )
+    part_recorded(section=registry.get("teams.squads"), part=squad, actor=actor, reason=reason)
 
 
 @transaction.atomic

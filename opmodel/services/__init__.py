@@ -39,11 +39,13 @@ from .parts import (
     part_create,
     part_delete,
     part_move,
+    part_recorded,
     part_reorder,
     part_restore,
     part_revert,
     part_set_fields,
     part_update,
+    positions_save,
 )
 from .releases import release_publish
 from .security import operating_model_require_mfa
@@ -108,8 +110,10 @@ __all__ = [
     "part_create",
     "part_delete",
     "part_move",
+    "part_recorded",
     "part_reorder",
     "part_revert",
     "part_set_fields",
     "part_update",
+    "positions_save",
 ]

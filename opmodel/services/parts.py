@@ -158,6 +158,16 @@ def _next_position(section: Section, operating_model: OperatingModel, group: Any
     return 0 if top is None else top + 1
 
 
+def part_recorded(
+    *, section: Section, part: Part, actor: User | None, reason: str, action: str = "updated"
+) -> None:
+    """Record ``part`` as it is now in its history (with ``reason``) and tell the model's live
+    clients: how every write of a row ends, also the writes beside the row services (a squad's
+    team lead granted)."""
+    _record(section, part, actor=actor, reason=reason, update=True)
+    _announce(section, part, action, actor)
+
+
 def _announce(section: Section, row: Part, action: str, actor: User | None) -> None:
     events.part_event(
         channel=row.operating_model.channel if hasattr(row, "operating_model") else "",
@@ -386,20 +396,30 @@ def part_reorder(
         if row.position != position:
             row.position = position
             moved.append(row)
-    if moved:
-        section.model._default_manager.bulk_update(moved, ["position"])
-        section.model.history.bulk_history_create(  # type: ignore[attr-defined]
-            moved, update=True, default_user=actor, default_change_reason="Reordered"
-        )
-        events.part_event(
-            channel=operating_model.channel,
-            section=section.key,
-            part_id=None,
-            revision=None,
-            action="moved",
-            actor=actor,
-        )
+    positions_save(section=section, operating_model=operating_model, moved=moved, actor=actor)
     return ordered
+
+
+def positions_save(
+    *, section: Section, operating_model: OperatingModel, moved: list[Part], actor: User | None
+) -> None:
+    """Save the new positions of ``moved`` rows (nothing moved: nothing done): one history row
+    each ("Reordered", no revision bump) and one "moved" event for the section. Every reorder
+    ends here, the generic one and the journeys' moves alike."""
+    if not moved:
+        return
+    section.model._default_manager.bulk_update(moved, ["position"])
+    section.model.history.bulk_history_create(  # type: ignore[attr-defined]
+        moved, update=True, default_user=actor, default_change_reason="Reordered"
+    )
+    events.part_event(
+        channel=operating_model.channel,
+        section=section.key,
+        part_id=None,
+        revision=None,
+        action="moved",
+        actor=actor,
+    )
 
 
 def part_move(*, section: Section, part: Part, offset: int, actor: User | None) -> list[Part]:
