@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
@@ -46,13 +47,20 @@ def done(request: HttpRequest, to: str, text: str = "", *, error: bool = False) 
     return redirect(to)
 
 
+def of_workshop[M: Model](
+    model: type[M], workshop: Workshop, pk: int, *, noun: str, related: tuple[str, ...] = ()
+) -> M:
+    """The ``model`` row ``pk`` of this workshop: 404 ("No such ``noun``") for another
+    workshop's or none. The one lookup of a workshop's notes, proposals, share links, comments
+    and invitations; ``related``: what to select with it."""
+    row = model._default_manager.select_related(*related).filter(workshop=workshop, pk=pk).first()
+    if row is None:
+        raise Http404(f"No such {noun}")
+    return row
+
+
 def proposal_of(workshop: Workshop, proposal_id: int) -> Proposal:
     """A proposal of this workshop (404 for another workshop's)."""
-    proposal = (
-        Proposal.objects.select_related("workshop__operating_model")
-        .filter(workshop=workshop, pk=proposal_id)
-        .first()
+    return of_workshop(
+        Proposal, workshop, proposal_id, noun="proposal", related=("workshop__operating_model",)
     )
-    if proposal is None:
-        raise Http404("No such proposal")
-    return proposal

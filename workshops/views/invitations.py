@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -18,7 +18,7 @@ from opmodel.views.types import HtmxHttpRequest
 from .. import selectors, services
 from ..forms import InvitationForm, RsvpForm, UserChoiceForm
 from ..models import Invitation
-from .common import base_url, context, done, error_text, load
+from .common import base_url, context, done, error_text, load, of_workshop
 
 
 @login_required
@@ -73,9 +73,7 @@ def invitation_revoke(
 ) -> HttpResponse:
     workshop, wa = load(request, slug, pk)
     wa.require_facilitator()
-    invitation = Invitation.objects.filter(workshop=workshop, pk=invitation_id).first()
-    if invitation is None:
-        raise Http404("No such invitation")
+    invitation = of_workshop(Invitation, workshop, invitation_id, noun="invitation")
     to = reverse("workshop-invite", args=[slug, pk])
     try:
         services.invitation_revoke(invitation=invitation, actor=request.user)

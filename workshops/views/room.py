@@ -45,7 +45,7 @@ from ..forms import (
 from ..models import AgendaBlock, Breakout, Note, ProposalKind, Workshop
 from ..services.proposals import section_form
 from ..services.room import OPEN_PHASES, item_label
-from .common import context, done, error_text, load, proposal_of
+from .common import context, done, error_text, load, of_workshop, proposal_of
 
 TEMPLATE = "workshops/room.html"
 
@@ -227,10 +227,7 @@ def note_add(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 def _note(workshop: Workshop, note_id: int) -> Note:
-    note = Note.objects.select_related("workshop").filter(workshop=workshop, pk=note_id).first()
-    if note is None:
-        raise Http404("No such note")
-    return note
+    return of_workshop(Note, workshop, note_id, noun="note", related=("workshop",))
 
 
 @login_required

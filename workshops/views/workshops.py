@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +20,7 @@ from opmodel.views.types import HtmxHttpRequest
 from .. import selectors, services
 from ..forms import PhaseForm, UserChoiceForm, WorkshopForm
 from ..models import Comment, Phase, ShareLink
-from .common import base_url, context, done, error_text, load, proposal_of
+from .common import base_url, context, done, error_text, load, of_workshop, proposal_of
 
 
 @login_required
@@ -259,9 +259,7 @@ def share_link_new(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse
 def share_link_revoke(request: HtmxHttpRequest, slug: str, pk: int, link_id: int) -> HttpResponse:
     workshop, wa = load(request, slug, pk)
     wa.require_facilitator()
-    link = ShareLink.objects.filter(workshop=workshop, pk=link_id).first()
-    if link is None:
-        raise Http404("No such link")
+    link = of_workshop(ShareLink, workshop, link_id, noun="link")
     services.share_link_revoke(link=link, actor=request.user)
     return done(request, reverse("workshop-socialise", args=[slug, pk]), "Revoked the share link.")
 
@@ -271,9 +269,7 @@ def share_link_revoke(request: HtmxHttpRequest, slug: str, pk: int, link_id: int
 def comment_resolve(request: HtmxHttpRequest, slug: str, pk: int, comment_id: int) -> HttpResponse:
     workshop, wa = load(request, slug, pk)
     wa.require_facilitator()
-    comment = Comment.objects.filter(workshop=workshop, pk=comment_id).first()
-    if comment is None:
-        raise Http404("No such comment")
+    comment = of_workshop(Comment, workshop, comment_id, noun="comment")
     services.comment_resolve(comment=comment, actor=request.user)
     return done(request, reverse("workshop-socialise", args=[slug, pk]), "Resolved the comment.")
 
