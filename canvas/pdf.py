@@ -13,9 +13,7 @@ from .selectors import canvas_data
 def _context(source: Any) -> dict[str, Any]:
     cached = source.extra.get("canvas")
     if cached is None:
-        cached = source.extra["canvas"] = canvas_data(
-            source.operating_model, document=source.document
-        )
+        cached = source.extra["canvas"] = canvas_data(source.operating_model, built=source.rows)
     return {"canvas": cached}
 
 

@@ -4,8 +4,10 @@ services' business (``opmodel.services.exports``)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from html import unescape
 from typing import TYPE_CHECKING, Any
 
 from django.template.loader import render_to_string
@@ -73,19 +75,49 @@ def picture_html(source: PdfSource) -> str:
     )
 
 
-# Where to start looking for the density that fits, by the rows of Level 1 (the main area): a
-# big model laid out generously takes long and cannot fit anyway. The layout still decides:
-# from the start, tighter until the page holds everything (by how much it ran over); and if a
-# density fits with room to spare, one step more generous (sections grow into free space
-# before anything is cut).
-START_AT = ((90, 0), (150, 2), (250, 4), (400, 6))
+# Choosing the density. Every layout of the picture costs a few tenths of a second of CPU (a
+# layout that runs over the page, splitting its columns, more), so the density is first
+# *predicted* from the HTML of each density: a column's height grows with the area of its
+# text (characters x font size² x line height) and with its items (list items, rows,
+# headings, paragraphs: their gaps and rules), plus a fixed part (headings and gaps).
+# Fitted (least squares) on the demo's and the large model's columns at every density,
+# within 5 % mostly (11 % at worst). A layout then decides, as before: the prediction is
+# only where to start and where to go next; each laid-out column rescales its own
+# prediction, so the next guess is better still.
+MM_PER_PX = 25.4 / 96
+# What the columns of one A3 page hold, in mm: 297 - 11 (footer margin) - 11 (poster's top
+# padding) - 31 (header) - 6 (gap under it).
+COLUMN_ROOM_MM = 238.0
+# Per column (main area, side): mm per unit of text area, per item, and fixed.
+COLUMN_FIT = {"main": (2.956, 0.748, 104.6), "side": (2.497, 3.596, 49.3)}
+# The type of each density (static/css/pdf.css: .picture.density-N .poster), in pt, and its
+# line height; tests/exports checks the two agree.
+DENSITY_TYPE = {0: (10, 1.3), 1: (9.4, 1.3), 2: (8.8, 1.27), 3: (8.4, 1.25), 4: (8.1, 1.24)}
+TIGHTEST_TYPE = (7.8, 1.22)
 # Free space (in CSS px, 96 per inch) worth trying a more generous density for: about 20 mm.
 ROOM_TO_GROW = 75
+_TAG = re.compile(r"<[^>]+>")
+_ITEM = re.compile(r"<(?:li|tr|h3|p)\b")
+_SPACES = re.compile(r"\s+")
 
 
-def first_density(source: PdfSource) -> int:
-    rows = sum(len(source.rows.get(s.key, [])) for s in registry.sections(level=1))
-    return next((level for most, level in START_AT if rows <= most), len(DENSITIES) - 2)
+def _columns_html(html: str) -> dict[str, str]:
+    main, _sep, rest = html.partition('<div class="pmain">')
+    main, _sep, side = rest.partition('<aside class="pside">')
+    return {"main": main, "side": side.partition('<div class="pf-rule">')[0]}
+
+
+def predicted_heights(html: str, level: int) -> dict[str, float]:
+    """Each column's height in mm, as the fit predicts it for this density's HTML."""
+    size, line = DENSITY_TYPE.get(level, TIGHTEST_TYPE)
+    heights = {}
+    for column, part in _columns_html(html).items():
+        chars = len(_SPACES.sub(" ", unescape(_TAG.sub(" ", part))))
+        items = len(_ITEM.findall(part))
+        per_text, per_item, fixed = COLUMN_FIT[column]
+        area = chars * size * size * line / 1e4
+        heights[column] = per_text * area + per_item * items * size * line / 10 + fixed
+    return heights
 
 
 def _boxes(box: Any) -> Any:
@@ -94,17 +126,30 @@ def _boxes(box: Any) -> Any:
         yield from _boxes(child)
 
 
+def _columns(page: Any) -> Any:
+    for box in _boxes(page._page_box):
+        if box.element_tag in {"div", "aside"} and type(box).__name__ == "TableCellBox":
+            classes = set((box.element.get("class") or "").split())
+            if classes & {"pmain", "pside"}:
+                yield ("main" if "pmain" in classes else "side"), box
+
+
+def column_heights(page: Any) -> dict[str, float]:
+    """How tall each column's content is on a laid-out page, in mm (a table cell is as tall as
+    its row: what counts is where its last child ends)."""
+    return {
+        name: MM_PER_PX
+        * (
+            max((c.position_y + c.margin_height() for c in cell.children), default=0.0)
+            - cell.content_box_y()
+        )
+        for name, cell in _columns(page)
+    }
+
+
 def _bottom(page: Any) -> float:
     """The lowest edge of the poster's columns on a laid-out page, in CSS px from its top."""
-    return max(
-        (
-            box.position_y + box.margin_height()
-            for box in _boxes(page._page_box)
-            if box.element_tag == "div"
-            and set((box.element.get("class") or "").split()) & {"pmain", "pside"}
-        ),
-        default=0.0,
-    )
+    return max((cell.position_y + cell.margin_height() for _n, cell in _columns(page)), default=0.0)
 
 
 def _content_height(page: Any) -> float:
@@ -118,29 +163,81 @@ def room_left(document: Any) -> float:
     return _content_height(page) - _bottom(page)
 
 
-def steps_tighter(document: Any) -> int:
-    """How many densities tighter to try after ``document`` ran over its page: by how much it
-    ran over (what the next pages hold, against one page's height)."""
-    height = _content_height(document.pages[0])
-    over = sum(_bottom(page) for page in document.pages[1:]) / height
-    return 1 if over < 0.05 else 2 if over < 0.12 else 3 if over < 0.25 else 4
+def overrun_mm(document: Any) -> float:
+    """How far a layout that took more than a page ran over, in mm (what its next pages hold)."""
+    return MM_PER_PX * sum(_bottom(page) for page in document.pages[1:])
+
+
+class _Densities:
+    """The picture's HTML at each density (rendered once each) and the predicted heights,
+    rescaled per column by what the layouts so far measured."""
+
+    def __init__(self, source: PdfSource) -> None:
+        self.source = source
+        self.html: dict[int, str] = {}
+        self.scale = {"main": 1.0, "side": 1.0}
+
+    def html_at(self, level: int) -> str:
+        if level not in self.html:
+            self.html[level] = picture_html(self.source.at(DENSITIES[level]))
+        return self.html[level]
+
+    def raw(self, level: int) -> dict[str, float]:
+        return predicted_heights(self.html_at(level), level)
+
+    def height(self, level: int) -> float:
+        return max(h * self.scale[c] for c, h in self.raw(level).items())
+
+    def fits(self, level: int) -> bool:
+        return self.height(level) <= COLUMN_ROOM_MM
+
+    def most_generous_fitting(self, lowest: int = 0) -> int:
+        """The most generous density from ``lowest`` on predicted to fit (the heights only
+        shrink as the density tightens: searched from the tightest up)."""
+        level = len(DENSITIES) - 1
+        while level > lowest and self.fits(level - 1):
+            level -= 1
+        return level
+
+    def measured(self, level: int, document: Any) -> None:
+        """Rescale the predictions by what a layout at ``level`` measured."""
+        raw = self.raw(level)
+        if len(document.pages) == 1:
+            for column, height in column_heights(document.pages[0]).items():
+                if raw.get(column, 0) > 0 and height > 0:
+                    self.scale[column] = height / raw[column]
+        else:  # ran over: the taller prediction was short by the overrun at least
+            column = max(raw, key=lambda c: raw[c] * self.scale[c])
+            self.scale[column] = max(
+                self.scale[column], (COLUMN_ROOM_MM + overrun_mm(document)) / raw[column]
+            )
 
 
 def picture_pdf(source: PdfSource, progress: Progress = _quiet) -> Rendered:
     """One landscape A3 page, whatever the model's size: laid out at the most generous density
-    that fits (smaller type first, then shorter lists ending in "+N more in the handbook")."""
-    level = first_density(source)
+    that fits (smaller type first, then shorter lists ending in "+N more in the handbook").
+
+    The layout decides what fits; the prediction (``predicted_heights``) picks where to start
+    and where to go next, so most pictures take one layout."""
+    densities = _Densities(source)
+    level = densities.most_generous_fitting()
     tried: dict[int, tuple[Any, Fetches, bool]] = {}
     while True:
         fetches = Fetches()
-        document = layout(picture_html(source.at(DENSITIES[level])), fetches)
+        document = layout(densities.html_at(level), fetches)
         fits = len(document.pages) == 1
         tried[level] = (document, fetches, fits)
-        # Progress: 15 % for the source, then each layout (most renders take one or two).
+        densities.measured(level, document)
+        # Progress: 15 % for the source, then each layout (most renders take one).
         progress(min(85, 15 + 35 * len(tried)))
         if fits:
             more_generous = level - 1
-            if level > 0 and more_generous not in tried and room_left(document) >= ROOM_TO_GROW:
+            if (
+                level > 0
+                and more_generous not in tried
+                and room_left(document) >= ROOM_TO_GROW
+                and densities.fits(more_generous)
+            ):
                 level = more_generous  # room to spare: try it before keeping any cut
                 continue
             break
@@ -152,9 +249,7 @@ def picture_pdf(source: PdfSource, progress: Progress = _quiet) -> Rendered:
             raise PictureDoesNotFit(
                 f"the picture on a page of {source.name} does not fit one page even at its tightest"
             )
-        level = min(len(DENSITIES) - 1, level + steps_tighter(document))
-        while level in tried:
-            level -= 1
+        level = densities.most_generous_fitting(lowest=level + 1)
     document, fetches, _fits = tried[level]
     rendered = write(document, fetches)
     progress(95)

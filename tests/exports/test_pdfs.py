@@ -9,6 +9,9 @@ afterwards."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +19,7 @@ from django.db import transaction
 
 from bench.largemodel import build_large_model
 from canvas.models import Principle, Purpose
-from opmodel.exports import html_to_pdf, render_pdf
+from opmodel.exports import html_to_pdf, pdfs, render_pdf
 from opmodel.exports.pdfs import handbook_html, picture_html
 from opmodel.exports.sources import DENSITIES, pdf_source
 from opmodel.exports.weasy import static_roots
@@ -69,6 +72,25 @@ def _long_names(om) -> None:
             model.objects.filter(pk=row.pk).update(name=name[:120])
 
 
+@contextmanager
+def counting_layouts(out: list[int]) -> Iterator[None]:
+    """Count the layouts of the picture (each costs a few tenths of a second of CPU): appends
+    how many the render took."""
+    original = pdfs.layout
+    calls = []
+
+    def counted(html: str, fetches: Any = None) -> Any:
+        calls.append(1)
+        return original(html, fetches)
+
+    pdfs.layout = counted
+    try:
+        yield
+    finally:
+        pdfs.layout = original
+        out.append(len(calls))
+
+
 def _sources_html(om, release, kind: str) -> str:
     """What a PDF was made from, as HTML: the handbook's, or the picture's at every density
     (the layout picks one)."""
@@ -108,7 +130,11 @@ def rendered(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, 
             notes="We **sharpened** the mission after the first workshop.",
         )
         _set_mission(om, users["facilitator"], "A draft mission nobody released")
-        out["picture"] = keep(render_pdf(om, "picture", release=v1), directory, "picture-demo-v1")
+        out["layouts"] = {}
+        with counting_layouts(out["layouts"].setdefault("picture", [])):
+            out["picture"] = keep(
+                render_pdf(om, "picture", release=v1), directory, "picture-demo-v1"
+            )
         out["picture_html"] = _sources_html(om, v1, "picture")
         out["handbook_progress"] = []
         out["handbook"] = keep(
@@ -132,9 +158,10 @@ def rendered(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, 
         large = large_model.operating_model
         out["large_rows"] = large_model.rows
         release = release_publish(operating_model=large, actor=users["facilitator"], title="Big")
-        out["large_picture"] = keep(
-            render_pdf(large, "picture", release=release), directory, "picture-large"
-        )
+        with counting_layouts(out["layouts"].setdefault("large_picture", [])):
+            out["large_picture"] = keep(
+                render_pdf(large, "picture", release=release), directory, "picture-large"
+            )
         out["large_picture_html"] = _sources_html(large, release, "picture")
         out["large_handbook"] = keep(
             render_pdf(large, "handbook", release=release), directory, "handbook-large"
@@ -147,9 +174,12 @@ def rendered(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, 
         release = release_publish(
             operating_model=long_model, actor=users["facilitator"], title="Long"
         )
-        out["long_picture"] = keep(
-            render_pdf(long_model, "picture", release=release), directory, "picture-long-names"
-        )
+        with counting_layouts(out["layouts"].setdefault("long_picture", [])):
+            out["long_picture"] = keep(
+                render_pdf(long_model, "picture", release=release),
+                directory,
+                "picture-long-names",
+            )
         out["long_picture_html"] = _sources_html(long_model, release, "picture")
         out["long_handbook"] = keep(
             render_pdf(long_model, "handbook", release=release), directory, "handbook-long-names"
@@ -324,6 +354,41 @@ def test_the_picture_says_what_it_cut_and_where_the_rest_is(rendered):
     assert re.search(r"\+\d+ more stages", text)
     assert "more in the handbook" in text
     assert "Condensed to one page: the full lists are in the handbook." in text
+
+
+@pytest.mark.parametrize("name", ["picture", "large_picture", "long_picture"])
+def test_the_picture_takes_one_layout_or_two(rendered, name):
+    """A layout of the picture costs a few tenths of a second of CPU (the demo's took three,
+    issue 16): the density is predicted from its HTML, and a layout confirms it."""
+    assert rendered["layouts"][name] in ([1], [2]), rendered["layouts"][name]
+
+
+def test_the_density_prediction_knows_the_stylesheets_type():
+    """``DENSITY_TYPE`` (what the prediction assumes) is what static/css/pdf.css sets."""
+    from django.contrib.staticfiles import finders
+
+    css = Path(str(finders.find("css/pdf.css"))).read_text(encoding="utf-8")
+    rules = re.findall(r"([^{}]+)\{([^{}]*)\}", css)
+
+    def declared(selector: str, prop: str) -> str | None:
+        found = None
+        for selectors, body in rules:
+            if selector in [s.strip() for s in selectors.split(",")]:
+                value = re.search(rf"(?:^|;)\s*{prop}:\s*([^;]+)", body)
+                found = value.group(1).strip() if value else found
+        return found
+
+    base_size, base_line = (
+        declared(".picture .poster", "font-size"),
+        declared(".picture .poster", "line-height"),
+    )
+    for level in range(len(DENSITIES)):
+        selector = f".picture.density-{level} .poster"
+        size = declared(selector, "font-size") or base_size
+        line = declared(selector, "line-height") or base_line
+        assert (float(str(size).removesuffix("pt")), float(str(line))) == pdfs.DENSITY_TYPE.get(
+            level, pdfs.TIGHTEST_TYPE
+        ), level
 
 
 def test_the_pngs_to_look_at_are_written(rendered):
