@@ -15,6 +15,7 @@ from opmodel.models import OperatingModel
 from .models import (
     AREA_HINTS,
     MODE_HINTS,
+    RESPONSIBILITY_LETTERS,
     Accountability,
     Area,
     Capability,
@@ -178,10 +179,22 @@ class Cell:
         return f"{self.capability_id}/{self.squad_id}/"
 
 
+@dataclass(frozen=True, slots=True)
+class CellRole:
+    """A cell's role as the matrix draws it: the role and its letter, from a plain row (not a
+    model instance per cell: the large model's matrix holds 1,800 roles)."""
+
+    role: str
+
+    @property
+    def letter(self) -> str:
+        return RESPONSIBILITY_LETTERS[Responsibility(self.role)]
+
+
 @dataclass
 class MatrixRow:
     capability: Capability
-    roles: dict[int, Accountability]  # by squad id: the cells that hold a role
+    roles: dict[int, CellRole]  # by squad id: the cells that hold a role
     accountable: int
 
     @property
@@ -278,9 +291,9 @@ def matrix(
     if shown != ALL_AREAS:
         capabilities = capabilities.filter(area=shown)
         cells = cells.filter(capability__area=shown)
-    roles: dict[int, dict[int, Accountability]] = defaultdict(dict)
-    for a in cells:
-        roles[a.capability_id][a.squad_id] = a
+    roles: dict[int, dict[int, CellRole]] = defaultdict(dict)
+    for capability_id, squad_id, role in cells.values_list("capability_id", "squad_id", "role"):
+        roles[capability_id][squad_id] = CellRole(role)
     load = dict(
         Accountability.objects.filter(operating_model=operating_model, role__in=LOAD_ROLES)
         .values_list("squad_id")
