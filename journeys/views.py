@@ -16,8 +16,8 @@ from django_htmx.http import reswap, retarget
 from opmodel.access import Access, get_model_for, row_in_model
 from opmodel.models import OperatingModel
 from opmodel.registry import registry
-from opmodel.selectors import model_health
 from opmodel.views.feedback import notify
+from opmodel.views.levels import level_page_context
 from opmodel.views.types import HtmxHttpRequest
 from teams.models import Squad
 
@@ -25,20 +25,8 @@ from . import selectors, services
 from .models import Journey, Stage, Step
 
 
-def _sections() -> dict[str, Any]:
-    return {s.key.split(".", 1)[1]: s for s in registry.sections(level=3)}
-
-
 def _page_context(operating_model: OperatingModel, access: Access, **extra: Any) -> dict[str, Any]:
-    return {
-        "om": operating_model,
-        "access": access,
-        "can_edit": access.can_edit,
-        "sections": _sections(),
-        "findings": model_health(operating_model, level=3),
-        "live": True,
-        **extra,
-    }
+    return level_page_context(operating_model, access, level=3, **extra)
 
 
 @login_required

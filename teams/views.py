@@ -20,8 +20,8 @@ from opmodel import services as core
 from opmodel.access import Access, get_model_for, row_in_model
 from opmodel.models import OperatingModel
 from opmodel.registry import registry
-from opmodel.selectors import model_health
 from opmodel.versions.documents import import_max_bytes
+from opmodel.views.levels import level_page_context
 from opmodel.views.types import HtmxHttpRequest
 
 from . import selectors, services
@@ -32,21 +32,9 @@ from .models import Capability, Squad
 from .rules import may_change_squad
 
 
-def _sections() -> dict[str, Any]:
-    return {s.key.split(".", 1)[1]: s for s in registry.sections(level=2)}
-
-
 def _page_context(operating_model: OperatingModel, access: Access, **extra: Any) -> dict[str, Any]:
-    return {
-        "om": operating_model,
-        "access": access,
-        "can_edit": access.can_edit,
-        "sections": _sections(),
-        "all_sections": {s.key: s for s in registry.sections()},
-        "findings": model_health(operating_model, level=2),
-        "live": True,
-        **extra,
-    }
+    all_sections = {s.key: s for s in registry.sections()}
+    return level_page_context(operating_model, access, level=2, all_sections=all_sections, **extra)
 
 
 def _with_partials(
