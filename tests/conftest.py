@@ -6,6 +6,7 @@ import os
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,7 +18,7 @@ from opmodel import events
 from opmodel.models import OperatingModel, Role
 from opmodel.services import member_add, operating_model_create
 from opmodel.starters import starter_get
-from tests import worlds
+from tests import template_db, worlds
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
@@ -39,6 +40,8 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if not hasattr(session.config, "workerinput"):  # the process that started the run
+        _drop_template(session.config)
     if IN_CI and _skipped_in_ci:
         print("\nCI forbids skipped tests; these skipped:\n  " + "\n  ".join(_skipped_in_ci))
         session.exitstatus = 1
@@ -130,11 +133,44 @@ def other_om(people) -> OperatingModel:
     return worlds.replay("other")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # One id for the run, which xdist hands to every worker (``testrunuid``): it names the
+    # run's template database (tests/template_db.py).
+    if not hasattr(config, "workerinput") and not getattr(config.option, "testrunuid", None):
+        config.option.testrunuid = uuid.uuid4().hex
+
+
+def _run_id(config: pytest.Config) -> str:
+    """The run's id, the same in every xdist worker of it."""
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None:
+        return str(workerinput["testrunuid"])
+    return str(config.option.testrunuid)
+
+
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker) -> None:
-    """The test database, and the shared worlds built once in it (then rolled back)."""
+def django_db_setup(
+    request, django_test_environment, django_db_blocker, django_db_modify_db_settings
+) -> Iterator[None]:
+    """The test database: a copy of the run's template, migrated once and with the shared worlds
+    built once for every worker (tests/template_db.py); each test's rollback keeps it as it is."""
+    from django.test.utils import teardown_databases
+
+    verbosity = request.config.option.verbose
     with django_db_blocker.unblock():
-        worlds.build_all()
+        db_cfg = template_db.setup(_run_id(request.config), verbosity)
+    yield
+    with django_db_blocker.unblock():
+        teardown_databases(db_cfg, verbosity=verbosity)
+
+
+def _drop_template(config: pytest.Config) -> None:
+    """The run's template database, once every worker is done with it."""
+    from pytest_django.plugin import blocking_manager_key
+
+    if blocking_manager_key in config.stash:
+        with config.stash[blocking_manager_key].unblock():
+            template_db.drop_templates(_run_id(config))
 
 
 @pytest.fixture

@@ -48,7 +48,7 @@ class World:
 
 
 _WORLDS: dict[str, World] = {}
-_fingerprint: tuple[Any, ...] | None = None
+_fingerprint: dict[type[models.Model], dict[tuple[str, ...], int]] | None = None
 _epoch = 0
 
 
@@ -222,6 +222,38 @@ def replay(name: str) -> Any:
     if isinstance(w.result, int):
         return OperatingModel.objects.get(pk=w.result)
     return w.result
+
+
+def export_state() -> dict[str, Any]:
+    """The built worlds as plain data (tests/template_db.py writes it for the other workers)."""
+    return {
+        "worlds": {
+            name: {
+                "rows": [[m._meta.label_lower, rows] for m, rows in w.rows],
+                "result": w.result,
+            }
+            for name, w in _WORLDS.items()
+        },
+        "fingerprint": {
+            m._meta.label_lower: [[list(k), pk] for k, pk in keys.items()]
+            for m, keys in (_fingerprint or {}).items()
+        },
+        "epoch": _epoch,
+    }
+
+
+def import_state(state: dict[str, Any]) -> None:
+    """The worlds as another process built them on the database this one's is a copy of."""
+    global _fingerprint, _epoch
+    for name, data in state["worlds"].items():
+        w = _WORLDS[name]
+        w.rows = [(apps.get_model(label), rows) for label, rows in data["rows"]]
+        w.result = data["result"]
+    _fingerprint = {
+        apps.get_model(label): {tuple(k): pk for k, pk in keys}
+        for label, keys in state["fingerprint"].items()
+    }
+    _epoch = state["epoch"]
 
 
 def people(names: list[str]) -> dict[str, Any]:
