@@ -287,19 +287,33 @@ def import_files(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         request.session.pop(IMPORT_SESSION_KEY, None)
         return render(request, IMPORT_TEMPLATE, ctx)
     if uploading:
-        if not form.is_valid():
-            return render(request, IMPORT_TEMPLATE, ctx, status=422)
-        try:
-            sources = [
-                source_from_bytes(upload.name, upload.read(import_max_bytes() + 1))
-                for upload in form.cleaned_data["documents"]
-            ]
-        except ValidationError as error:
-            form.add_error("documents", error)
-            return render(request, IMPORT_TEMPLATE, ctx, status=422)
-        return _preview(request, ctx, form.cleaned_data["source"], sources)
+        return _import_upload(request, form, ctx)
+    return _import_apply(request, operating_model, ctx)
+
+
+def _import_upload(
+    request: HtmxHttpRequest, form: ImportFilesForm, ctx: dict[str, Any]
+) -> HttpResponse:
+    """Step 1: the files read and planned (nothing written); the plan waits in the session."""
+    if not form.is_valid():
+        return render(request, IMPORT_TEMPLATE, ctx, status=422)
+    try:
+        sources = [
+            source_from_bytes(upload.name, upload.read(import_max_bytes() + 1))
+            for upload in form.cleaned_data["documents"]
+        ]
+    except ValidationError as error:
+        form.add_error("documents", error)
+        return render(request, IMPORT_TEMPLATE, ctx, status=422)
+    return _preview(request, ctx, form.cleaned_data["source"], sources)
+
+
+def _import_apply(
+    request: HtmxHttpRequest, operating_model: OperatingModel, ctx: dict[str, Any]
+) -> HttpResponse:
+    """Step 2: the plan previewed applied, all or nothing, if the files would still plan it."""
     pending = request.session.get(IMPORT_SESSION_KEY) or {}
-    if pending.get("slug") != slug:
+    if pending.get("slug") != operating_model.slug:
         ctx["expired"] = True
         return render(request, IMPORT_TEMPLATE, ctx, status=400)
     kind = pending["kind"]
@@ -323,4 +337,4 @@ def import_files(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         messages.success(
             request, f"Imported {len(plan.steps)} change{'s' if len(plan.steps) > 1 else ''}."
         )
-    return redirect("teams-squads", slug=slug)
+    return redirect("teams-squads", slug=operating_model.slug)

@@ -43,6 +43,9 @@ def model_export(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     return response
 
 
+IMPORT_TEMPLATE = "opmodel/import.html"
+
+
 def _read_upload(form: ImportForm) -> dict[str, Any] | None:
     """The uploaded file as a checked document, or None with the problems on the form."""
     if not form.is_valid():
@@ -58,45 +61,57 @@ def _read_upload(form: ImportForm) -> dict[str, Any] | None:
 
 
 def _import(request: HtmxHttpRequest, operating_model: OperatingModel | None, ctx: dict):
-    """Upload -> preview (dry run, nothing written) -> apply, for a new or an existing model.
+    """Upload -> preview (dry run, nothing written) -> apply, for a new or an existing model:
+    the upload read here (:func:`_read_upload`), previewed (:func:`_preview`), applied
+    (:func:`_import_apply`).
 
     The previewed document waits in the session with a fingerprint of the model it was
     previewed against: if the model changes before "Apply", the preview is shown again.
     """
-    template = "opmodel/import.html"
     uploading = request.method == "POST" and request.POST.get("action") != "apply"
     form = ImportForm(request.POST, request.FILES) if uploading else ImportForm()
     ctx["form"] = form
     ctx["max_mb"] = import_max_bytes() / 1024 / 1024
     if request.method == "GET":
         request.session.pop(SESSION_KEY, None)
-        return render(request, template, ctx)
+        return render(request, IMPORT_TEMPLATE, ctx)
     target = operating_model.slug if operating_model else ""
     if request.POST.get("action") == "apply":
-        pending = request.session.get(SESSION_KEY) or {}
-        if pending.get("target") != target:
-            messages.error(request, "Upload the file again: the preview has expired.")
-            return redirect(request.path)
-        document = pending["document"]
-        if operating_model is not None and pending["base"] != services.document_fingerprint(
-            snapshot_build(operating_model)
-        ):
-            ctx["stale"] = True
-            return _preview(request, operating_model, ctx, document, target, status=409)
-        try:
-            imported = services.document_import(
-                document=document, actor=request.user, operating_model=operating_model
-            )
-        except ValidationError as error:
-            ctx["errors"] = error.messages
-            return render(request, template, ctx, status=422)
-        request.session.pop(SESSION_KEY, None)
-        messages.success(request, f"Imported “{imported.name}”.")
-        return redirect(imported.get_absolute_url())
+        return _import_apply(request, operating_model, ctx, target)
     document = _read_upload(form)
     if document is None:
-        return render(request, template, ctx, status=422)
+        return render(request, IMPORT_TEMPLATE, ctx, status=422)
     return _preview(request, operating_model, ctx, document, target)
+
+
+def _import_apply(
+    request: HtmxHttpRequest,
+    operating_model: OperatingModel | None,
+    ctx: dict[str, Any],
+    target: str,
+) -> HttpResponse:
+    """The last step: the previewed document imported, unless the preview expired (upload
+    again) or the model changed since (preview again)."""
+    pending = request.session.get(SESSION_KEY) or {}
+    if pending.get("target") != target:
+        messages.error(request, "Upload the file again: the preview has expired.")
+        return redirect(request.path)
+    document = pending["document"]
+    if operating_model is not None and pending["base"] != services.document_fingerprint(
+        snapshot_build(operating_model)
+    ):
+        ctx["stale"] = True
+        return _preview(request, operating_model, ctx, document, target, status=409)
+    try:
+        imported = services.document_import(
+            document=document, actor=request.user, operating_model=operating_model
+        )
+    except ValidationError as error:
+        ctx["errors"] = error.messages
+        return render(request, IMPORT_TEMPLATE, ctx, status=422)
+    request.session.pop(SESSION_KEY, None)
+    messages.success(request, f"Imported “{imported.name}”.")
+    return redirect(imported.get_absolute_url())
 
 
 def _preview(request, operating_model, ctx, document, target, status=200) -> HttpResponse:
@@ -106,14 +121,14 @@ def _preview(request, operating_model, ctx, document, target, status=200) -> Htt
         )
     except ValidationError as error:
         ctx["errors"] = error.messages
-        return render(request, "opmodel/import.html", ctx, status=422)
+        return render(request, IMPORT_TEMPLATE, ctx, status=422)
     request.session[SESSION_KEY] = {
         "target": target,
         "document": document,
         "base": preview.fingerprint,
     }
     ctx.update(preview=preview, diff=preview.diff, meta=preview.after.get("model", {}))
-    return render(request, "opmodel/import.html", ctx, status=status)
+    return render(request, IMPORT_TEMPLATE, ctx, status=status)
 
 
 @login_required
