@@ -73,13 +73,16 @@ def test_the_keyboard_moves_go_up_down_left_right_and_stop_at_the_edges(journeys
     assert titles(build)[-1] == "Other idea step"  # no stage after the last
 
 
-def test_reordering_steps_moves_only_that_stage_s_rows(journeys_om, people):
+def test_reordering_steps_moves_only_that_stage_s_rows(journeys_om, people, captured_events):
     idea = stage_named(journeys_om, "Idea")
     others = dict(Step.objects.exclude(stage=idea).values_list("pk", "position"))
     step_shift(
         step=step_named(journeys_om, "Other idea step"), direction="up", actor=people["editor"]
     )
     assert dict(Step.objects.exclude(stage=idea).values_list("pk", "position")) == others
+    moved = captured_events.one(type="change")
+    assert (moved["section"], moved["action"], moved["id"]) == ("journeys.steps", "moved", None)
+    assert moved["channel"] == journeys_om.channel
     # a move changes no content: revisions stay, history says "Reordered"
     step = step_named(journeys_om, "Other idea step")
     assert step.revision == 1

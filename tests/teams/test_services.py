@@ -170,14 +170,28 @@ def test_a_cell_of_another_model_or_an_unknown_role_is_refused(teams_om, other_o
         )
 
 
-def test_team_leads_are_members_granted_and_removed_with_history(teams_om, people, make_user):
+def test_team_leads_are_members_granted_and_removed_with_history(
+    teams_om, people, make_user, captured_events
+):
     other = squad_named(teams_om, "Other squad")
     with pytest.raises(ValidationError):
         squad_lead_grant(squad=other, user=make_user("stranger"), actor=people["facilitator"])
+    assert not captured_events.of(type="change")  # a refused grant tells nobody
     squad_lead_grant(squad=other, user=people["viewer"], actor=people["facilitator"])
     assert other.pk in led_squads(access_for(people["viewer"], teams_om))
+    granted = captured_events.one(type="change")
+    assert (granted["section"], granted["id"], granted["action"]) == (
+        "teams.squads",
+        other.pk,
+        "updated",
+    )
+    assert granted["channel"] == teams_om.channel
+    assert granted["actor_id"] == people["facilitator"].pk
     squad_lead_remove(squad=other, user=people["viewer"], actor=people["facilitator"])
     assert other.pk not in led_squads(access_for(people["viewer"], teams_om))
+    assert [(e["section"], e["id"]) for e in captured_events.of(type="change")] == [
+        ("teams.squads", other.pk)
+    ] * 2
     reasons = list(
         other.history.order_by("history_id").values_list("history_change_reason", flat=True)
     )
