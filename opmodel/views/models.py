@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
@@ -14,9 +16,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from opmodel import selectors, services
 from opmodel.access import get_model_for
 from opmodel.forms import InvitationSignupForm, MemberInviteForm, OperatingModelForm, RoleForm
-from opmodel.models import Role
+from opmodel.models import ModelInvitation, Role
 from opmodel.registry import registry
 from opmodel.views.types import HtmxHttpRequest
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 @login_required
@@ -211,6 +216,24 @@ def invitation_refused(request: HttpRequest, refusal: services.InvitationRefused
     )
 
 
+def invitation_signup_form(
+    request: HttpRequest, email: str
+) -> tuple[bool, InvitationSignupForm | None]:
+    """Whether the invited address has an account, and the form that makes one (None for a
+    person logged in or an address with an account): a model's and a workshop's invitation
+    alike. Only the holder of the emailed link learns whether the address has an account."""
+    has_account = get_user_model().objects.filter(email__iexact=email).exists()
+    form = None
+    if not request.user.is_authenticated and not has_account:
+        form = InvitationSignupForm(request.POST or None, email=email)
+    return has_account, form
+
+
+def invitation_login(request: HttpRequest, user: User) -> None:
+    """Log in the person an invitation has just made an account for."""
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+
+
 @require_http_methods(["GET", "POST"])
 def model_invitation_open(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     """The link in the invitation email: accept it, logged in or by creating an account."""
@@ -218,31 +241,11 @@ def model_invitation_open(request: HttpRequest, slug: str, token: str) -> HttpRe
         invitation = services.model_invitation_check(token, request.user, slug=slug)
     except services.InvitationRefused as refusal:
         return invitation_refused(request, refusal)
-    home = reverse("model-home", args=[slug])
-    # Only the holder of the emailed link learns whether the address has an account.
-    has_account = get_user_model().objects.filter(email__iexact=invitation.email).exists()
-    form = None
-    if not request.user.is_authenticated and not has_account:
-        form = InvitationSignupForm(request.POST or None, email=invitation.email)
+    has_account, form = invitation_signup_form(request, invitation.email)
     status = 200
     if request.method == "POST":
         try:
-            if request.user.is_authenticated:
-                services.model_invitation_accept(invitation=invitation, user=request.user)
-                welcome = f"Welcome to “{invitation.operating_model.name}”."
-            elif form is not None and form.is_valid():
-                user = services.model_invitation_accept_as_new_person(
-                    invitation=invitation,
-                    name=form.cleaned_data["name"],
-                    password=form.cleaned_data["password1"],
-                )
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                welcome = (
-                    f"Welcome to “{invitation.operating_model.name}”. Your username is "
-                    f"{user.get_username()}: log in with it (or your email) next time."
-                )
-            else:
-                welcome = ""
+            welcome = _model_invitation_accept(request, invitation, form)
         except services.InvitationRefused as refusal:
             return invitation_refused(request, refusal)
         except ValidationError as error:
@@ -252,7 +255,7 @@ def model_invitation_open(request: HttpRequest, slug: str, token: str) -> HttpRe
             welcome = ""
         if welcome:
             messages.success(request, welcome)
-            return redirect(home)
+            return redirect(reverse("model-home", args=[slug]))
         status = 422
     return render(
         request,
@@ -266,4 +269,27 @@ def model_invitation_open(request: HttpRequest, slug: str, token: str) -> HttpRe
             "login_url": f"{reverse('account_login')}?next={request.path}",
         },
         status=status,
+    )
+
+
+def _model_invitation_accept(
+    request: HttpRequest, invitation: ModelInvitation, form: InvitationSignupForm | None
+) -> str:
+    """The accepting step: the person logged in, or a new account from the form (logged in).
+    The welcome to say; "" when the form is not valid."""
+    name = invitation.operating_model.name
+    if request.user.is_authenticated:
+        services.model_invitation_accept(invitation=invitation, user=request.user)
+        return f"Welcome to “{name}”."
+    if form is None or not form.is_valid():
+        return ""
+    user = services.model_invitation_accept_as_new_person(
+        invitation=invitation,
+        name=form.cleaned_data["name"],
+        password=form.cleaned_data["password1"],
+    )
+    invitation_login(request, user)
+    return (
+        f"Welcome to “{name}”. Your username is "
+        f"{user.get_username()}: log in with it (or your email) next time."
     )

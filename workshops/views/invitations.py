@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model, login
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from opmodel.forms import InvitationSignupForm
 from opmodel.selectors import members_of
-from opmodel.views.models import invitation_refused
+from opmodel.views.models import invitation_login, invitation_refused, invitation_signup_form
 from opmodel.views.types import HtmxHttpRequest
 
 from .. import selectors, services
@@ -117,41 +117,10 @@ def invitation_open(request: HttpRequest, slug: str, token: str) -> HttpResponse
     room = reverse("workshop-room", args=[slug, workshop.pk])
     if invitation.accepted_at and request.user.is_authenticated:
         return redirect(room)
-    has_account = get_user_model().objects.filter(email__iexact=invitation.email).exists()
-    form = None
-    if not request.user.is_authenticated and not has_account:
-        form = InvitationSignupForm(request.POST or None, email=invitation.email)
+    has_account, form = invitation_signup_form(request, invitation.email)
     if request.method == "POST":
-        welcome = f"Welcome to “{workshop.title}”."
         try:
-            if request.user.is_authenticated:
-                services.invitation_accept(invitation=invitation, user=request.user)
-            elif form is not None and form.is_valid():
-                user, _ = services.invitation_accept_as_new_person(
-                    invitation=invitation,
-                    name=form.cleaned_data["name"],
-                    password=form.cleaned_data["password1"],
-                    base_url=base_url(request),
-                )
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                # The username is generated: say it now (the welcome email repeats it).
-                welcome = (
-                    f"Welcome to “{workshop.title}”. Your username is {user.username}: "
-                    "log in with it next time (we have emailed it to you too)."
-                )
-            else:
-                return render(
-                    request,
-                    "workshops/invitation.html",
-                    {
-                        "invitation": invitation,
-                        "workshop": workshop,
-                        "form": form,
-                        "has_account": has_account,
-                        "token": token,
-                    },
-                    status=422,
-                )
+            welcome = _invitation_accept(request, invitation, form)
         except services.InvitationRefused as refusal:
             return invitation_refused(request, refusal)
         except ValidationError as error:
@@ -159,7 +128,20 @@ def invitation_open(request: HttpRequest, slug: str, token: str) -> HttpResponse
                 raise
             form.add_error(None, error)
         else:
-            return done(request, room, welcome)
+            if welcome:
+                return done(request, room, welcome)
+            return render(
+                request,
+                "workshops/invitation.html",
+                {
+                    "invitation": invitation,
+                    "workshop": workshop,
+                    "form": form,
+                    "has_account": has_account,
+                    "token": token,
+                },
+                status=422,
+            )
     login_url = f"{reverse('account_login')}?next={request.path}"
     return render(
         request,
@@ -174,6 +156,31 @@ def invitation_open(request: HttpRequest, slug: str, token: str) -> HttpResponse
             "rsvp_form": RsvpForm(initial={"answer": invitation.rsvp}),
         },
         status=422 if request.method == "POST" else 200,
+    )
+
+
+def _invitation_accept(
+    request: HttpRequest, invitation: Invitation, form: InvitationSignupForm | None
+) -> str:
+    """The joining step: the person logged in, or a new account from the form (logged in).
+    The welcome to say; "" when the form is not valid."""
+    title = invitation.workshop.title
+    if request.user.is_authenticated:
+        services.invitation_accept(invitation=invitation, user=request.user)
+        return f"Welcome to “{title}”."
+    if form is None or not form.is_valid():
+        return ""
+    user, _ = services.invitation_accept_as_new_person(
+        invitation=invitation,
+        name=form.cleaned_data["name"],
+        password=form.cleaned_data["password1"],
+        base_url=base_url(request),
+    )
+    invitation_login(request, user)
+    # The username is generated: say it now (the welcome email repeats it).
+    return (
+        f"Welcome to “{title}”. Your username is {user.username}: "
+        "log in with it next time (we have emailed it to you too)."
     )
 
 
