@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from opmodel.registry import Page, Section, registry
 
-from . import forms, health, partials, rules
+from . import forms, health, partials, rows, rules
 from .models import Journey, Stage, Step
 
 TEMPLATE = "journeys/journeys.html"
@@ -50,6 +50,7 @@ SECTIONS = [
         form=forms.StepForm,
         template=TEMPLATE,
         item_partial="step",
+        row=rows.step,
         list_partial="stage-column",
         scope_field="stage",
         orderable=False,
