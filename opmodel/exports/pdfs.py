@@ -426,7 +426,7 @@ def handbook_pdf(source: PdfSource, progress: Progress = _quiet) -> Rendered:
         progress(85 + 8 * (i + 1) // (len(written) + 1))
     for chapter in _chapters(blocks, starts):
         title = f"Level {chapter.level} · {chapter.title}" if chapter.level else chapter.title
-        joined.writer.add_outline_item(title=title, page_number=chapter.page - 1)
+        joined.outline(title, chapter.page - 1)
     pdf = joined.write(
         title=f"{source.name} · handbook · {source.version_label}", lang=DOCUMENT_LANGUAGE
     )
