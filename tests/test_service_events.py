@@ -58,10 +58,8 @@ NOT_YET_ASSERTED = {
     ("workshops/services/facilitation.py", "summon"),
     ("workshops/services/facilitation.py", "timer_next"),
     ("workshops/services/facilitation.py", "votes_nudge"),
-    ("workshops/services/invitations.py", "attendee_add"),
     ("workshops/services/invitations.py", "invitation_accept"),
     ("workshops/services/invitations.py", "invitation_accept_as_new_person"),
-    ("workshops/services/proposals.py", "proposal_decide"),
     ("workshops/services/proposals.py", "proposal_finish"),
     ("workshops/services/proposals.py", "proposal_set_owner"),
     ("workshops/services/room.py", "note_delete"),
@@ -70,12 +68,7 @@ NOT_YET_ASSERTED = {
     ("workshops/services/room.py", "presence_leave"),
     ("workshops/services/sharing.py", "comment_add"),
     ("workshops/services/sharing.py", "comment_resolve"),
-    ("workshops/services/workshops.py", "facilitation_handover"),
-    ("workshops/services/workshops.py", "focus_set"),
     ("workshops/services/workshops.py", "timer_extend"),
-    ("workshops/services/workshops.py", "timer_start"),
-    ("workshops/services/workshops.py", "timer_stop"),
-    ("workshops/services/workshops.py", "votes_reveal"),
     ("workshops/services/workshops.py", "workshop_update"),
 }
 

@@ -241,13 +241,16 @@ def test_add_and_delete_proposals_apply_and_words_wait_for_their_owner(workshop,
     assert "proposal #1 accepted" in created.history.first().history_change_reason
 
 
-def test_only_the_workshop_facilitator_decides(workshop, people):
+def test_only_the_workshop_facilitator_decides(workshop, people, captured_events):
     proposal = propose_rename(workshop, people)
     with pytest.raises(PermissionDenied):
         services.proposal_accept(proposal=proposal, actor=people["editor"])
+    assert len(captured_events.of(type="room")) == 1  # the proposal's own; none for the refusal
     services.proposal_decide(proposal=proposal, actor=people["facilitator"], status="parked")
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.PARKED
+    decided = captured_events.of(type="room")[-1]
+    assert (decided["parts"], decided["actor_id"]) == (["proposals"], people["facilitator"].pk)
 
 
 def test_anonymous_notes_only_when_allowed_and_then_without_author(small_om, people):
@@ -308,8 +311,9 @@ def test_the_room_closes_after_the_workshop_phase(small_om, people):
         services.note_add(workshop=workshop, actor=people["facilitator"], text="Late")
 
 
-def test_facilitation_is_handed_over_never_taken(workshop, people):
+def test_facilitation_is_handed_over_never_taken(workshop, people, captured_events):
     services.attendee_add(workshop=workshop, actor=people["facilitator"], user=people["editor"])
+    assert captured_events.one(type="room")["parts"] == ["presence"]
     with pytest.raises(PermissionDenied):  # nobody takes it
         services.facilitation_handover(
             workshop=workshop, actor=people["editor"], to_user=people["editor"]
@@ -318,26 +322,41 @@ def test_facilitation_is_handed_over_never_taken(workshop, people):
         services.facilitation_handover(
             workshop=workshop, actor=people["facilitator"], to_user=people["participant"]
         )
+    assert len(captured_events.of(type="room")) == 1  # a refused handover tells nobody
     services.facilitation_handover(
         workshop=workshop, actor=people["facilitator"], to_user=people["editor"]
     )
     workshop.refresh_from_db()
     assert workshop.facilitator == people["editor"]
+    handed = captured_events.of(type="room")[-1]
+    assert (handed["parts"], handed["reload"]) == (["bar", "presence", "notes", "proposals"], True)
     with pytest.raises(PermissionDenied):  # the old facilitator cannot take it back
         services.timer_stop(workshop=workshop, actor=people["facilitator"])
 
 
-def test_timer_focus_and_reveal(workshop, people):
+def test_timer_focus_and_reveal(workshop, people, captured_events):
     block = workshop.agenda.last()
     w = services.timer_start(workshop=workshop, actor=people["facilitator"], block=block)
     assert w.current_block == block
     assert w.timer_ends_at > timezone.now() + timedelta(minutes=29)
+    assert captured_events.one(type="room")["parts"] == ["bar"]
     w = services.focus_set(workshop=w, actor=people["facilitator"], section="canvas.metrics")
     assert w.focus_section == "canvas.metrics"
+    focused = captured_events.of(type="room")[-1]
+    assert (focused["parts"], focused["focus"]) == (["bar"], "canvas.metrics")
     with pytest.raises(ValidationError):
         services.focus_set(workshop=w, actor=people["facilitator"], section="canvas.skills")
+    assert len(captured_events.of(type="room")) == 2  # a refused focus tells nobody
     w = services.votes_reveal(workshop=w, actor=people["facilitator"], revealed=True)
     assert w.votes_revealed
+    revealed = captured_events.of(type="room")[-1]
+    assert revealed["parts"] == ["bar", "notes", "proposals"]
+    w = services.timer_stop(workshop=w, actor=people["facilitator"])
+    assert w.timer_ends_at is None
+    assert captured_events.of(type="room")[-1]["parts"] == ["bar"]
+    assert len(captured_events.of(type="room")) == 4
+    assert {e["workshop"] for e in captured_events.of(type="room")} == {workshop.pk}
+    assert {e["channel"] for e in captured_events.of(type="room")} == {workshop.channel}
 
 
 def test_the_next_workshop_starts_from_open_comments_and_parked_proposals(workshop, people):
