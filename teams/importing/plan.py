@@ -354,11 +354,7 @@ def _plan_people(
                     "person",
                     "update",
                     f"Update {current.name} in {squad_name}: "
-                    + ", ".join(
-                        {"is_lead": "team lead", "source_ref": "source ref"}.get(n, n)
-                        for n in changed
-                        if n != "source_ref" or len(changed) == 1
-                    ),
+                    + _what_changed(changed, {"is_lead": "team lead"}),
                     incoming.origin,
                     name=current.name,
                     squad=squad_name,
@@ -366,6 +362,16 @@ def _plan_people(
                     pk=current.pk,
                 )
             )
+
+
+def _what_changed(changed: dict[str, Any], labels: dict[str, str] | None = None) -> str:
+    """The changed fields in words ("role, team lead"); the source ref only when nothing else
+    changed."""
+    return ", ".join(
+        (labels or {}).get(n, n.replace("_", " "))
+        for n in changed
+        if n != "source_ref" or len(changed) == 1
+    )
 
 
 def _plan_capabilities(
@@ -456,10 +462,7 @@ def _plan_capability_update(plan: ImportPlan, incoming: CapabilityIn, current: C
         Step(
             "capability",
             "update",
-            f"Update capability {current.name}: "
-            + ", ".join(
-                n.replace("_", " ") for n in changed if n != "source_ref" or len(changed) == 1
-            ),
+            f"Update capability {current.name}: " + _what_changed(changed),
             incoming.origin,
             name=current.name,
             data=changed,
