@@ -213,8 +213,10 @@ def _clean(
     access: Access,
     fields: dict[str, Any],
     item: Part | None,
-) -> dict[str, Any]:
-    """The section's own form validates the data (a partial update keeps the other fields)."""
+) -> tuple[dict[str, Any], Part]:
+    """The section's own form validates the data (a partial update keeps the other fields):
+    the cleaned values, and the form's copy of the row with them (its references loaded once,
+    by the form's fields; the service uses them instead of looking them up again)."""
     unknown = sorted(set(fields) - set(section.fields))
     if unknown:
         raise ValidationError({name: ["No such field."] for name in unknown})
@@ -232,7 +234,7 @@ def _clean(
         raise ValidationError(form.errors.get_json_data() and {
             name: [e["message"] for e in errs] for name, errs in form.errors.get_json_data().items()
         })  # fmt: skip
-    return {name: form.cleaned_data[name] for name in section.fields}
+    return {name: form.cleaned_data[name] for name in section.fields}, form.instance
 
 
 def _as_saved(section: Section, om: OperatingModel, data: dict[str, Any], item: Part | None):
@@ -356,7 +358,7 @@ def row_create(request: HttpRequest, slug: str, key: str, payload: RowIn):
     operating_model, access = get_model_for(request.user, slug)
     section = _section(key)
     _require(access, section, None, "create")
-    data = _clean(section, operating_model, access, payload.fields, None)
+    data, _instance = _clean(section, operating_model, access, payload.fields, None)
     _require(access, section, _as_saved(section, operating_model, data, None), "create")
     row = services.part_create(
         section=section, operating_model=operating_model, actor=actor(request), data=data
@@ -382,12 +384,16 @@ def row_update(request: HttpRequest, slug: str, key: str, pk: int, payload: RowU
     section = _section(key)
     item = row_in_model(section.model, operating_model, pk)
     _require(access, section, item, "edit")
-    data = _clean(section, operating_model, access, payload.fields, item)
+    data, checked = _clean(section, operating_model, access, payload.fields, item)
     data = {k: v for k, v in data.items() if k in payload.fields}
     _require(access, section, _as_saved(section, operating_model, data, item), "edit")
     try:
         saved = services.part_update(
-            section=section, part=item, revision=payload.revision, actor=actor(request), data=data
+            section=section,
+            part=checked,
+            revision=payload.revision,
+            actor=actor(request),
+            data=data,
         )
     except services.StaleRevision as conflict:
         conflict.api_section = section  # type: ignore[attr-defined]

@@ -150,6 +150,24 @@ class Part(BoundedText, models.Model):
         abstract = True
         ordering = ["position", "pk"]
 
+    def clean_fields(self, exclude: Any = None) -> None:
+        """As Django's, without looking up again a reference that holds a row loaded from the
+        database (a form's choice, the model the row belongs to): Django checks a foreign key
+        with one query per field even then. The row exists, and the database's constraint
+        catches one deleted since. A reference given as an id or an unsaved row is checked."""
+        super().clean_fields(exclude={*(exclude or ()), *loaded_references(self)})
+
+
+def loaded_references(row: models.Model) -> list[str]:
+    """The names of ``row``'s foreign keys that hold a row loaded from the database."""
+    names = []
+    for ref in row._meta.concrete_fields:
+        if ref.is_relation and ref.is_cached(row):  # type: ignore[attr-defined]
+            target = ref.get_cached_value(row)  # type: ignore[attr-defined]
+            if target is not None and not target._state.adding:
+                names.append(ref.name)
+    return names
+
 
 class Release(BoundedText, models.Model):
     """A numbered, immutable snapshot of a whole model: what is socialised and printed.

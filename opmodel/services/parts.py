@@ -15,7 +15,7 @@ from django.utils import timezone
 from simple_history.utils import get_m2m_field_name, get_m2m_reverse_field_name
 
 from opmodel import events
-from opmodel.models import Part
+from opmodel.models import Part, loaded_references
 from opmodel.registry import related_model
 
 if TYPE_CHECKING:
@@ -120,6 +120,16 @@ def _record(section: Section, row: Part, *, actor: User | None, reason: str, upd
     )
     if _tracked_links(section):
         _record_links(section, created[0], _links(section, row))
+
+
+def _keep_loaded(row: Part, given: Part) -> None:
+    """Give ``row`` (just read) the rows ``given`` (the caller's copy of it: a form's instance)
+    holds loaded for the references both point at alike: its model, a form's choices. They are
+    not looked up again, by validation or by the live event."""
+    for name in loaded_references(given):
+        ref = row._meta.get_field(name)
+        if getattr(row, ref.attname) == getattr(given, ref.attname):  # type: ignore[union-attr]
+            ref.set_cached_value(row, ref.get_cached_value(given))  # type: ignore[union-attr]
 
 
 def _full_clean(row: Part, many: dict[str, Any]) -> None:
@@ -287,6 +297,7 @@ def part_update(
 
     concrete, many = _split(section, data)
     candidate = copy.copy(current)
+    _keep_loaded(candidate, part)
     for name, value in concrete.items():
         setattr(candidate, name, value)
     if section.before_save is not None:
