@@ -1,13 +1,14 @@
 """``make bench``: every benchmark step in its own process, then one table in bench/RESULTS.md.
 
-    python -m bench [--quick] [--only prepare,pages,versions,pdf,live,load,room]
+    python -m bench [--quick] [--only prepare,pages,versions,api,pdf,live,load,room]
                     [--pg URL] [--redis URL]
 
-Steps: prepare both databases (SQLite file, PostgreSQL), pages and versions on each, live and
-load on PostgreSQL + Redis; room (100 participants and 300 watchers) on a PostgreSQL database
-of its own next to --pg, so it runs without the prepare step. Every step has a time budget and
-a hard timeout; results are ratios to a floor measured in the same run, because the machine
-is shared and noisy.
+Steps: prepare both databases (SQLite file, PostgreSQL), pages, versions and the API on each,
+live and load (with the large model's pages read meanwhile) on PostgreSQL + Redis; room (100
+participants and 300 watchers) on a PostgreSQL database of its own next to --pg, so it runs
+without the prepare step. Every step has a time budget and a hard timeout; results are ratios
+to a floor measured in the same run, because the machine is shared and noisy. A full run
+rewrites bench/RESULTS.md and keeps the sections no step makes (written by hand).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 SQLITE_URL = f"sqlite:///{ROOT / 'var' / 'bench' / 'bench.sqlite3'}"
 PG_URL = "postgres://postgres@127.0.0.1:5432/opmodel_bench_run"
-STEPS = ["prepare", "pages", "versions", "pdf", "live", "load", "room"]
+STEPS = ["prepare", "pages", "versions", "api", "pdf", "live", "load", "room"]
 
 
 def _run(name: str, args: list[str], timeout: float) -> None:
@@ -83,6 +84,16 @@ def _versions(run: Run) -> None:
         )
 
 
+def _api(run: Run) -> None:
+    for label, url in run.databases.items():
+        _run(
+            f"api on {label}",
+            ["bench.api", "--database-url", url, "--out", str(OUT / f"api-{label}.json")]
+            + ["--rounds", "20" if run.quick else "60"],
+            timeout=300,
+        )
+
+
 def _pdf(run: Run) -> None:
     # Rendering reads one document and lays it out: the database barely matters, so SQLite.
     _run(
@@ -130,6 +141,7 @@ STEP_RUNS: dict[str, Callable[[Run], None]] = {
     "prepare": _prepare,
     "pages": _pages,
     "versions": _versions,
+    "api": _api,
     "pdf": _pdf,
     "live": _live,
     "load": _load,
@@ -140,6 +152,8 @@ RESULT_FILES = [
     "pages-postgresql",
     "versions-sqlite",
     "versions-postgresql",
+    "api-sqlite",
+    "api-postgresql",
     "pdf",
     "live",
     "load",
@@ -176,16 +190,20 @@ def _results(began: float) -> dict[str, Any]:
     return results
 
 
+# The steps whose sections a subset run splices into bench/RESULTS.md, and those sections.
+SECTIONS = {"pages": "Pages", "versions": "Versions", "api": "API"}
+
+
 def _splice(text: str, only: set[str]) -> None:
-    """A (not quick) subset that measured pages or versions replaces those sections of
-    bench/RESULTS.md, saying so in its header."""
+    """A (not quick) subset that measured pages, versions or the API replaces those sections
+    of bench/RESULTS.md, saying so in its header."""
     committed = ROOT / "bench" / "RESULTS.md"
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     steps = ",".join(s for s in STEPS if s in only)
     note = (
         f"re-measured by `make bench ONLY={steps}` on {when} at commit "
         f"`{report._git('rev-parse', '--short', 'HEAD')}`: "
-        + ", ".join(s.capitalize() for s in ("pages", "versions") if s in only)
+        + ", ".join(SECTIONS[s] for s in SECTIONS if s in only)
         + " (the other sections are from the full run above); load average "
         + "{:.1f} / {:.1f} (1 / 5 min) at its end".format(*os.getloadavg()[:2])
     )
@@ -215,13 +233,16 @@ def main() -> None:
     text = report.render(results, quick=quick, elapsed=time.monotonic() - began, args=args)
     full = not quick and only == set(STEPS)
     # Only a full run replaces the committed results; a subset goes to bench/out/, and a
-    # (not quick) subset that measured pages or versions also replaces those sections of
-    # bench/RESULTS.md, saying so in its header.
+    # (not quick) subset that measured pages, versions or the API also replaces those sections
+    # of bench/RESULTS.md, saying so in its header.
     target = ROOT / "bench" / ("RESULTS.md" if full else "out/RESULTS-partial.md")
+    committed = ROOT / "bench" / "RESULTS.md"
+    if full and committed.exists():
+        text = report.keep_written_by_hand(committed.read_text(encoding="utf-8"), text)
     target.write_text(text, encoding="utf-8")
     print(text)
     print(f"written to {target.relative_to(ROOT)}")
-    if not full and not quick and only & {"pages", "versions"}:
+    if not full and not quick and only & set(SECTIONS):
         _splice(text, only)
 
 

@@ -1,8 +1,8 @@
 """The API on the large model: a section's rows listed (one page of 100) and a row updated
 (PATCH with its revision), with a personal access token, as ratios to the floor measured in the
-same shuffled rounds (the bench's one-query authenticated view).
+same shuffled rounds (the bench's one-query authenticated view). A step of ``make bench``.
 
-    python -m bench.api --database-url URL [--rounds 40] [--out FILE]
+    python -m bench.api --database-url URL [--rounds 60] [--out FILE]
 
 Needs a prepared database (``python -m bench.prepare --database-url URL``).
 """
@@ -72,27 +72,39 @@ def measure(rounds: int, seed: int = 21) -> dict[str, Any]:
         queries[name] = len(captured.captured_queries)
     samples: dict[str, list[float]] = {name: [] for name in cases}
     order = list(cases)
+    cpu = dict.fromkeys(cases, 0.0)
     rng = random.Random(seed)
     for _ in range(rounds):
         rng.shuffle(order)
         for name in order:
-            started = time.perf_counter()
+            started, used = time.perf_counter(), time.process_time()
             cases[name]()
             samples[name].append(time.perf_counter() - started)
+            cpu[name] += time.process_time() - used
+    from bench.pages import _database_version
+
     floor_median = percentile(samples["floor"], 50)
+    floor_p95 = percentile(samples["floor"], 95)
     return {
         "vendor": connection.vendor,
+        "database_version": _database_version(connection),
+        "load_average": list(os.getloadavg()),
         "section": section.key,
         "rows_in_section": section.rows(model).count(),
         "rounds": rounds,
         "floor_median_ms": floor_median * 1000,
+        "floor_p95_ms": floor_p95 * 1000,
         "rows": [
             {
                 "case": name,
+                "model": "large",
+                "floor": name == "floor",
                 "queries": queries[name],
                 "median_ms": percentile(samples[name], 50) * 1000,
                 "p95_ms": percentile(samples[name], 95) * 1000,
                 "ratio_median": percentile(samples[name], 50) / floor_median,
+                "ratio_p95": percentile(samples[name], 95) / floor_p95,
+                "cpu_ms": cpu[name] / len(samples[name]) * 1000,
             }
             for name in cases
         ],
@@ -102,7 +114,7 @@ def measure(rounds: int, seed: int = 21) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url", required=True)
-    parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--rounds", type=int, default=60)
     parser.add_argument("--out", default="")
     args = parser.parse_args()
     os.environ["OPMODEL_API_RATE"] = "1000000/m"  # measure the API, not its rate limit

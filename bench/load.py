@@ -6,6 +6,10 @@ think, save one field with that revision (htmx POST), think. A 409 is the optimi
 its job (someone saved the same field first) and is counted apart from errors; anything else
 that is not a 200 is an error.
 
+Meanwhile two readers (one per web process) open the large model's pages, every page case of
+``bench.cases`` one after the other in a shuffled order: what a user waits for while 30 others
+edit. Their times are the server's (loopback) and are reported per page.
+
     python -m bench.load --database-url URL --redis-url URL --out FILE [--editors 30] [--seconds 30]
 """
 
@@ -23,6 +27,7 @@ import time
 from typing import Any
 
 from bench.db import setup_django
+from bench.pages import TARGET_MEDIAN_MS, TARGET_P95_MS
 from bench.servers import raise_open_files, server_env, uvicorn_processes
 from bench.stats import summary
 
@@ -114,23 +119,72 @@ async def _editor(
             await asyncio.sleep(rng.uniform(*think))
 
 
+def large_pages() -> list[tuple[str, str, bool]]:
+    """(name, URL, htmx) of every page case on the large model (the floor left out)."""
+    from bench.cases import Target, page_cases
+    from bench.pages import _busiest
+    from bench.prepare import LARGE_SLUG
+    from opmodel.models import OperatingModel
+
+    large = OperatingModel.objects.get(slug=LARGE_SLUG)
+    target = Target("large", large, _busiest(large))
+    return [(case.name, case.url(target), case.htmx) for case in page_cases() if not case.floor]
+
+
+async def _reader(
+    n: int,
+    base: str,
+    cookie: str,
+    pages: list[tuple[str, str, bool]],
+    deadline: float,
+    times: dict[str, list[float]],
+    tally: dict[str, Any],
+) -> None:
+    """Open the large model's pages one after the other until the deadline."""
+    import httpx
+
+    rng = random.Random(1000 + n)
+    order = list(pages)
+    async with httpx.AsyncClient(base_url=base, cookies={"sessionid": cookie}, timeout=30) as c:
+        while time.monotonic() < deadline:
+            rng.shuffle(order)
+            for name, url, htmx in order:
+                if time.monotonic() >= deadline:
+                    break
+                started = time.perf_counter()
+                try:
+                    response = await c.get(url, headers={"HX-Request": "true"} if htmx else None)
+                except httpx.HTTPError as error:
+                    tally["errors"].append(f"page {type(error).__name__}")
+                    continue
+                if response.status_code == 200:
+                    times[name].append(time.perf_counter() - started)
+                else:
+                    tally["errors"].append(f"page {response.status_code}")
+
+
 async def run(
-    args: argparse.Namespace, cookies: list[str], items: list[tuple[str, int, str]], slug: str
+    args: argparse.Namespace,
+    cookies: list[str],
+    items: list[tuple[str, int, str]],
+    slug: str,
+    pages: list[tuple[str, str, bool]],
 ) -> dict[str, Any]:
     env = server_env(args.database_url, args.redis_url, args.prefix)
     tally: dict[str, Any] = {"get": [], "post": [], "errors": [], "saved": 0, "conflicts": 0}
+    times: dict[str, list[float]] = {name: [] for name, _url, _htmx in pages}
     with uvicorn_processes(2, env, "load") as bases:
         began = time.monotonic()
         deadline = began + args.seconds
-        await asyncio.wait_for(
-            asyncio.gather(
-                *(
-                    _editor(n, bases[n % 2], cookies[n], items, slug, deadline, args.think, tally)
-                    for n in range(args.editors)
-                )
-            ),
-            timeout=args.seconds + 30,
-        )
+        editors = [
+            _editor(n, bases[n % 2], cookies[n], items, slug, deadline, args.think, tally)
+            for n in range(args.editors)
+        ]
+        readers = [
+            _reader(n, bases[n % 2], cookies[n], pages, deadline, times, tally)
+            for n in range(args.readers)
+        ]
+        await asyncio.wait_for(asyncio.gather(*editors, *readers), timeout=args.seconds + 60)
         elapsed = time.monotonic() - began
     requests = len(tally["get"]) + len(tally["post"])
     mine = resource.getrusage(resource.RUSAGE_SELF)
@@ -152,6 +206,12 @@ async def run(
         "all": summary(tally["get"] + tally["post"]),
         "get_form": summary(tally["get"]),
         "post_save": summary(tally["post"]),
+        "readers": args.readers,
+        "large_pages": [
+            {"case": name, **summary(samples)} for name, samples in times.items() if samples
+        ],
+        "target_median_ms": TARGET_MEDIAN_MS,
+        "target_p95_ms": TARGET_P95_MS,
     }
 
 
@@ -164,13 +224,15 @@ def main() -> None:
     parser.add_argument("--editors", type=int, default=30)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--think", default="0.1,0.5", help="think time range in seconds")
+    parser.add_argument("--readers", type=int, default=2, help="readers of the large model")
     args = parser.parse_args()
     low, high = (float(x) for x in args.think.split(","))
     args.think = (low, high)
     raise_open_files(1024)
     setup_django(args.database_url)
     cookies, items, slug = _editors(args.editors)
-    result = asyncio.run(run(args, cookies, items, slug))
+    pages = large_pages() if args.readers else []
+    result = asyncio.run(run(args, cookies, items, slug, pages))
     with open(args.out, "w", encoding="utf-8") as out:
         json.dump(result, out, indent=1)
 

@@ -217,6 +217,33 @@ def _versions_step(data: dict[str, Any], previous: dict | None = None) -> list[s
     return [*lines, ""]
 
 
+def _api(data: dict[str, Any], previous: dict | None = None) -> list[str]:
+    heading = f"API on {data['database_version']}"
+    previous = previous or {}
+    lines = [
+        f"### {heading}",
+        "",
+        f"The large model's biggest section with a `name` field (`{data['section']}`, "
+        f"{data['rows_in_section']} rows) through a personal access token, Django test client, "
+        f"{data['rounds']} shuffled rounds with the floor (the bench's one-query authenticated "
+        f"view): median {_fmt(data['floor_median_ms'], 2)} ms. CPU ms: this process's CPU time "
+        "per request (mean), steadier than the clock on a shared machine. Load average "
+        + " / ".join(_fmt(x) for x in data["load_average"][:2])
+        + " (1 / 5 min) at the end.",
+        "",
+        "| case | model | queries | median ms | p95 ms | × floor (median) | × floor (p95) "
+        "| CPU ms | ratio vs last |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    lines += [
+        f"| {row['case']} | {row['model']} | {row['queries']} | {_fmt(row['median_ms'], 2)} "
+        f"| {_fmt(row['p95_ms'], 2)} | {_fmt(row['ratio_median'])} | {_fmt(row['ratio_p95'])} "
+        f"| {_fmt(row['cpu_ms'], 2)} | {_regression(previous, heading, row)} |"
+        for row in data["rows"]
+    ]
+    return [*lines, ""]
+
+
 def _pdf(data: dict[str, Any]) -> list[str]:
     lines = [
         "## PDF exports",
@@ -296,7 +323,36 @@ def _load(data: dict[str, Any]) -> list[str]:
         f"| {_fmt(p['p95_ms'])} | {_met(data['errors'] == 0)} |",
         *(["", f"Errors seen: {', '.join(data['error_kinds'])}"] if data["error_kinds"] else []),
         "",
+        *_load_pages(data),
     ]
+
+
+def _load_pages(data: dict[str, Any]) -> list[str]:
+    """The large model's pages as two readers saw them while the editors edited."""
+    if not data.get("large_pages"):
+        return []
+    median, p95 = data["target_median_ms"], data["target_p95_ms"]
+    lines = [
+        f"The large model's pages under this load: {data['readers']} readers (one per web "
+        "process) open every page case one after the other, shuffled; server time over "
+        f"loopback. Targets as without load: median ≤ {_fmt(median, 0)} ms, p95 ≤ "
+        f"{_fmt(p95, 0)} ms (few samples per page: the p95 is the slowest or next to it).",
+        "",
+        "| page (large model) | n | p50 ms | p95 ms | targets |",
+        "| --- | ---: | ---: | ---: | --- |",
+    ]
+    for row in data["large_pages"]:
+        over = []
+        if row["p50_ms"] > median:
+            over.append(f"median {_fmt(row['p50_ms'] / median)}×")
+        if row["p95_ms"] > p95:
+            over.append(f"p95 {_fmt(row['p95_ms'] / p95)}×")
+        verdict = _met(not over) + (f" ({', '.join(over)} over)" if over else "")
+        lines.append(
+            f"| {row['case']} | {row['n']} | {_fmt(row['p50_ms'])} | {_fmt(row['p95_ms'])} "
+            f"| {verdict} |"
+        )
+    return [*lines, ""]
 
 
 def _room(data: dict[str, Any]) -> list[str]:
@@ -430,6 +486,18 @@ def render(results: dict[str, Any], *, quick: bool, elapsed: float, args: Any) -
         ]
         for name in versions:
             lines += _versions_step(results[name], previous)
+    apis = [n for n in ("api-sqlite", "api-postgresql") if n in results]
+    if apis:
+        lines += [
+            "## API",
+            "",
+            "Targets: as every page, and the query count pinned by "
+            "`tests/api/test_api.py::test_a_list_and_an_update_cost_the_same_queries_whatever"
+            "_the_sections_size` (list 4, update 9 on `canvas.stages`).",
+            "",
+        ]
+        for name in apis:
+            lines += _api(results[name], previous)
     if "pdf" in results:
         lines += _pdf(results["pdf"])
     lines += ["## Live and load", ""]
@@ -453,14 +521,30 @@ def _blocks(text: str) -> list[tuple[str, list[str]]]:
     return blocks
 
 
+# The sections a subset run (``make bench ONLY=...``) may replace in the committed results.
+MEASURED_IN_PARTS = ("## Pages", "## Versions", "## API")
+
+
+def keep_written_by_hand(committed: str, rendered: str) -> str:
+    """``rendered`` (a full run's report) followed by the sections of ``committed`` that no run
+    makes (measurements written by hand, each saying how it was made): a run replaces what it
+    measured and never loses what it did not."""
+    made = {heading for heading, _lines in _blocks(rendered)}
+    kept = [lines for heading, lines in _blocks(committed) if heading and heading not in made]
+    out = rendered.rstrip("\n").split("\n")
+    for lines in kept:
+        out += ["", *lines]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
 def splice(committed: str, partial: str, *, note: str) -> str:
-    """``committed`` with the "## Pages" and "## Versions" sections a subset run measured
+    """``committed`` with the "## Pages", "## Versions" and "## API" sections a subset run measured
     (``partial``) in place of its own, and ``note`` (what was re-measured, when, at which
     commit) added to its header: the other tables stay those of the last full run."""
     fresh = {
         heading: lines if not lines[-1].strip() else [*lines, ""]
         for heading, lines in _blocks(partial)
-        if heading in ("## Pages", "## Versions")
+        if heading in MEASURED_IN_PARTS
     }
     out: list[str] = []
     for heading, lines in _blocks(committed):

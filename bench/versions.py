@@ -113,6 +113,7 @@ TARGETS: dict[str, tuple[float | None, float | None]] = {
     "document_parse YAML": (100.0, None),
     "document_import into a new model (rolled back)": (350.0, None),
     "document_import into the same model, a few rows changed (sync, rolled back)": (350.0, None),
+    "document_import_preview of the sync (its diff, nothing written)": (350.0, None),
     "release_publish (rolled back)": (None, 100.0),
 }
 
@@ -130,7 +131,7 @@ def cases(operating_model: Any, actor: Any) -> tuple[list[Case], dict[str, Any]]
     from django.utils import timezone
 
     from opmodel.models import OperatingModel
-    from opmodel.services import document_import, release_publish
+    from opmodel.services import document_import, document_import_preview, release_publish
     from opmodel.versions import (
         diff_documents,
         document_dump,
@@ -174,6 +175,12 @@ def cases(operating_model: Any, actor: Any) -> tuple[list[Case], dict[str, Any]]
             "document_import into the same model, a few rows changed (sync, rolled back)",
             _rolled_back(
                 lambda: document_import(document=sync, actor=actor, operating_model=operating_model)
+            ),
+        ),
+        Case(
+            "document_import_preview of the sync (its diff, nothing written)",
+            lambda: document_import_preview(
+                document=sync, actor=actor, operating_model=operating_model
             ),
         ),
         Case(

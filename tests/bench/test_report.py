@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from bench.report import _regression, previous_ratios, splice
+from bench.report import (
+    _api,
+    _load_pages,
+    _regression,
+    keep_written_by_hand,
+    previous_ratios,
+    splice,
+)
 from bench.versions import target_ms
 
 COMMITTED = """
@@ -47,3 +54,61 @@ def test_a_subset_run_replaces_only_the_sections_it_measured():
         "# r\n\n- date: old\n- versions re-measured\n\n## Pages\n\nold pages\n\n"
         "## Versions\n\nnew versions\n\n## PDF\n\npdf\n"
     )
+
+
+def test_a_subset_run_replaces_the_api_section_too():
+    committed = "# r\n\n- date: old\n\n## API\n\nold api\n\n## PDF\n\npdf\n"
+    partial = "# r\n\n- date: new\n\n## API\n\nnew api\n"
+    spliced = splice(committed, partial, note="api re-measured")
+    assert "new api" in spliced and "old api" not in spliced and "## PDF\n\npdf" in spliced
+
+
+def test_a_full_run_keeps_the_sections_written_by_hand_and_replaces_the_rest():
+    committed = "# r\n\n- date: old\n\n## Pages\n\nold pages\n\n## Import\n\nby hand\n"
+    rendered = "# r\n\n- date: new\n\n## Pages\n\nnew pages\n"
+    kept = keep_written_by_hand(committed, rendered)
+    assert kept == "# r\n\n- date: new\n\n## Pages\n\nnew pages\n\n## Import\n\nby hand\n"
+
+
+API_RESULT = {
+    "database_version": "SQLite 3.40.1",
+    "section": "teams.capabilities",
+    "rows_in_section": 300,
+    "rounds": 60,
+    "floor_median_ms": 2.0,
+    "load_average": [3.0, 2.0, 1.0],
+    "rows": [
+        {"case": name, "model": "large", "floor": name == "floor", "queries": 4,
+         "median_ms": 2.0 * ratio, "p95_ms": 3.0 * ratio, "ratio_median": ratio,
+         "ratio_p95": ratio, "cpu_ms": 1.0}
+        for name, ratio in (("floor", 1.0), ("api list (100 rows)", 5.0))
+    ],
+}  # fmt: skip
+
+
+def test_the_api_table_is_compared_with_the_last_results():
+    """The API table is read back as the last results and a rise of its ratio is flagged."""
+    first = "\n".join(_api(API_RESULT))
+    previous = previous_ratios(first)
+    assert previous[("API on SQLite 3.40.1", "api list (100 rows)", "large")] == 5.0
+    risen = {**API_RESULT, "rows": [{**r, "ratio_median": r["ratio_median"] * 1.5}
+                                    for r in API_RESULT["rows"]]}  # fmt: skip
+    table = "\n".join(_api(risen, previous))
+    assert "| api list (100 rows) | large |" in table and "**+50 %**" in table
+    assert "\n".join(_api(API_RESULT, previous)).count("**+") == 0
+
+
+def test_the_large_pages_under_load_say_which_targets_they_miss():
+    data = {
+        "readers": 2,
+        "target_median_ms": 100.0,
+        "target_p95_ms": 250.0,
+        "large_pages": [
+            {"case": "L1 canvas", "n": 5, "p50_ms": 50.0, "p95_ms": 90.0, "p99_ms": 90.0},
+            {"case": "room", "n": 4, "p50_ms": 300.0, "p95_ms": 500.0, "p99_ms": 500.0},
+        ],
+    }
+    lines = _load_pages(data)
+    assert "| L1 canvas | 5 | 50.0 | 90.0 | met |" in lines
+    assert "| room | 4 | 300.0 | 500.0 | **missed** (median 3.0×, p95 2.0× over) |" in lines
+    assert _load_pages({"large_pages": []}) == []

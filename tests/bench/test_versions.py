@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bench.largemodel import build_large_model
-from bench.versions import FLOOR, document_rows_count, edited, measure_models
+from bench.versions import FLOOR, TARGETS, document_rows_count, edited, measure_models
 from opmodel.models import OperatingModel
 from opmodel.versions import diff_documents, snapshot_build
 
@@ -25,6 +25,7 @@ def test_every_versions_case_runs_and_the_rolled_back_writes_leave_nothing(make_
     cases = {row["case"] for row in result["rows"]}
     assert FLOOR in cases
     assert {"snapshot_build (the draft)", "release_publish (rolled back)"} <= cases
+    assert set(TARGETS) <= cases  # every issue-18 target has its case (sync and preview too)
     assert all(row["samples"] == 1 for row in result["rows"])
     # the import and the release were rolled back
     assert OperatingModel.objects.count() == models_before
