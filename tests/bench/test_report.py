@@ -112,3 +112,19 @@ def test_the_large_pages_under_load_say_which_targets_they_miss():
     assert "| L1 canvas | 5 | 50.0 | 90.0 | met |" in lines
     assert "| room | 4 | 300.0 | 500.0 | **missed** (median 3.0×, p95 2.0× over) |" in lines
     assert _load_pages({"large_pages": []}) == []
+
+
+def test_a_subset_run_of_the_api_leaves_the_pages_and_versions_alone():
+    """The report of a run that measured only the API has no (empty) Pages or Versions section
+    to splice over the committed ones."""
+    import argparse
+
+    from bench.report import render
+
+    partial = render(
+        {"api-sqlite": API_RESULT}, quick=False, elapsed=1.0, args=argparse.Namespace(redis="")
+    )
+    committed = "# r\n\n- date: old\n\n## Pages\n\nold pages\n\n## Versions\n\nold v\n"
+    spliced = splice(committed, partial, note="api re-measured")
+    assert "old pages" in spliced and "old v" in spliced
+    assert "| api list (100 rows) | large | 4 |" in spliced
