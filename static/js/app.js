@@ -161,6 +161,7 @@
         if (form && String(data.actor_id) !== me && notice && Number(form.dataset.revision) < data.revision) {
           notice.hidden = false;
           notice.textContent = data.actor + " just changed this. If you save, you will see both versions and nothing is lost.";
+          say(notice.textContent);
         }
         return;
       }
@@ -308,6 +309,16 @@
     if (!t || !t.id || !t.matches || !t.matches("[data-say]")) return;
     var el = document.getElementById(t.id);  // an outerHTML swap put a new one in its place
     if (el) say(el.textContent.replace(/\s+/g, " ").trim());
+  });
+  /* A row whose state is news when it changes (data-say-state: an export queued, running, done,
+     failed) says its new state then, not at every refresh. */
+  document.addEventListener("htmx:afterSettle", function (e) {
+    var t = e.detail.target;
+    if (!t || !t.id || !t.dataset || t.dataset.sayState === undefined) return;
+    var el = document.getElementById(t.id);
+    if (!el || el === t || el.dataset.sayState === t.dataset.sayState) return;
+    var what = el.querySelector("strong"), state = el.querySelector(".export-state");
+    say(((what ? what.textContent + ": " : "") + (state ? state.textContent : "")).replace(/\s+/g, " ").trim());
   });
 
   /* Feedback for refused requests that htmx does not swap. */

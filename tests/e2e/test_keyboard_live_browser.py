@@ -158,3 +158,49 @@ def test_the_author_of_an_anonymous_note_does_not_hear_it_and_the_others_hear_it
     assert fiona.js_errors == eddie.js_errors == []  # type: ignore[attr-defined]
     for page in (fiona, eddie):
         page.context.close()
+
+
+def test_a_live_page_keeps_one_polite_region_with_a_form_open_and_says_an_exports_new_state(
+    browser, asgi_server, local_broadcaster, om, people, settings, tmp_path
+):
+    """The page's one polite live region stays the only one with an edit form open (its "just
+    changed this" notice is said there) and on the exports page (each export's row says its new
+    state there when it changes, not at every refresh)."""
+    from django.core.files.base import ContentFile
+
+    from opmodel import events
+    from opmodel.models import Export
+    from opmodel.services.exports import _event
+    from tests.exports.conftest import FAKE_PDF
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    export = Export.objects.create(
+        operating_model=om,
+        kind="handbook",
+        status="running",
+        progress=40,
+        requested_by=people["facilitator"],
+    )
+    stage = Stage.objects.filter(operating_model=om).first()
+    assert stage
+    fiona = login(browser, asgi_server, "facilitator")
+    fiona.goto(f"{asgi_server}/m/{om.slug}/canvas/")
+    fiona.wait_for_selector('#live-status[data-state="live"]', timeout=10_000)
+    fiona.locator(f"#part-canvas-stages-{stage.pk}").hover()
+    fiona.click(f'a[aria-label="Edit {stage.name}"]')
+    fiona.wait_for_selector(f"#part-canvas-stages-{stage.pk} form")
+    assert fiona.evaluate(POLITE) == ["live-toasts"]
+    fiona.evaluate(HEARD)
+    _change("canvas.stages", stage, people["editor"], name="Ideate")
+    fiona.wait_for_selector(".live-notice:has-text('just changed this')", timeout=10_000)
+    assert len(fiona.evaluate(SAYING, "just changed this")) == 1
+    fiona.goto(f"{asgi_server}/m/{om.slug}/exports/")
+    fiona.wait_for_selector('#live-status[data-state="live"]', timeout=10_000)
+    assert fiona.evaluate(POLITE) == ["live-toasts"]
+    export.status, export.progress, export.pages = "done", 100, 1
+    export.file.save("x.pdf", ContentFile(FAKE_PDF))
+    events.broadcaster().publish(om.channel, _event(export))
+    fiona.wait_for_function(f"() => ({SAYING})('Download PDF').length > 0", timeout=10_000)
+    assert fiona.evaluate(SAYING, "Download PDF") == ["live-toasts"]
+    assert fiona.js_errors == []  # type: ignore[attr-defined]
+    fiona.context.close()
