@@ -2,8 +2,9 @@
 
 Building the Quokka model through the services costs ~2,000 queries; a test that asks for it used
 to pay that in its setup. Here every *world* (the people, the Quokka model, the small model, the
-Level 2 and Level 3 models, ...) is built once per pytest(-xdist) process through the real
-services, right after the test database is created (``django_db_setup`` in tests/conftest.py):
+Level 2 and Level 3 models, ...) is built once per run through the real services, right after
+the run's template database is migrated (tests/template_db.py; the other pytest-xdist workers
+read the rows from a file instead of building them again):
 
 * each world is built in a savepoint of its own, with every table's id sequence moved to a range
   of its own (world n's rows get ids from ``BASE + n * STEP``), so two worlds never share an id
