@@ -11,7 +11,10 @@ X-as-a-service as a line with a bracket at the provider, facilitating as a dotte
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import SafeString
@@ -33,6 +36,83 @@ MARGIN = 16
 SIDE = 130  # width of one enabling squad's column
 BAND_H, BAND_GAP = 40, 12
 CS_H, PLATFORM_H = 54, 58
+# At most this many enabling squads stand at the side as tall columns; more go in rows under
+# the platform (sixty squads' fifteen enabling columns left the bands a negative width).
+SIDE_COLUMNS = 3
+# A box in a row (complicated-subsystem, platform, enabling beyond the side) is at least this
+# wide: a full row wraps onto the next.
+ROW_BOX_MIN = 230
+ROW_GAP = 12
+NAME_SIZE, NOTE_SIZE = 13, 11  # the squad's name (bold) and its mode or type
+# A band's name takes at most this share of the band (the rest is the mode at its right end
+# and, between them, room for the lines that cross the band); a row box's labels at most this
+# share of the box, the right side left to the lines that pass.
+BAND_NAME_SHARE, ROW_LABEL_SHARE = 0.42, 0.8
+# Inter's ascent and descent (hhea), in em: a label's box from its baseline.
+ASCENT, DESCENT = 0.97, 0.25
+# How far a line's centre keeps from a label's box: half the line's width (a collaboration's
+# hatched band is 16 units wide, an X-as-a-service line has a 6-unit halo, a facilitating
+# line 10-unit dots) and two units more.
+# How many straight lines between the edges of two boxes that share no row or column are
+# tried (the shortest) before lines with elbows.
+DIAGONALS = 40
+CLEARANCE = {"collaboration": 10, "x_as_a_service": 5, "facilitating": 7}
+
+
+@lru_cache(maxsize=2)
+def _advances(bold: bool) -> tuple[dict[int, float], float]:
+    """Inter's advance widths (in em) by code point, and the widest as the fallback for a
+    character the Latin subset lacks (the map's labels are measured, not guessed)."""
+    from fontTools.ttLib import TTFont
+
+    path = Path(settings.BASE_DIR) / "static/fonts/pdf" / f"inter-latin-{700 if bold else 400}.ttf"
+    font = TTFont(str(path), lazy=True)
+    per_em = font["head"].unitsPerEm
+    metrics = font["hmtx"].metrics
+    widths = {code: metrics[glyph][0] / per_em for code, glyph in font.getBestCmap().items()}
+    return widths, max(widths.values())
+
+
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    widths, widest = _advances(bold)
+    return sum(widths.get(ord(ch), widest) for ch in text) * size
+
+
+# Names are fitted into a little less than their room: a browser without Inter draws them in
+# a wider fallback.
+FIT_SHARE = 0.95
+
+
+def fit_text(text: str, room: float, size: float, bold: bool = False) -> str:
+    """``text``, or as much of it as fits ``room`` followed by "…"."""
+    room *= FIT_SHARE
+    if text_width(text, size, bold) <= room:
+        return text
+    widths, widest = _advances(bold)
+    budget = room - widths.get(ord("…"), widest) * size
+    used, cut = 0.0, 0
+    while cut < len(text) and used + widths.get(ord(text[cut]), widest) * size <= budget:
+        used += widths.get(ord(text[cut]), widest) * size
+        cut += 1
+    return text[:cut].rstrip() + "…"
+
+
+@dataclass
+class Label:
+    """A text drawn on the map: where (``y`` is the baseline), how large, anchored how."""
+
+    text: str
+    x: float
+    y: float
+    size: int
+    bold: bool = False
+    anchor: str = "start"  # start | middle | end (SVG's text-anchor)
+
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        width = text_width(self.text, self.size, self.bold)
+        x0 = {"start": self.x, "middle": self.x - width / 2, "end": self.x - width}[self.anchor]
+        return (x0, self.y - ASCENT * self.size, x0 + width, self.y + DESCENT * self.size)
 
 
 @dataclass
@@ -46,6 +126,8 @@ class Box:
     fill: str = ""
     stroke: str = ""
     shape: str = "rect"  # rect | octagon
+    band: bool = False  # a stream-aligned band: name at the left, mode at the right end
+    labels: list[Label] = field(default_factory=list)
 
     @property
     def cx(self) -> float:
@@ -73,14 +155,6 @@ class Box:
         return " ".join(f"{px:.0f},{py:.0f}" for px, py in pts)
 
     @property
-    def label_chars(self) -> int:
-        """How many characters of the squad's name fit its box (13-unit bold type is about 8
-        units a character; a band also holds the mode at its right end): longer names end in
-        "…" rather than run into the mode or out of the box."""
-        room = self.w - 16 if self.vertical else self.w - 100
-        return max(6, min(18 if self.vertical else 40, int(room / 8.2)))
-
-    @property
     def vertical(self) -> bool:
         return self.h > self.w
 
@@ -93,18 +167,68 @@ class Box:
             return 0
         return 12 if self.vertical else 8
 
+    def place_labels(self) -> None:
+        """The name and the mode (or type) inside the box, each cut to its room with "…"."""
+        name, note = self.squad.name, self.squad.get_mode_display()
+        if self.vertical:  # an enabling column: name and type centred at its top
+            room = self.w - 10
+            self.labels = [
+                Label(
+                    fit_text(name, room, NAME_SIZE, True),
+                    self.cx,
+                    self.y + 24,
+                    NAME_SIZE,
+                    True,
+                    "middle",
+                ),
+                Label(
+                    fit_text(self.squad.get_team_type_display(), room, NOTE_SIZE),
+                    self.cx,
+                    self.y + 42,
+                    NOTE_SIZE,
+                    anchor="middle",
+                ),
+            ]
+        elif self.band:  # name at the left, mode at the right end, the middle left to lines
+            mode = Label(note, self.x + self.w - 10, self.cy + 4, NOTE_SIZE, anchor="end")
+            room = min(self.w * BAND_NAME_SHARE, self.w - 40 - text_width(note, NOTE_SIZE))
+            self.labels = [
+                Label(
+                    fit_text(name, room, NAME_SIZE, True), self.x + 12, self.cy + 5, NAME_SIZE, True
+                ),
+                mode,
+            ]
+        else:  # a box in a row: name over mode at the left
+            room = self.w * ROW_LABEL_SHARE - 12
+            self.labels = [
+                Label(
+                    fit_text(name, room, NAME_SIZE, True), self.x + 12, self.cy - 2, NAME_SIZE, True
+                ),
+                Label(fit_text(note, room, NOTE_SIZE), self.x + 12, self.cy + 14, NOTE_SIZE),
+            ]
+
+
+Point = tuple[float, float]
+
 
 @dataclass
 class Link:
+    """An interaction's line: straight, or with elbows where no straight line clears the
+    labels (``points`` from the squad that starts it to its partner)."""
+
     interaction: Interaction
-    x1: float
-    y1: float
-    x2: float
-    y2: float
+    points: list[Point]
 
     @property
     def mode(self) -> str:
         return self.interaction.mode
+
+    @property
+    def path(self) -> str:
+        return " ".join(f"{x:.0f},{y:.0f}" for x, y in self.points)
+
+    def segments(self) -> list[tuple[float, float, float, float]]:
+        return [(*p, *q) for p, q in zip(self.points, self.points[1:], strict=False)]
 
 
 @dataclass
@@ -115,32 +239,177 @@ class MapLayout:
     links: list[Link] = field(default_factory=list)
     empty: bool = True
 
+    def label_boxes(self) -> list[tuple[float, float, float, float]]:
+        return [label.box for box in self.boxes for label in box.labels]
 
-def _row(squads: list[Squad], y: float, h: float, x0: float, x1: float) -> list[tuple]:
+
+def _rows(
+    squads: list[Squad], y: float, h: float, x0: float, x1: float
+) -> tuple[list[tuple], float]:
+    """Boxes side by side, at least ``ROW_BOX_MIN`` wide: a full row wraps onto the next.
+    Returns the boxes and the y under the last row."""
     if not squads:
-        return []
-    gap = 12
-    w = (x1 - x0 - gap * (len(squads) - 1)) / len(squads)
-    return [(s, x0 + i * (w + gap), y, w, h) for i, s in enumerate(squads)]
+        return [], y
+    per_row = max(1, min(len(squads), int((x1 - x0 + ROW_GAP) // (ROW_BOX_MIN + ROW_GAP))))
+    placed = []
+    for start in range(0, len(squads), per_row):
+        row = squads[start : start + per_row]
+        w = (x1 - x0 - ROW_GAP * (per_row - 1)) / per_row
+        placed += [(s, x0 + i * (w + ROW_GAP), y, w, h) for i, s in enumerate(row)]
+        y += h + ROW_GAP
+    return placed, y - ROW_GAP
 
 
-def _connect(a: Box, b: Box, slot: int) -> tuple[float, float, float, float]:
-    """An axis-aligned connector where the boxes overlap on one axis, else a straight line."""
+def _crosses(segment: tuple[float, float, float, float], box: tuple, clearance: float) -> bool:
+    """Whether the segment passes through the box grown by ``clearance``: Liang-Barsky
+    clipping."""
+    x1, y1, x2, y2 = segment
+    bx0, by0, bx1, by1 = (
+        box[0] - clearance,
+        box[1] - clearance,
+        box[2] + clearance,
+        box[3] + clearance,
+    )
+    dx, dy = x2 - x1, y2 - y1
+    lo, hi = 0.0, 1.0
+    for p, q in ((-dx, x1 - bx0), (dx, bx1 - x1), (-dy, y1 - by0), (dy, by1 - y1)):
+        if p == 0:
+            if q < 0:
+                return False
+            continue
+        t = q / p
+        if p < 0:
+            lo = max(lo, t)
+        else:
+            hi = min(hi, t)
+        if lo > hi:
+            return False
+    return True
+
+
+def crossings(layout: MapLayout) -> list[tuple[Link, tuple]]:
+    """Every (line, label box) pair where an interaction's line passes through a label."""
+    labels = layout.label_boxes()
+    return [
+        (link, box)
+        for link in layout.links
+        for box in labels
+        if any(_crosses(seg, box, CLEARANCE.get(link.mode, 10)) for seg in link.segments())
+    ]
+
+
+def _spread(preferred: float, lo: float, hi: float, step: float) -> list[float]:
+    """``preferred`` first, then ever further either side of it, within ``lo``..``hi``."""
+    out = [max(lo, min(hi, preferred))]
+    k = 1
+    while preferred - k * step >= lo or preferred + k * step <= hi:
+        out += [v for v in (preferred + k * step, preferred - k * step) if lo <= v <= hi]
+        k += 1
+    return out
+
+
+def _candidates(a: Box, b: Box, slot: int) -> list[list[Point]]:
+    """Where a connector from ``a`` to ``b`` may go, the preferred first: axis-aligned where
+    the boxes overlap on one axis (at the preferred lane, then lanes either side), else
+    straight between points of their edges."""
     lo, hi = max(a.x, b.x), min(a.x + a.w, b.x + b.w)
     if hi - lo > 24:
-        # lanes fan out from the middle of the overlap, clear of the names at the left
+        # lanes fan out from the middle of the overlap
         offset = (slot + 1) // 2 * 30 * (1 if slot % 2 else -1)
-        x = max(lo + 14, min(hi - 14, (lo + hi) / 2 + offset))
         top, bottom = (a, b) if a.cy < b.cy else (b, a)
         y1, y2 = top.y + top.h, bottom.y
-        return (x, y1, x, y2) if top is a else (x, y2, x, y1)
+        return [
+            [(x, y1), (x, y2)] if top is a else [(x, y2), (x, y1)]
+            for x in _spread((lo + hi) / 2 + offset, lo + 14, hi - 14, 6)
+        ] + _elbows(a, b)
     lo, hi = max(a.y, b.y), min(a.y + a.h, b.y + b.h)
     if hi - lo > 10:
-        y = min(hi - 8, lo + 12 + slot * 12)
         left, right = (a, b) if a.cx < b.cx else (b, a)
         x1, x2 = left.x + left.w, right.x
-        return (x1, y, x2, y) if left is a else (x2, y, x1, y)
-    return (a.cx, a.cy, b.cx, b.cy)
+        return [
+            [(x1, y), (x2, y)] if left is a else [(x2, y), (x1, y)]
+            for y in _spread(min(hi - 8, lo + 12 + slot * 12), lo + 8, hi - 8, 4)
+        ] + _elbows(a, b)
+
+    def edges(box: Box) -> list[tuple[float, float]]:
+        """Points along the box's edges (the corners of an octagon are cut: not those)."""
+        along = [i / 10 for i in range(1, 10)]
+        return (
+            [(box.x + f * box.w, box.y) for f in along]
+            + [(box.x + f * box.w, box.y + box.h) for f in along]
+            + [(box.x, box.y + f * box.h) for f in (0.25, 0.5, 0.75)]
+            + [(box.x + box.w, box.y + f * box.h) for f in (0.25, 0.5, 0.75)]
+        )
+
+    pairs = [(p, q) for p in edges(a) for q in edges(b)]
+    pairs.sort(key=lambda pq: (pq[0][0] - pq[1][0]) ** 2 + (pq[0][1] - pq[1][1]) ** 2)
+    # the shortest straight lines first (a long one rarely clears the rows between), then elbows
+    return [[p, q] for p, q in pairs[:DIAGONALS]] + _elbows(a, b)
+
+
+def _elbows(a: Box, b: Box) -> list[list[Point]]:
+    """Three-part lines, for boxes no straight line joins clear of the labels: out of ``a``
+    upright into the gap beside its row or beside ``b``'s, along the gap, and upright into
+    ``b`` (the gaps between rows hold no label; upright lines pass the labels of the rows
+    between where a box's labels leave room: a band's middle, a row box's right side)."""
+    down = b.cy > a.cy
+    y1, y2 = (a.y + a.h, b.y) if down else (a.y, b.y + b.h)
+    gaps = [y1 + (6 if down else -6), y2 - (6 if down else -6)]
+    along = [0.5, 0.7, 0.8, 0.9, 0.3, 0.6, 0.4, 0.2, 0.1]
+    out = [
+        [(a.x + fa * a.w, y1), (a.x + fa * a.w, gap), (b.x + fb * b.w, gap), (b.x + fb * b.w, y2)]
+        for gap in gaps
+        for fa in along
+        for fb in along
+    ]
+    out.sort(key=lambda pts: abs(pts[0][0] - pts[-1][0]))
+    return out
+
+
+class _Labels:
+    """The label boxes in horizontal strips, so a segment is only tested against the labels
+    near it (sixty squads' routes tested against every label took seconds)."""
+
+    STRIP = 40
+
+    def __init__(self, boxes: list[tuple]) -> None:
+        self.strips: dict[int, list[tuple]] = {}
+        for box in boxes:
+            for k in range(int(box[1] // self.STRIP), int(box[3] // self.STRIP) + 1):
+                self.strips.setdefault(k, []).append(box)
+
+    def through(self, points: list[Point], clearance: float, enough: int) -> int:
+        """How many labels the line through ``points`` passes (counting stops at ``enough``)."""
+        hit: set[tuple] = set()
+        for (x1, y1), (x2, y2) in zip(points, points[1:], strict=False):
+            top, bottom = min(y1, y2) - clearance, max(y1, y2) + clearance
+            left, right = min(x1, x2) - clearance, max(x1, x2) + clearance
+            for k in range(int(top // self.STRIP), int(bottom // self.STRIP) + 1):
+                for box in self.strips.get(k, ()):
+                    if box in hit or box[2] < left or box[0] > right:
+                        continue
+                    if (
+                        box[3] >= top
+                        and box[1] <= bottom
+                        and _crosses((x1, y1, x2, y2), box, clearance)
+                    ):
+                        hit.add(box)
+                        if len(hit) >= enough:
+                            return len(hit)
+        return len(hit)
+
+
+def _route(a: Box, b: Box, slot: int, labels: _Labels, clearance: float) -> list[Point]:
+    """The first candidate that passes through no label; else the one through fewest."""
+    candidates = _candidates(a, b, slot)
+    best, fewest = candidates[0], 1_000_000
+    for candidate in candidates:
+        through = labels.through(candidate, clearance, fewest)
+        if through == 0:
+            return candidate
+        if through < fewest:
+            best, fewest = candidate, through
+    return best
 
 
 def interaction_layout(
@@ -149,8 +418,9 @@ def interaction_layout(
     squads: list[Squad] | None = None,
     interactions: list[Interaction] | None = None,
 ) -> MapLayout:
-    """Where every squad and interaction goes. Two queries, or none when the rows are given
-    (a release's rows, built from its snapshot, for its PDFs)."""
+    """Where every squad, label and interaction goes. Two queries, or none when the rows are
+    given (a release's rows, built from its snapshot, for its PDFs). Lines are routed clear of
+    every label (tests/teams: no line passes through a label)."""
     if squads is None:
         squads = list(Squad.objects.filter(operating_model=operating_model))
     if interactions is None:
@@ -159,31 +429,35 @@ def interaction_layout(
     for squad in squads:
         by_type[squad.team_type].append(squad)
     enabling = by_type[TeamType.ENABLING]
-    right = WIDTH - MARGIN - (len(enabling) * (SIDE + 12) if enabling else 0)
+    side = enabling if len(enabling) <= SIDE_COLUMNS else []
+    right = WIDTH - MARGIN - (len(side) * (SIDE + 12) if side else 0)
     placed: list[tuple] = []
-    y = MARGIN + 20
+    y: float = MARGIN + 20
     for squad in by_type[TeamType.STREAM_ALIGNED]:
         placed.append((squad, MARGIN, y, right - MARGIN, BAND_H))
         y += BAND_H + BAND_GAP
     if by_type[TeamType.COMPLICATED_SUBSYSTEM]:
         cs = by_type[TeamType.COMPLICATED_SUBSYSTEM]
         cs_right = MARGIN + min(right - MARGIN, len(cs) * 260)
-        placed += _row(cs, y + 6, CS_H, MARGIN, cs_right)
-        y += CS_H + 6 + BAND_GAP * 2
+        row, y = _rows(cs, y + 6, CS_H, MARGIN, cs_right)
+        placed += row
+        y += BAND_GAP * 2
     else:
         y += BAND_GAP
-    if by_type[TeamType.PLATFORM]:
-        placed += _row(by_type[TeamType.PLATFORM], y, PLATFORM_H, MARGIN, right)
-        y += PLATFORM_H + BAND_GAP
+    for kind, height in ((TeamType.PLATFORM, PLATFORM_H), (TeamType.ENABLING, PLATFORM_H)):
+        if by_type[kind] and not (kind == TeamType.ENABLING and side):
+            row, y = _rows(by_type[kind], y, height, MARGIN, right)
+            placed += row
+            y += BAND_GAP
     bottom = max(y, MARGIN + 20 + 200)
-    for i, squad in enumerate(enabling):
+    for i, squad in enumerate(side):
         x = right + 12 + i * (SIDE + 12)
         placed.append((squad, x, MARGIN + 20, SIDE, bottom - MARGIN - 20 - BAND_GAP))
     slug = operating_model.slug
     boxes: dict[int, Box] = {}
     for squad, bx, by, bw, bh in placed:
         fill, stroke = COLOURS[TeamType(squad.team_type)]
-        boxes[squad.pk] = Box(
+        box = boxes[squad.pk] = Box(
             squad,
             bx,
             by,
@@ -193,7 +467,10 @@ def interaction_layout(
             fill=fill,
             stroke=stroke,
             shape="octagon" if squad.team_type == TeamType.COMPLICATED_SUBSYSTEM else "rect",
+            band=squad.team_type == TeamType.STREAM_ALIGNED,
         )
+        box.place_labels()
+    labels = _Labels([label.box for box in boxes.values() for label in box.labels])
     slots: dict[tuple[int, int], int] = {}
     links = []
     for interaction in interactions:
@@ -205,7 +482,8 @@ def interaction_layout(
         slot = slots.get((b.squad.pk, 0), 0) + slots.get(key, 0)
         slots[(b.squad.pk, 0)] = slots.get((b.squad.pk, 0), 0) + 1
         slots[key] = slots.get(key, 0) + 1
-        links.append(Link(interaction, *_connect(a, b, slot)))
+        clearance = CLEARANCE.get(interaction.mode, 10)
+        links.append(Link(interaction, _route(a, b, slot, labels, clearance)))
     return MapLayout(
         width=WIDTH,
         height=int(bottom + 40),

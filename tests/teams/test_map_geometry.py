@@ -1,0 +1,114 @@
+"""The team interaction map's geometry, computed (issue 16): no interaction's line passes
+through a label, every label lies inside its squad's box, no two labels overlap and no box
+overlaps another; for the demo, a large model (60 squads: fifteen of each type, 120
+interactions) and a model whose names are long (64 characters without a space, or long
+phrases). Labels are measured in Inter's own advance widths (teams.diagrams.text_width)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.largemodel import build_large_model
+from teams.diagrams import (
+    CLEARANCE,
+    MapLayout,
+    _crosses,
+    crossings,
+    fit_text,
+    interaction_layout,
+    interaction_map_svg,
+    text_width,
+)
+from teams.models import Squad
+from tests.conftest import build_model
+
+pytestmark = pytest.mark.django_db
+
+
+def _long_names(om) -> None:
+    for i, squad in enumerate(Squad.objects.filter(operating_model=om).order_by("pk")):
+        if i % 2 == 0:
+            name = f"Squad{i}" + "Unbroken" * 8
+        else:
+            name = f"A rather long name for squad number {i} of this operating model"
+        Squad.objects.filter(pk=squad.pk).update(name=name[:120])
+
+
+@pytest.fixture(params=["demo", "large", "long names"])
+def layout(request, people) -> MapLayout:
+    actor = people["facilitator"]
+    if request.param == "large":
+        om = build_large_model(
+            actor=actor,
+            history_rows=0,
+            counts={"journeys.journeys": 1, "journeys.stages": 1, "journeys.steps": 1},
+        ).operating_model
+    else:
+        om = build_model(actor)
+        if request.param == "long names":
+            _long_names(om)
+    return interaction_layout(om)
+
+
+def _overlap(a: tuple, b: tuple) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def test_no_line_passes_through_a_label(layout):
+    assert layout.links, "the check needs lines to look at"
+    found = crossings(layout)
+    assert found == [], [(str(link.interaction), box) for link, box in found[:5]]
+
+
+def test_every_label_is_inside_its_box_and_no_two_overlap(layout):
+    labels = []
+    for box in layout.boxes:
+        assert box.w > 0 and box.h > 0, box.squad.name
+        assert box.labels, box.squad.name
+        for label in box.labels:
+            x0, y0, x1, y1 = label.box
+            assert box.x <= x0 and x1 <= box.x + box.w, (box.squad.name, label.text)
+            assert box.y <= y0 and y1 <= box.y + box.h, (box.squad.name, label.text)
+            labels.append((label.text, label.box))
+    pairs = [
+        (a, b) for i, (a, ab) in enumerate(labels) for b, bb in labels[i + 1 :] if _overlap(ab, bb)
+    ]
+    assert pairs == [], pairs[:5]
+
+
+def test_no_two_squads_boxes_overlap(layout):
+    rects = [(b.squad.name, (b.x, b.y, b.x + b.w, b.y + b.h)) for b in layout.boxes]
+    pairs = [
+        (a, b) for i, (a, ab) in enumerate(rects) for b, bb in rects[i + 1 :] if _overlap(ab, bb)
+    ]
+    assert pairs == [], pairs[:5]
+
+
+def test_a_cut_name_ends_in_an_ellipsis_and_fits_its_room():
+    name = "Squad" + "Unbroken" * 8
+    cut = fit_text(name, 150, 13, True)
+    assert cut.endswith("…") and name.startswith(cut[:-1])
+    assert text_width(cut, 13, True) <= 150
+    assert fit_text("Data", 150, 13, True) == "Data"
+
+
+def test_the_crossing_check_sees_a_line_through_a_label():
+    """The check above can fail: a line through the middle of a box, or along its edge within
+    the line's half width, crosses; one clear of it does not."""
+    box = (100.0, 100.0, 200.0, 115.0)
+    assert _crosses((150, 0, 150, 300), box, CLEARANCE["x_as_a_service"])
+    assert _crosses((0, 0, 300, 300), box, 0)
+    assert _crosses((95, 0, 95, 300), box, CLEARANCE["collaboration"])
+    assert not _crosses((95, 0, 95, 300), box, 2)
+    assert not _crosses((0, 130, 300, 130), box, CLEARANCE["x_as_a_service"])
+
+
+def test_the_svg_draws_the_labels_and_lines_of_the_layout(people):
+    om = build_model(people["facilitator"])
+    layout = interaction_layout(om)
+    svg = str(interaction_map_svg(om))
+    for box in layout.boxes:
+        for label in box.labels:
+            assert f">{label.text}</text>" in svg.replace("&#x27;", "'"), label.text
+    for link in layout.links:
+        assert f'points="{link.path}"' in svg
