@@ -391,12 +391,19 @@ def starts_chapter(path: Path) -> list[bool]:
 
 
 def mostly_empty_pages(path: Path, *, front_matter: int = 2) -> list[tuple[int, float]]:
-    """Pages left mostly empty by a chapter's page break: the page's text ends in the top
-    third of its body and the next page begins a chapter. The front matter (the cover and
-    the contents, pages of their own by design) is left out."""
+    """Pages left mostly empty by a forced page break: the page's text ends in the top third
+    of its body and the next page begins a chapter or turns (portrait to landscape or back:
+    a page of another size always starts a page). The front matter (the cover and the
+    contents, pages of their own by design) is left out."""
     fills, starts = page_fill(path), starts_chapter(path)
+    sizes, _words = words_of(path)
+    turns = [(a[0] > a[1]) != (b[0] > b[1]) for a, b in zip(sizes, sizes[1:], strict=False)] + [
+        False
+    ]
     return [
         (number, round(fill, 2))
         for number, fill in enumerate(fills, start=1)
-        if front_matter < number < len(fills) and fill < MOSTLY_EMPTY and starts[number]
+        if front_matter < number < len(fills)
+        and fill < MOSTLY_EMPTY
+        and (starts[number] or turns[number - 1])
     ]

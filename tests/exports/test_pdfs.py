@@ -522,6 +522,21 @@ def test_no_word_is_broken_into_fragments(rendered, name):
     assert found == [], [(w.page, w.text) for w in found[:10]]
 
 
+def test_the_check_sees_a_mostly_empty_page_before_a_landscape_page(tmp_path):
+    """A page of another orientation starts a page: the page before it, two lines of text,
+    is mostly empty (the demo handbook's page 11 before the map was)."""
+    need_poppler()
+    html = (
+        '<html lang="en-GB"><head><style>@page wide { size: A4 landscape; margin: 18mm 15mm 16mm }'
+        '</style></head><body class="handbook"><p>First page, one of three.</p>'
+        '<p style="break-before: page">Two short lines.</p><p>Second.</p>'
+        '<div style="page: wide"><p>A landscape page.</p></div></body></html>'
+    )
+    path = tmp_path / "turn.pdf"
+    path.write_bytes(html_to_pdf(html).pdf)
+    assert [number for number, _fill in mostly_empty_pages(path, front_matter=0)] == [2]
+
+
 def test_the_checks_see_a_mostly_empty_page_and_a_word_broken_in_two(tmp_path):
     """The two checks above, on a PDF made to fail them: a chapter's page break after two
     lines, and a word broken in a column too narrow for it. (The second page is mostly empty
