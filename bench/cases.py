@@ -114,6 +114,25 @@ def _room_url(t: Target) -> str:
     return reverse("workshop-room", kwargs={"slug": t.operating_model.slug, "pk": workshop.pk})
 
 
+def _room_section_url(t: Target) -> str:
+    """The room's largest section as a browser loads it when it comes into view (the room page
+    draws only the focus section; issue 18): the one whose list has the most rows."""
+    from workshops.models import Workshop
+
+    workshop = Workshop.objects.filter(operating_model=t.operating_model).order_by("pk").first()
+    if workshop is None:
+        raise SystemExit(f"{t.label}: no workshop to measure the room on (bench/prepare.py)")
+
+    def size(key: str) -> int:
+        section = registry.get(key)
+        shown = registry.find(section.shown_in) if section.shown_in else None
+        return (shown or section).rows(t.operating_model).count()
+
+    key = max(workshop.sections, key=size)
+    args = [t.operating_model.slug, workshop.pk, registry.get(key).slug]
+    return reverse("room-section", args=args)
+
+
 FLOOR = PageCase("floor (1 query, authenticated)", _model_url("bench-floor"), floor=True)
 
 
@@ -132,6 +151,7 @@ def page_cases() -> list[PageCase]:
         PageCase("versions: timeline (newest changes)", _model_url("timeline")),
         PageCase("versions: compare (last release -> draft)", _model_url("compare")),
         PageCase("workshop room (live workshop)", _room_url),
+        PageCase("workshop room: largest section, loaded lazily (htmx)", _room_section_url, True),
     ]
     # Pages of one row: the busiest of its section (the journey with the most steps, the squad
     # that performs the most of them).

@@ -3,6 +3,7 @@ however many notes, votes, proposals or rows there are."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -221,6 +222,9 @@ class SectionView:
     # What the list partial shows besides its rows (``Section.partial_context``; see
     # ``with_partial_data``)
     data: dict[str, Any] = field(default_factory=dict)
+    # Not drawn yet: the room sends a placeholder that fetches the list when it is opened or
+    # scrolled into view (``rows`` and ``data`` stay empty; see ``room_views``' ``draw``)
+    lazy: bool = False
 
     @property
     def items(self) -> list[tuple[int, str]]:
@@ -235,10 +239,15 @@ def section_views(workshop: Workshop, sections: list[Section] | None = None) -> 
     ]
 
 
-def room_views(workshop: Workshop, sections: list[Section] | None = None) -> list[SectionView]:
+def room_views(
+    workshop: Workshop,
+    sections: list[Section] | None = None,
+    draw: Collection[str] | None = None,
+) -> list[SectionView]:
     """What the room shows for each focused section (or each of ``sections``): its own list,
     or the list of the section it is ``shown_in`` (the accountabilities as the matrix), each
-    list once."""
+    list once. With ``draw`` (section keys), only the lists of those sections (or of the
+    sections they are shown in) are loaded; the others are ``lazy``, at no query."""
     operating_model = workshop.operating_model
     views: list[SectionView] = []
     seen: dict[str, Section] = {}
@@ -248,8 +257,12 @@ def room_views(workshop: Workshop, sections: list[Section] | None = None) -> lis
             views.append(SectionView(section, [], "", shown, seen[shown.key]))
             continue
         seen[shown.key] = section
+        partial = f"{shown.template}#{shown.list_partial}"
+        if draw is not None and section.key not in draw and shown.key not in draw:
+            views.append(SectionView(section, [], partial, shown, lazy=True))
+            continue
         rows = list(shown.rows(operating_model))
-        views.append(SectionView(section, rows, f"{shown.template}#{shown.list_partial}", shown))
+        views.append(SectionView(section, rows, partial, shown))
     return views
 
 
@@ -257,7 +270,7 @@ def with_partial_data(views: list[SectionView], access: Any, request: Any) -> li
     """``views`` with the data each list partial shows (its section's ``partial_context``),
     so the partials drawn in the room or on a share page run no query of their own."""
     for view in views:
-        if view.partial:
+        if view.partial and not view.lazy:
             view.data = (view.shown or view.section).partial_context(
                 operating_model=access.operating_model, access=access, request=request
             )

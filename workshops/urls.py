@@ -29,6 +29,7 @@ urlpatterns = [
     path("<int:pk>/room/notes/", room.room_part, {"part": "notes"}, name="room-notes"),
     path("<int:pk>/room/notes/<int:note_id>/", room.room_note, name="room-note"),
     path("<int:pk>/room/proposals/", room.room_part, {"part": "proposals"}, name="room-proposals"),
+    path("<int:pk>/room/sections/<str:section>/", room.room_section, name="room-section"),
     path("<int:pk>/events/", stream.room_stream, name="workshop-events"),
     path("<int:pk>/notes/", room.note_add, name="note-add"),
     path("<int:pk>/notes/<int:note_id>/delete/", room.note_delete, name="note-delete"),

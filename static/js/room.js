@@ -73,11 +73,18 @@
     el.classList.add(cls);
     setTimeout(function () { el.classList.remove(cls); }, 1600);
   }
+  var focusOnLoad = null;  // the focus whose section is still loading: scrolled to once it is in
   function applyFocus(key, item, scroll) {
     document.querySelectorAll(".room-section").forEach(function (el) {
       el.classList.toggle("is-focus", !!key && el.dataset.section === key);
     });
     var where = key ? key + ":" + (item || "") : null;
+    var lazy = key ? document.querySelector('.room-section[data-section="' + key + '"] .room-lazy') : null;
+    if (lazy && scroll && where !== lastFocus) {
+      // not drawn yet: load it, then bring everyone to it (and to the item) once it is in
+      focusOnLoad = { key: key, item: item };
+      htmx.trigger(lazy, "room:open");
+    }
     if (key && scroll && where !== lastFocus) {
       if (window.matchMedia("(max-width: 720px)").matches) showPane("stage", false);
       var row = item ? document.getElementById("part-" + key.replace(/\./g, "-") + "-" + item) : null;
@@ -155,6 +162,55 @@
       syncFollow(pendingFocus);
       syncChime();
       tick();
+    }
+  });
+
+  /* ---- lazy sections: the room draws the focus section; every other one is a placeholder
+     that loads its list when it comes into view (htmx "intersect") or its "Show" link is
+     followed. Once in, a list is live like any other (data-live-section). ---- */
+  var lazyFocus = null, lazyChanged = {};
+  document.addEventListener("click", function (e) {
+    var open = e.target.closest && e.target.closest("[data-lazy-open]");
+    var lazy = open && open.closest(".room-lazy");
+    if (!lazy) return;
+    e.preventDefault();
+    htmx.trigger(lazy, "room:open");
+  });
+  // A change heard while a list is on its way may be missing from it: fetch it again once in.
+  document.addEventListener("htmx:sseMessage", function (e) {
+    if (!e.detail || e.detail.type !== "change") return;
+    document.querySelectorAll(".room-lazy.htmx-request").forEach(function (el) { lazyChanged[el.id] = true; });
+  });
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var target = e.detail.target;
+    if (!target || !target.matches || !target.matches(".room-lazy")) return;
+    var a = document.activeElement;
+    // the keyboard was on the placeholder (its "Show" link): it goes to the list's heading
+    if (a && a !== document.body && target.contains(a)) lazyFocus = target.closest(".room-section").id;
+  });
+  document.addEventListener("htmx:afterSettle", function (e) {
+    var elt = e.detail.elt;
+    var holder = elt && elt.closest && elt.closest(".room-section");
+    if (!holder || elt.matches(".room-lazy") || holder.querySelector(".room-lazy")) return;
+    var lazyId = "room-lazy-" + holder.id.replace(/^room-section-/, "");
+    if (lazyChanged[lazyId]) {
+      delete lazyChanged[lazyId];
+      var live = holder.querySelector("[data-live-section][data-url]");
+      if (live) htmx.ajax("GET", live.dataset.url, { source: live, target: live, swap: "outerHTML" });
+    }
+    if (lazyFocus === holder.id) {
+      lazyFocus = null;
+      var heading = holder.querySelector("h2, h3");
+      if (heading) {
+        if (!heading.hasAttribute("tabindex")) heading.setAttribute("tabindex", "-1");
+        heading.focus({ preventScroll: true });
+      }
+    }
+    if (focusOnLoad && holder.dataset.section === focusOnLoad.key) {
+      var f = focusOnLoad;
+      focusOnLoad = null;
+      lastFocus = null;
+      applyFocus(f.key, f.item, true);
     }
   });
 

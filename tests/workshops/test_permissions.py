@@ -140,6 +140,14 @@ CASES = [
     Case("room-presence", "get", w("room-presence"), READ),
     Case("room-notes", "get", w("room-notes"), READ),
     Case("room-proposals", "get", w("room-proposals"), READ),
+    # a section of the room, loaded when it is opened (the matrix's workshop is on the stages)
+    Case("room-section", "get", w("room-section", lambda c: "canvas-stages"), READ),
+    Case(
+        "room-section-not-in-workshop",
+        "get",
+        w("room-section", lambda c: "teams-squads"),
+        {**READ, **{k: 404 for k in ("viewer", "editor", "participant", "facilitator")}},
+    ),
     Case("refine", "get", w("workshop-refine"), READ),
     Case("socialise", "get", w("workshop-socialise"), READ),
     Case("share", "get", w("workshop-share"), READ),

@@ -50,6 +50,7 @@ ACTIONS: list[tuple[str, str, str, Callable[[Any], str], Callable[[Any], dict]]]
     ("room-bar", READ, "get", w("room-bar"), _data()),
     ("room-notes", READ, "get", w("room-notes"), _data()),
     ("room-proposals", READ, "get", w("room-proposals"), _data()),
+    ("room-section", READ, "get", w("room-section", lambda c: "canvas-stages"), _data()),
     ("summary", READ, "get", w("workshop-summary"), _data()),
     ("share-comment", READ, "post", w("workshop-share"), _data(lambda c: {"text": "Typo"})),
     ("proposal-new", TAKE_PART, "get", w("proposal-new"), _data()),

@@ -27,6 +27,23 @@ def url(workshop, name, *extra):
     return reverse(name, args=[workshop.operating_model.slug, workshop.pk, *extra])
 
 
+LAZY = re.compile(
+    r'<section class="panel room-lazy"[^>]*data-lazy-url="([^"]+)".*?</section>', re.S
+)
+
+
+def opened(client, html: str) -> str:
+    """The room ``html`` as a browser shows it once every section has been opened: each lazy
+    placeholder replaced by what its URL answers (the room-section endpoint)."""
+
+    def fetch(match: re.Match[str]) -> str:
+        response = client.get(match.group(1), **HTMX)
+        assert response.status_code == 200, match.group(1)
+        return response.content.decode()
+
+    return LAZY.sub(fetch, html)
+
+
 def queries(client, target) -> int:
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(target).status_code == 200
@@ -186,7 +203,8 @@ def test_proposing_from_the_room_stays_in_its_dialog(workshop, people, client_fo
 )
 def test_the_room_shows_the_accountabilities_as_the_matrix_once(sections, om, people, client_for):
     workshop = make_workshop(om, people["facilitator"], sections=sections)
-    html = client_for(people["facilitator"]).get(url(workshop, "workshop-room")).content.decode()
+    client = client_for(people["facilitator"])
+    html = opened(client, client.get(url(workshop, "workshop-room")).content.decode())
     assert html.count('class="panel matrix-panel"') == 1
     assert 'class="panel answers-panel"' not in html  # not the flat list of every role
     for key in sections:  # each focused section keeps its place (and its proposals)

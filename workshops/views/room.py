@@ -7,6 +7,7 @@ with the room partial it changed. Other browsers hear of it through the room's l
 from __future__ import annotations
 
 import copy
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,9 +52,15 @@ TEMPLATE = "workshops/room.html"
 
 
 def room_context(
-    request: HtmxHttpRequest, workshop: Workshop, wa: WorkshopAccess, parts: tuple[str, ...]
+    request: HtmxHttpRequest,
+    workshop: Workshop,
+    wa: WorkshopAccess,
+    parts: tuple[str, ...],
+    draw: Collection[str] | None = None,
 ) -> dict[str, Any]:
-    """What the room's partials need; only the named parts are loaded (fixed queries each)."""
+    """What the room's partials need; only the named parts are loaded (fixed queries each).
+    The sections' lists are loaded for the sections named in ``draw`` only (every one if it
+    is None); the others are lazy: the room fetches each when it is opened (``room_section``)."""
     user = request.user
     ctx = context(
         workshop,
@@ -90,7 +97,7 @@ def room_context(
     if "proposals" in parts:
         ctx["proposals"] = selectors.proposals_for(workshop, user, room=True, breakout=breakout)
     if "sections" in parts:
-        views = selectors.room_views(workshop)
+        views = selectors.room_views(workshop, draw=draw)
         ctx["section_views"] = selectors.with_partial_data(views, wa.access, request)
         ctx["can_edit"] = wa.access.can_edit
     return ctx
@@ -130,7 +137,10 @@ def _room_page(
     note_form: NoteForm,
     status=200,
 ) -> HttpResponse:
-    ctx = room_context(request, workshop, wa, ALL_PARTS)
+    # Drawn at once: the section everyone is brought to and one opened without JavaScript
+    # (the placeholders' links); the others load when they come into view (room_section).
+    draw = {workshop.focus_section, *request.GET.getlist("open")} - {""}
+    ctx = room_context(request, workshop, wa, ALL_PARTS, draw=draw)
     ctx["note_form"] = note_form
     ctx["live"] = True
     ctx["live_url"] = reverse("workshop-events", args=[workshop.operating_model.slug, workshop.pk])
@@ -146,6 +156,24 @@ def room_part(request: HtmxHttpRequest, slug: str, pk: int, part: str) -> HttpRe
         wa.require_facilitator()
     ctx = room_context(request, workshop, wa, (part,))
     return render(request, f"{TEMPLATE}#room-{part}", ctx)
+
+
+@login_required
+@require_http_methods(["GET"])
+def room_section(request: HtmxHttpRequest, slug: str, pk: int, section: str) -> HttpResponse:
+    """One section of the room, drawn when a browser opens it or scrolls it into view (the
+    room page sends a placeholder for every section but the focus): what the placeholder is
+    replaced with. The same list, data and permissions as the room page would draw."""
+    workshop, wa = load(request, slug, pk)
+    found = registry.find(section)
+    if found is None or found.key not in workshop.sections:
+        raise Http404("No such section in this workshop")
+    ctx = room_context(request, workshop, wa, ())
+    views = selectors.room_views(workshop, draw={found.key})
+    ctx["sv"] = next(v for v in views if v.section.key == found.key)
+    selectors.with_partial_data([ctx["sv"]], wa.access, request)
+    ctx["can_edit"] = wa.access.can_edit
+    return render(request, f"{TEMPLATE}#room-section-body", ctx)
 
 
 @login_required
