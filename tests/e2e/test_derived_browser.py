@@ -135,15 +135,16 @@ HELPERS = """
   const fresh = async () => {
     const r = await fetch(location.href, { credentials: "same-origin" });
     const doc = new DOMParser().parseFromString(await r.text(), "text/html");
-    for (const lazy of doc.querySelectorAll("[data-lazy-url]")) {
-      if (document.getElementById(lazy.id)) continue;  // not loaded here either
+    const loaded = [...doc.querySelectorAll("[data-lazy-url]")].filter(
+      (lazy) => !document.getElementById(lazy.id));  // (one still a placeholder here stays one)
+    await Promise.all(loaded.map(async (lazy) => {
       const part = await fetch(lazy.dataset.lazyUrl, {
         credentials: "same-origin", headers: { "HX-Request": "true" },
       });
       const holder = doc.createElement("template");
       holder.innerHTML = await part.text();
       lazy.replaceWith(holder.content);
-    }
+    }));
     return doc;
   };
   window.opmodelChangesHeard = 0;
