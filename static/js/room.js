@@ -74,23 +74,25 @@
     setTimeout(function () { el.classList.remove(cls); }, 1600);
   }
   var focusOnLoad = null;  // the focus whose section is still loading: scrolled to once it is in
-  function applyFocus(key, item, scroll) {
+  function applyFocus(key, item, scroll, jump) {
     document.querySelectorAll(".room-section").forEach(function (el) {
       el.classList.toggle("is-focus", !!key && el.dataset.section === key);
     });
     var where = key ? key + ":" + (item || "") : null;
     var lazy = key ? document.querySelector('.room-section[data-section="' + key + '"] .room-lazy') : null;
     if (lazy && scroll && where !== lastFocus) {
-      // not drawn yet: load it, then bring everyone to it (and to the item) once it is in
+      // not drawn yet: load it, then bring everyone to it (and to the item) once it is in, in
+      // one jump (a smooth scroll would pass, and load, every section on the way)
       focusOnLoad = { key: key, item: item };
       htmx.trigger(lazy, "room:open");
+      return;
     }
     if (key && scroll && where !== lastFocus) {
       if (window.matchMedia("(max-width: 720px)").matches) showPane("stage", false);
       var row = item ? document.getElementById("part-" + key.replace(/\./g, "-") + "-" + item) : null;
       var target = row || document.querySelector('.room-section[data-section="' + key + '"]');
       if (target) {
-        target.scrollIntoView({ behavior: reducedMotion() ? "auto" : "smooth", block: row ? "center" : "start" });
+        target.scrollIntoView({ behavior: reducedMotion() || jump ? "auto" : "smooth", block: row ? "center" : "start" });
         flash(target, row ? "is-summoned" : "flash");
       }
     }
@@ -210,7 +212,7 @@
       var f = focusOnLoad;
       focusOnLoad = null;
       lastFocus = null;
-      applyFocus(f.key, f.item, true);
+      applyFocus(f.key, f.item, true, true);
     }
   });
 
