@@ -153,9 +153,9 @@ def test_an_sse_client_receives_another_users_change_through_redis(
 @pytest.mark.django_db(transaction=True)
 def test_the_stream_is_closed_to_outsiders(asgi_server, local_broadcaster, om, people):
     url = f"{asgi_server}/m/{om.slug}/events/"
-    response = httpx.get(url, cookies=session_cookie(people["outsider"]), timeout=5)
+    response = httpx.get(url, cookies=session_cookie(people["outsider"]), timeout=30)
     assert response.status_code == 404
-    anonymous = httpx.get(url, timeout=5, follow_redirects=False)
+    anonymous = httpx.get(url, timeout=30, follow_redirects=False)
     assert anonymous.status_code == 404
 
 

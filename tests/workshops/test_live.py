@@ -131,14 +131,16 @@ def test_a_reconnecting_browser_resyncs_what_it_missed(
         f"{asgi_server}/m/{workshop.operating_model.slug}/workshops/{workshop.pk}/room/notes/"
     )
     first = Browser(asgi_server, workshop, people["participant"])
-    before = httpx.get(notes_url, cookies=cookies).text
+    before = httpx.get(notes_url, cookies=cookies, timeout=30).text
     first.close()  # the laptop lid closes
     services.note_add(workshop=workshop, actor=people["facilitator"], text="Missed while away")
     assert "Missed while away" not in before
     again = Browser(asgi_server, workshop, people["participant"])  # the lid opens
     try:
         # room.js re-fetches every room partial on a reconnect: the partial is current
-        after = httpx.get(notes_url, cookies=cookies, headers={"HX-Request": "true"}).text
+        after = httpx.get(
+            notes_url, cookies=cookies, headers={"HX-Request": "true"}, timeout=30
+        ).text
         assert "Missed while away" in after
     finally:
         again.close()
@@ -147,8 +149,8 @@ def test_a_reconnecting_browser_resyncs_what_it_missed(
 @pytest.mark.django_db(transaction=True)
 def test_the_room_stream_is_closed_to_outsiders(asgi_server, local_broadcaster, workshop, people):
     url = f"{asgi_server}/m/{workshop.operating_model.slug}/workshops/{workshop.pk}/events/"
-    assert httpx.get(url, cookies=session_cookie(people["outsider"]), timeout=5).status_code == 404
-    assert httpx.get(url, timeout=5).status_code == 404
+    assert httpx.get(url, cookies=session_cookie(people["outsider"]), timeout=30).status_code == 404
+    assert httpx.get(url, timeout=30).status_code == 404
 
 
 @pytest.mark.django_db(transaction=True)
@@ -174,13 +176,14 @@ def test_a_share_link_reader_hears_new_comments_and_nothing_else(
         body = httpx.get(
             f"{asgi_server}/m/{slug}/workshops/share/{services.share_token(link)}/",
             headers={"HX-Request": "true"},
+            timeout=30,
         )
         assert body.status_code == 200 and "Typo in stage 2" in body.text
         assert body.text.lstrip().startswith('<div id="share-body"')
     finally:
         stop.set()
         reader.join(timeout=5)
-    assert httpx.get(url.replace("/share/", "/share/x"), timeout=5).status_code == 404
+    assert httpx.get(url.replace("/share/", "/share/x"), timeout=30).status_code == 404
 
 
 @pytest.mark.django_db(transaction=True)
