@@ -33,6 +33,30 @@ def _nums(tree: Any) -> list[tuple[int, Any]]:
     return pairs
 
 
+def _own_streams(top: Any) -> None:
+    """Give every stream reachable from ``top`` (a copied page: its contents, fonts, images)
+    its data, still encoded, instead of qpdf's lazy reference to the part it came from: the
+    part can then be closed and its objects let go (they were half the join's memory)."""
+    seen: set[tuple[int, int]] = set()
+    stack = [top]
+    while stack:
+        obj = stack.pop()
+        if not isinstance(obj, Dictionary | Array | pikepdf.Stream):
+            continue
+        if obj.is_indirect:
+            if obj.objgen in seen:
+                continue
+            seen.add(obj.objgen)
+        if isinstance(obj, pikepdf.Stream):
+            filters: Any = obj.get("/Filter")
+            parms: Any = obj.get("/DecodeParms")
+            obj.write(obj.read_raw_bytes(), filter=filters, decode_parms=parms)
+        if isinstance(obj, Dictionary | pikepdf.Stream):
+            stack.extend(v for k, v in obj.items() if k not in ("/Parent", "/P"))
+        elif isinstance(obj, Array):
+            stack.extend(obj)
+
+
 class TaggedJoin:
     """One tagged PDF made of parts, in order: ``add(pdf)`` each, ``outline(...)`` the
     bookmarks, then ``write()``."""
@@ -49,37 +73,62 @@ class TaggedJoin:
         self.root.K = Array([self.document])
         self.root.ParentTree = pdf.make_indirect(Dictionary(Nums=self.nums))
         self.next_key = 0
-        self.parts: list[Pdf] = []  # open until written: qpdf copies stream data lazily
+        self.metadata: Any = None  # the first part's XMP metadata
         self.pages = 0
         self.version = "1.7"
         self.bookmarks: list[tuple[str, int]] = []
 
-    def add(self, pdf: bytes) -> int:
-        """Append the pages of ``pdf`` and its structure; how many pages it had."""
+    def add(self, pdf: bytes, *, in_front: bool = False) -> int:
+        """Append the pages of ``pdf`` and its structure (``in_front``: put them before the
+        parts added so far, as the handbook's cover and contents, rendered last); how many
+        pages it had."""
         part = Pdf.open(io.BytesIO(pdf))
-        self.parts.append(part)
+        if "/Metadata" in part.Root and (self.metadata is None or in_front):
+            # the XMP metadata of the first part (its title and the PDF/UA claim)
+            self.metadata = self.pdf.copy_foreign(part.Root.Metadata)
+            _own_streams(self.metadata)
         self.version = max(self.version, part.pdf_version)
-        originals = list(part.pages)
-        self.pdf.pages.extend(part.pages)
-        added = list(self.pdf.pages)[self.pages :]
-        self.pages += len(added)
+        count = len(part.pages)
+        if in_front:
+            for i, page in enumerate(part.pages):
+                self.pdf.pages.insert(i, page)
+            added = list(self.pdf.pages)[:count]
+        else:
+            self.pdf.pages.extend(part.pages)
+            added = list(self.pdf.pages)[self.pages :]
+        self.pages += count
         tree = part.Root.get("/StructTreeRoot")
-        if tree is None:
-            return len(added)
-        # One copy of the part's tree, through the same map as its pages: the elements point
-        # at the pages and annotations just added.
-        copied = self.pdf.copy_foreign(tree)
+        if tree is not None:
+            # One copy of the part's tree, through the same map as its pages: the elements
+            # point at the pages and annotations just added.
+            copied = self.pdf.copy_foreign(tree)
+            elements = self._top_elements(copied)
+            at = 0 if in_front else len(self.elements)
+            self.elements[at:at] = elements
+            self._renumber(copied, added)
+        for page in added:
+            _own_streams(page.obj)
+        part.close()  # its streams are ours now: the part's objects are let go
+        return count
+
+    def _top_elements(self, copied: Any) -> list[Any]:
+        """A copied part's top elements (its Document element's kids), now ours."""
         kids = copied.K
+        found: list[Any] = []
         for element in kids if isinstance(kids, Array) else [kids]:
             if element.get("/S") == Name.Document:
                 inner = element.K
-                elements = list(inner) if isinstance(inner, Array) else [inner]
+                found.extend(inner if isinstance(inner, Array) else [inner])
             else:
-                elements = [element]
-            for kid in elements:
-                if isinstance(kid, Dictionary) and "/P" in kid:
-                    kid.P = self.document
-                self.elements.append(kid)
+                found.append(element)
+        for kid in found:
+            if isinstance(kid, Dictionary) and "/P" in kid:
+                kid.P = self.document
+        return found
+
+    def _renumber(self, copied: Any, added: list[Any]) -> None:
+        """The part's parent tree after the parts before it, and its pages' and links' keys
+        with it."""
         offset = self.next_key
         keys = []
         for key, value in _nums(copied.ParentTree):
@@ -87,13 +136,12 @@ class TaggedJoin:
             self.nums.append(value)
             keys.append(key)
         self.next_key = offset + (max(keys) + 1 if keys else 0)
-        for page, original in zip(added, originals, strict=True):
-            if "/StructParents" in original.obj:
-                page.obj.StructParents = int(original.obj.StructParents) + offset
+        for page in added:
+            if "/StructParents" in page.obj:
+                page.obj.StructParents = int(page.obj.StructParents) + offset
             for annotation in page.obj.get("/Annots", ()):
                 if "/StructParent" in annotation:
                     annotation.StructParent = int(annotation.StructParent) + offset
-        return len(added)
 
     def outline(self, title: str, page_number: int) -> None:
         """A bookmark to the page ``page_number`` (from 0) of the joined document."""
@@ -107,9 +155,8 @@ class TaggedJoin:
         catalog.MarkInfo = Dictionary(Marked=True)
         catalog.Lang = pikepdf.String(lang)
         catalog.ViewerPreferences = Dictionary(DisplayDocTitle=True)
-        if self.parts and "/Metadata" in self.parts[0].Root:
-            # the XMP metadata of the first part (its title and the PDF/UA claim)
-            catalog.Metadata = pdf.copy_foreign(self.parts[0].Root.Metadata)
+        if self.metadata is not None:
+            catalog.Metadata = self.metadata
         pdf.docinfo.Title = pikepdf.String(title)
         if self.bookmarks:
             with pdf.open_outline() as outline:
