@@ -161,6 +161,7 @@ def django_db_setup(
         db_cfg = template_db.setup(_run_id(request.config), verbosity)
     yield
     with django_db_blocker.unblock():
+        template_db.end_leftover_sessions()
         teardown_databases(db_cfg, verbosity=verbosity)
 
 

@@ -177,3 +177,22 @@ def drop_templates(run: str) -> None:
             cursor.execute(f"DROP DATABASE IF EXISTS {quote(template)}")
     for path in [rows_file, ready, lock]:
         path.unlink(missing_ok=True)
+
+
+def end_leftover_sessions() -> None:
+    """Before this worker's PostgreSQL database is dropped: end every other session still
+    connected to it. PostgreSQL refuses to drop a database in use, and a thread of this worker
+    can still hold a connection when the run ends (the in-process ASGI server's request threads,
+    an event stream a closed browser page left). The database is this worker's alone, so what
+    is still connected to it is this worker's leftover."""
+    connection = connections[ALIAS]
+    if connection.vendor != "postgresql":
+        return
+    name = connection.settings_dict["NAME"]
+    connection.close()
+    with connection.creation._nodb_cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> pg_backend_pid()",
+            [name],
+        )

@@ -56,3 +56,27 @@ def test_the_worlds_rows_survive_the_file_exactly(people):
 def test_an_unknown_type_is_refused_not_written_as_text():
     with pytest.raises(TypeError, match="add its type"):
         json.dumps({"x": {1, 2}}, default=template_db._encode)
+
+
+@pytest.mark.engine
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_a_thread_leaves_open_does_not_stop_the_database_being_dropped():
+    """A thread of the worker (the in-process ASGI server's, a stream's) may still be connected
+    when the run ends; PostgreSQL refuses to drop a database in use. This test leaves such a
+    connection open on purpose: without ``template_db.end_leftover_sessions`` the run's
+    teardown errors ("database ... is being accessed by other users"), as it did in CI."""
+    import threading
+
+    from django.db import connection
+
+    seen: list[int] = []
+
+    def query() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            seen.append(cursor.fetchone()[0])
+
+    thread = threading.Thread(target=query)
+    thread.start()
+    thread.join()
+    assert seen == [1]
