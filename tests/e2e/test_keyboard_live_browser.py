@@ -94,7 +94,7 @@ def test_every_live_page_announces_others_changes_once_without_moving_focus(
     for url, kind, change in pages:
         for page in (fiona, eddie):
             page.goto(url)
-            page.wait_for_selector('#live-status[data-state="live"]', timeout=10_000)
+            page.wait_for_selector('#live-status[data-state="live"]', timeout=30_000)
             page.evaluate(HEARD)
         for page in (fiona, eddie):  # one polite live region says what happens
             assert page.evaluate(POLITE) == ["live-toasts"], url
@@ -104,7 +104,7 @@ def test_every_live_page_announces_others_changes_once_without_moving_focus(
             fiona.evaluate("() => { document.querySelector('details.text-twin').open = true; }")
         change()
         # Fiona hears who changed it, in exactly one polite region, and keeps her focus
-        fiona.wait_for_function(f"() => ({SAYING})('editor').length > 0", timeout=10_000)
+        fiona.wait_for_function(f"() => ({SAYING})('editor').length > 0", timeout=30_000)
         said = fiona.evaluate(SAYING, "editor")
         assert len(said) == 1, (url, said)
         text = fiona.evaluate("(id) => document.getElementById(id).textContent", said[0])
@@ -113,7 +113,7 @@ def test_every_live_page_announces_others_changes_once_without_moving_focus(
         if url.endswith(f"/journeys/{step.stage.journey_id}/"):
             # the refreshed swim lanes keep her twin open, and it shows the change
             fiona.wait_for_selector(
-                "details.text-twin[open] li:has-text('Check with the data owner')", timeout=10_000
+                "details.text-twin[open] li:has-text('Check with the data owner')", timeout=30_000
             )
         # Eddie's page got the same event, and says nothing of his own change
         eddie.wait_for_function("(k) => window.opmodelHeard.includes(k)", arg=kind)
@@ -136,7 +136,7 @@ def test_the_author_of_an_anonymous_note_does_not_hear_it_and_the_others_hear_it
     fiona, eddie = login(browser, asgi_server, "facilitator"), login(browser, asgi_server, "editor")
     for page in (fiona, eddie):
         page.goto(url)
-        page.wait_for_selector('#live-status[data-state="live"]', timeout=10_000)
+        page.wait_for_selector('#live-status[data-state="live"]', timeout=30_000)
         page.evaluate(HEARD)
         assert page.evaluate(POLITE) == ["live-toasts"]
     tab_to(eddie, "#room-note-form textarea")
@@ -145,7 +145,7 @@ def test_the_author_of_an_anonymous_note_does_not_hear_it_and_the_others_hear_it
     eddie.keyboard.press("Space")
     press(eddie, "#room-note-form button[type=submit]")
     # the facilitator hears of it, without a name
-    fiona.wait_for_function(f"() => ({SAYING})('Updated: notes').length > 0", timeout=10_000)
+    fiona.wait_for_function(f"() => ({SAYING})('Updated: notes').length > 0", timeout=30_000)
     said = fiona.evaluate(SAYING, "Updated: notes")
     assert len(said) == 1, said
     text = fiona.evaluate("(id) => document.getElementById(id).textContent", said[0])
@@ -185,22 +185,22 @@ def test_a_live_page_keeps_one_polite_region_with_a_form_open_and_says_an_export
     assert stage
     fiona = login(browser, asgi_server, "facilitator")
     fiona.goto(f"{asgi_server}/m/{om.slug}/canvas/")
-    fiona.wait_for_selector('#live-status[data-state="live"]', timeout=10_000)
+    fiona.wait_for_selector('#live-status[data-state="live"]', timeout=30_000)
     fiona.locator(f"#part-canvas-stages-{stage.pk}").hover()
     fiona.click(f'a[aria-label="Edit {stage.name}"]')
     fiona.wait_for_selector(f"#part-canvas-stages-{stage.pk} form")
     assert fiona.evaluate(POLITE) == ["live-toasts"]
     fiona.evaluate(HEARD)
     _change("canvas.stages", stage, people["editor"], name="Ideate")
-    fiona.wait_for_selector(".live-notice:has-text('just changed this')", timeout=10_000)
+    fiona.wait_for_selector(".live-notice:has-text('just changed this')", timeout=30_000)
     assert len(fiona.evaluate(SAYING, "just changed this")) == 1
     fiona.goto(f"{asgi_server}/m/{om.slug}/exports/")
-    fiona.wait_for_selector('#live-status[data-state="live"]', timeout=10_000)
+    fiona.wait_for_selector('#live-status[data-state="live"]', timeout=30_000)
     assert fiona.evaluate(POLITE) == ["live-toasts"]
     export.status, export.progress, export.pages = "done", 100, 1
     export.file.save("x.pdf", ContentFile(FAKE_PDF))
     events.broadcaster().publish(om.channel, _event(export))
-    fiona.wait_for_function(f"() => ({SAYING})('Download PDF').length > 0", timeout=10_000)
+    fiona.wait_for_function(f"() => ({SAYING})('Download PDF').length > 0", timeout=30_000)
     assert fiona.evaluate(SAYING, "Download PDF") == ["live-toasts"]
     assert fiona.js_errors == []  # type: ignore[attr-defined]
     fiona.context.close()
