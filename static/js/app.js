@@ -135,10 +135,48 @@
       });
   }
 
+  /* The last change heard of each row ("section:id", as its data-part says): its revision and
+     who made it. An edit form drawn before a change but landing after it (someone clicked
+     "Edit" as the change was being made: the form's request was on its way when the event came)
+     is as outdated as a form that was open, and must say so too: a form is checked when it
+     lands (htmx:load), not only when an event comes. */
+  var lastChange = {};
+
+  function remember(data) {
+    var key = data.section + ":" + data.id, seen = lastChange[key];
+    if (!seen || Number(seen.revision) < Number(data.revision)) lastChange[key] = data;
+  }
+
+  /* Each open edit form in or at ``el`` that is older than the last change heard of its row
+     says who changed it, once per change, in the form and in the one live region. A person's
+     own change says nothing. */
+  function sayIfOutdated(el) {
+    var me = document.getElementById("main").dataset.user, said = null;
+    var wraps = Array.prototype.slice.call(el.querySelectorAll(".part-form-wrap[data-part]"));
+    if (el.matches(".part-form-wrap[data-part]")) wraps.push(el);
+    wraps.forEach(function (wrap) {
+      var change = lastChange[wrap.dataset.part];
+      var form = wrap.querySelector("form[data-revision]"), notice = wrap.querySelector(".live-notice");
+      if (!change || !form || !notice || String(change.actor_id) === me) return;
+      if (!(Number(form.dataset.revision) < Number(change.revision))) return;
+      if (notice.dataset.revision === String(change.revision)) return;  // said already
+      notice.dataset.revision = String(change.revision);
+      notice.hidden = false;
+      notice.textContent = change.actor + " just changed this. If you save, you will see both versions and nothing is lost.";
+      said = notice.textContent;
+    });
+    if (said) say(said);
+  }
+
+  document.addEventListener("htmx:load", function (e) {
+    if (e.detail.elt && e.detail.elt.querySelectorAll) sayIfOutdated(e.detail.elt);
+  });
+
   /* A change event names a section, a row and its revision. The browser re-fetches the partials
      it shows, through its own permissions; an open form is never replaced under someone's hands. */
   function onChange(data) {
     var me = document.getElementById("main").dataset.user;
+    if (data.action === "updated" && data.id) remember(data);
     // A section may be shown several times (e.g. per squad), or only as part of a bigger view.
     var sections = document.querySelectorAll('[data-live-section~="' + data.section + '"]');
     var item = data.id ? document.getElementById("part-" + cssId(data.section) + "-" + data.id) : null;
@@ -155,16 +193,7 @@
       // A region that declares the section but does not hold the row shows something derived
       // from it (a squad's name on an interaction, a stage's name on a step): refresh it whole.
       sections.forEach(function (s) { if (!s.contains(item)) refreshSection(s); });
-      if (isEditing(item)) {
-        var form = item.querySelector("form[data-revision]") || (item.matches("form") ? item : null);
-        var notice = item.querySelector(".live-notice");
-        if (form && String(data.actor_id) !== me && notice && Number(form.dataset.revision) < data.revision) {
-          notice.hidden = false;
-          notice.textContent = data.actor + " just changed this. If you save, you will see both versions and nothing is lost.";
-          say(notice.textContent);
-        }
-        return;
-      }
+      if (isEditing(item)) { sayIfOutdated(item); return; }
       // A request for it is on its way (maybe an older refresh): fetch again once it lands, or
       // the older answer would be the last word.
       if (isBusy(item)) again[item.id] = true; else refresh(item);

@@ -92,7 +92,7 @@ def test_a_conflicting_save_shows_both_versions(
         _live(page)
         page.locator(f"#part-canvas-stages-{stage.pk}").hover()
         page.click(f'a[aria-label="Edit {stage.name}"]')
-        page.wait_for_selector(f"#part-canvas-stages-{stage.pk} form")
+        page.wait_for_selector(f"#part-canvas-stages-{stage.pk}.part-form-wrap form[data-revision]")
     one.fill(f"#part-canvas-stages-{stage.pk} #id_name", "Editor's name")
     one.keyboard.press("Control+Enter")
     one.wait_for_selector(f'#part-canvas-stages-{stage.pk} h3:has-text("Editor\'s name")')
