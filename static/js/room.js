@@ -73,27 +73,50 @@
     el.classList.add(cls);
     setTimeout(function () { el.classList.remove(cls); }, 1600);
   }
-  var focusOnLoad = null;  // the focus whose section is still loading: scrolled to once it is in
-  function applyFocus(key, item, scroll, jump) {
+  /* The focus this page shows (the section is marked "is-focus", the item everyone is brought
+     to "is-summoned"): state, not a moment. A list or a row swapped in (a section loaded late,
+     a live refresh) gets its marks back (markFocus), so a mark is never lost to a swap or
+     missed because it was shown for only a moment. */
+  var shown = { key: "", item: "" };
+  function itemRow(key, item) {
+    return key && item ? document.getElementById("part-" + key.replace(/\./g, "-") + "-" + item) : null;
+  }
+  function markFocus() {
     document.querySelectorAll(".room-section").forEach(function (el) {
-      el.classList.toggle("is-focus", !!key && el.dataset.section === key);
+      el.classList.toggle("is-focus", !!shown.key && el.dataset.section === shown.key);
     });
-    var where = key ? key + ":" + (item || "") : null;
-    var lazy = key ? document.querySelector('.room-section[data-section="' + key + '"] .room-lazy') : null;
-    if (lazy && scroll && where !== lastFocus) {
-      // not drawn yet: load it, then bring everyone to it (and to the item) once it is in, in
-      // one jump (a smooth scroll would pass, and load, every section on the way)
-      focusOnLoad = { key: key, item: item };
-      htmx.trigger(lazy, "room:open");
-      return;
-    }
-    if (key && scroll && where !== lastFocus) {
-      if (window.matchMedia("(max-width: 720px)").matches) showPane("stage", false);
-      var row = item ? document.getElementById("part-" + key.replace(/\./g, "-") + "-" + item) : null;
-      var target = row || document.querySelector('.room-section[data-section="' + key + '"]');
-      if (target) {
-        target.scrollIntoView({ behavior: reducedMotion() || jump ? "auto" : "smooth", block: row ? "center" : "start" });
-        flash(target, row ? "is-summoned" : "flash");
+    var row = itemRow(shown.key, shown.item);
+    document.querySelectorAll(".room-sections .is-summoned").forEach(function (el) {
+      if (el !== row) el.classList.remove("is-summoned");
+    });
+    if (row) row.classList.add("is-summoned");
+    return row;
+  }
+  // The newest focus whose section is still on its way: gone to once its list is in. A newer
+  // focus replaces it (or drops it), so an older summon landing late never takes anyone back.
+  var focusOnLoad = null;
+  function applyFocus(key, item, scroll, jump) {
+    shown = { key: key || "", item: item ? String(item) : "" };
+    var row = markFocus();
+    var where = shown.key ? shown.key + ":" + shown.item : null;
+    if (scroll && where !== lastFocus) {
+      focusOnLoad = null;
+      var lazy = shown.key ? document.querySelector('.room-section[data-section="' + shown.key + '"] .room-lazy') : null;
+      if (lazy) {
+        // not drawn yet: load it, then bring everyone to it (and to the item) once it is in, in
+        // one jump (a smooth scroll would pass, and load, every section on the way)
+        focusOnLoad = shown;
+        lastFocus = where;
+        htmx.trigger(lazy, "room:open");
+        return;
+      }
+      if (shown.key) {
+        if (window.matchMedia("(max-width: 720px)").matches) showPane("stage", false);
+        var target = row || document.querySelector('.room-section[data-section="' + shown.key + '"]');
+        if (target) {
+          target.scrollIntoView({ behavior: reducedMotion() || jump ? "auto" : "smooth", block: row ? "center" : "start" });
+          flash(target, row ? "is-arriving" : "flash");
+        }
       }
     }
     lastFocus = where;
@@ -193,7 +216,9 @@
   document.addEventListener("htmx:afterSettle", function (e) {
     var elt = e.detail.elt;
     var holder = elt && elt.closest && elt.closest(".room-section");
-    if (!holder || elt.matches(".room-lazy") || holder.querySelector(".room-lazy")) return;
+    if (!holder) return;
+    markFocus();  // a list or a row swapped in: its marks back
+    if (elt.matches(".room-lazy") || holder.querySelector(".room-lazy")) return;
     var lazyId = "room-lazy-" + holder.id.replace(/^room-section-/, "");
     if (lazyChanged[lazyId]) {
       delete lazyChanged[lazyId];

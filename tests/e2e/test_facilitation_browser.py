@@ -114,12 +114,6 @@ def test_block_timer_private_writing_dots_left_and_votes_on_proposals(
         page.context.close()
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="flaky in the full suite since the room's sections load lazily (failed in 1 of 3 "
-    "clean-clone CI runs on 2026-11-29): a guest's principles section did not show its focus "
-    "within 30 s; cause not found yet (issue 18)",
-)
 def test_follow_summon_and_breakout_groups(
     browser, asgi_server, local_broadcaster, room, people, artifacts
 ):

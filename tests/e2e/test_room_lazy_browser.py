@@ -60,12 +60,6 @@ def _rename(squad: Squad, name: str, actor) -> Squad:
     return squad
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="flaky in the full suite (failed in 1 of 4 clean-clone CI runs on 2026-11-29): a "
-    "summon into a section not loaded yet did not mark the row within 10 s; the same class as "
-    "test_follow_summon_and_breakout_groups; cause not found yet (issue 18)",
-)
 def test_three_people_open_lazy_sections_edit_and_follow_each_other_live(
     browser, asgi_server, local_broadcaster, room, people, artifacts
 ):
