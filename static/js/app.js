@@ -287,13 +287,18 @@
     el.querySelector(".label").textContent = label;
   }
 
-  document.addEventListener("htmx:sseOpen", function () {
+  /* The stream is live once its first words ("hello") come, not when it opens: the server
+     sends its headers before it subscribes to the model's events (and, with Redis, before
+     Redis confirmed), so a change made between the two would never reach a page that already
+     said "Live". A stream that can only say "poll" never says hello, so it is never "Live"
+     (and "Live updates are back" is not said every few seconds while Redis is away). */
+  function onHello() {
     setStatus("live", "Live");
     if (pollTimer) { clearInterval(pollTimer); pollTimer = null; }
     // A reconnecting stream has missed events (no Last-Event-ID): fetch what we show.
     if (opened) resyncAll();
     opened = true;
-  });
+  }
   document.addEventListener("htmx:sseError", function () {
     setStatus("offline", "Reconnecting…");
     if (!pollTimer) pollTimer = setInterval(resyncAll, 5000);  // fall back to polling
@@ -315,7 +320,8 @@
     }
     if (!msg) return;
     try {
-      if (msg.type === "change") onChange(JSON.parse(msg.data));
+      if (msg.type === "hello") onHello();
+      else if (msg.type === "change") onChange(JSON.parse(msg.data));
       else if (msg.type === "export") onExport(JSON.parse(msg.data));
       else if (msg.type === "room") onRoom(JSON.parse(msg.data));
     } catch (err) { console.error(err); }

@@ -308,3 +308,51 @@ def _texts(section) -> set[str]:
         if not section.model_field(name).choices
         and isinstance(section.model_field(name), models.CharField | models.TextField)
     }
+
+
+# Every state the live status takes, in order (from the page's first script on).
+STATES = """() => {
+  window.opmodelStates = [];
+  document.addEventListener("DOMContentLoaded", () => {
+    const status = document.getElementById("live-status");
+    new MutationObserver(() => window.opmodelStates.push(status.dataset.state))
+      .observe(status, { attributes: true, attributeFilter: ["data-state"] });
+  });
+}"""
+
+
+def test_a_page_says_live_only_once_its_stream_said_hello(
+    browser, asgi_server, local_broadcaster, om, people
+):
+    """The stream's connection opens (its headers come) before the server subscribes to the
+    model's events: a page that said "Live" then could miss a change made at once. It says
+    "Live" when the stream's first words (hello) come, which the server sends once subscribed.
+    Here the first connection opens and says nothing (then ends); the page must not say "Live"
+    for it, and it does when the next one says hello; a change made then is heard."""
+    stage = Stage.objects.filter(operating_model=om).first()
+    assert stage
+    fiona = login(browser, asgi_server, "facilitator")
+    fiona.add_init_script(script=f"({STATES})()")
+    silent: list[str] = []
+
+    def open_and_say_nothing(route) -> None:
+        silent.append(route.request.url)
+        route.fulfill(
+            status=200,
+            headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"},
+            body="retry: 1500\n: open, and nothing said\n\n",
+        )
+
+    fiona.route(f"**/m/{om.slug}/events/", open_and_say_nothing, times=1)
+    fiona.goto(f"{asgi_server}/m/{om.slug}/canvas/")
+    # the silent stream opened and ended (the page is reconnecting), never "Live"
+    fiona.wait_for_function("() => window.opmodelStates.includes('offline')", timeout=30_000)
+    assert silent, "the stream was not asked for"
+    fiona.wait_for_selector('#live-status[data-state="live"]', timeout=30_000)
+    states = fiona.evaluate("() => window.opmodelStates")
+    assert states[: states.index("live")] == ["offline"], states
+    _change("canvas.stages", stage, people["editor"], name="Ideate")
+    fiona.wait_for_function(f"() => ({SAYING})('editor changed').length > 0", timeout=30_000)
+    # nothing went wrong but the silent stream's end (htmx logs its error event)
+    assert [e for e in fiona.js_errors if e != "[object Event]"] == []  # type: ignore[attr-defined]
+    fiona.context.close()
