@@ -1,6 +1,11 @@
 """The accessibility audit's machinery (issue 20): which pages, in which worlds, how axe-core runs
 and how its findings are tabled. The tests are ``tests/e2e/test_axe*_browser.py``; what they
-cover and why is said in ``tests/e2e/test_axe_browser.py``."""
+cover and why is said in ``tests/e2e/test_axe_browser.py``.
+
+The audit is one test function run once per page group, each group in a module of its own
+(GROUPS), so that pytest-xdist (``--dist loadfile``: a module per worker) audits the groups on
+several workers at once instead of one worker auditing every page for minutes at the end of
+the run. Every page belongs to exactly one group (the matrix that names it first says which)."""
 
 from __future__ import annotations
 
@@ -27,7 +32,7 @@ from tests.exports.conftest import FAKE_PDF
 from tests.journeys.test_permissions import CASES as JOURNEY_CASES
 from tests.permissions import Case
 from tests.teams.test_permissions import CASES as TEAMS_CASES
-from tests.test_url_audit import MATRICES
+from tests.test_url_audit import ACCOUNT_CASES, MATRICES
 from tests.workshops.conftest import make_workshop
 from tests.workshops.test_permissions import CASES as WORKSHOP_CASES
 from tests.workshops.test_permissions import matrix_context
@@ -38,6 +43,17 @@ TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 AUDITED_ROLES = ["facilitator", "lead", "viewer", "anonymous"]
 WIDE = {"width": 1440, "height": 900}
 NARROW = {"width": 390, "height": 844}
+
+# page group -> the module that audits it. The core model's matrices (the canvas, members, the
+# dashboard, the API, versions and exports) are "model", the account pages (allauth) "accounts",
+# the workshop matrix "workshops", the Level 2 and Level 3 matrices "levels": about 50 page ×
+# role loads each.
+GROUPS = {
+    "model": "test_axe_browser.py",
+    "accounts": "test_axe_accounts_browser.py",
+    "workshops": "test_axe_workshops_browser.py",
+    "levels": "test_axe_levels_browser.py",
+}
 
 RUN_AXE = """async (tags) => {
     const result = await axe.run(document, {
@@ -62,6 +78,7 @@ class Page:
     name: str
     url: str
     roles: list[str] = field(default_factory=list)
+    group: str = ""
 
 
 def _expected(case: Case, role: str) -> int:
@@ -85,13 +102,13 @@ def _what_it_is(url: str, cookie: str | None) -> str:
 
 
 def _audited(
-    groups: list[tuple[list[Case], Any]], base: str, cookies: dict[str, str | None]
+    groups: list[tuple[list[Case], Any, str]], base: str, cookies: dict[str, str | None]
 ) -> tuple[list[Page], list[tuple[str, str]]]:
-    """The pages to audit (one per view and section, the first case that names it) and what is
-    left out, with why."""
+    """The pages to audit (one per view and section, the first case that names it, in that
+    case's page group) and what is left out, with why."""
     pages: dict[tuple[str, str], Page] = {}
     left_out: list[tuple[str, str]] = []
-    for cases, subject in groups:
+    for cases, subject, group in groups:
         for case in cases:
             if case.method != "get":
                 continue  # a write: its form page is a GET case of its own
@@ -110,11 +127,11 @@ def _audited(
                 left_out.append((case.name, why))
                 pages[key] = Page(case.name, "", [])
                 continue
-            pages[key] = Page(case.name, url, roles)
+            pages[key] = Page(case.name, url, roles, group)
     return [p for p in pages.values() if p.url], left_out
 
 
-def _prepare() -> tuple[dict[str, Any], list[tuple[list[Case], Any]]]:
+def _prepare() -> tuple[dict[str, Any], list[tuple[list[Case], Any, str]]]:
     """The worlds the matrices' URLs point into, with what they need, as the matrices' own
     fixtures make it: the small model (a release, PDFs, a workshop with notes, proposals and a
     share link; the team lead a participant), the Level 2 and Level 3 models (each with its team
@@ -147,11 +164,13 @@ def _prepare() -> tuple[dict[str, Any], list[tuple[list[Case], Any]]]:
         )
         export.file.save("x.pdf", ContentFile(FAKE_PDF))
     teams = worlds.replay("teams")
-    groups: list[tuple[list[Case], Any]] = [(cases, small) for cases in MATRICES]
+    groups: list[tuple[list[Case], Any, str]] = [
+        (cases, small, "accounts" if cases is ACCOUNT_CASES else "model") for cases in MATRICES
+    ]
     groups += [
-        (WORKSHOP_CASES, ctx),
-        (TEAMS_CASES, teams),
-        (JOURNEY_CASES, worlds.replay("journeys")),
+        (WORKSHOP_CASES, ctx, "workshops"),
+        (TEAMS_CASES, teams, "levels"),
+        (JOURNEY_CASES, worlds.replay("journeys"), "levels"),
     ]
     own = Squad.objects.get(operating_model=teams, name="Own squad")
     setup = {"people": people, "small": small, "teams": teams, "workshop": workshop, "own": own}
@@ -213,6 +232,10 @@ class Audit:
     same_as: dict[str, str] = field(default_factory=dict)
     seen: dict[str, dict[str, str]] = field(default_factory=dict)
     headers: set[tuple[str, str]] = field(default_factory=set)
+    # the group's pages and the roles that may open one of them, and its states after a click
+    pages: int = 0
+    roles: set[str] = field(default_factory=set)
+    states: int = 0
     # wall seconds per step (load, settle, compare, axe, resize): where the time goes
     spent: dict[str, float] = field(default_factory=dict)
 
@@ -292,11 +315,11 @@ class Audit:
         return lines
 
 
-def _states(page, base: str, role: str, setup: dict[str, Any], audit: Audit) -> None:
-    """The states a page shows only after a click: an edit form in place, the proposal dialog,
-    a matrix cell's role picker."""
+def _states(page, base: str, role: str, group: str, setup: dict[str, Any], audit: Audit) -> None:
+    """The states a page of ``group`` shows only after a click: an edit form in place (model),
+    the proposal dialog (workshops), a matrix cell's role picker (levels)."""
     small, workshop = setup["small"], setup["workshop"]
-    states: list[tuple[str, str, Callable[[Any], None]]] = []
+    states: list[tuple[str, str, str, Callable[[Any], None]]] = []
     if role == "facilitator":
 
         def edit_form(p) -> None:
@@ -308,9 +331,10 @@ def _states(page, base: str, role: str, setup: dict[str, Any], audit: Audit) -> 
             p.wait_for_selector("#proposal-dialog[open] .proposal-body")
 
         states += [
-            ("canvas, edit form open", reverse("canvas", args=[small.slug]), edit_form),
+            ("canvas, edit form open", "model", reverse("canvas", args=[small.slug]), edit_form),
             (
                 "room, proposal dialog open",
+                "workshops",
                 reverse("workshop-room", args=[small.slug, workshop.pk]),
                 proposal_dialog,
             ),
@@ -323,8 +347,11 @@ def _states(page, base: str, role: str, setup: dict[str, Any], audit: Audit) -> 
             p.wait_for_selector("td.picking form.picker")
 
         matrix = reverse("teams-matrix", args=[setup["teams"].slug])
-        states.append(("matrix, role picker open", matrix, role_picker))
-    for name, path, act in states:
+        states.append(("matrix, role picker open", "levels", matrix, role_picker))
+    for name, in_group, path, act in states:
+        if in_group != group:
+            continue
+        audit.states += 1
         page.goto(base + path)
         try:
             _settle(page)
@@ -336,19 +363,25 @@ def _states(page, base: str, role: str, setup: dict[str, Any], audit: Audit) -> 
         audit.both_sizes(page, name, role)
 
 
-def audit_every_page(roles: list[str], browser, asgi_server: str, settings, tmp_path) -> Audit:
-    """Audit every page each of ``roles`` may open (and the states after a click), each page
-    loaded once and audited at 1440×900 and then at 390×844; fail with the table of pages ×
-    violations if axe finds anything."""
+def audit_every_page(
+    roles: list[str], browser, asgi_server: str, settings, tmp_path, group: str
+) -> Audit:
+    """Audit every page of ``group`` each of ``roles`` may open (and the states after a click),
+    each page loaded once and audited at 1440×900 and then at 390×844; fail with the table of
+    pages × violations if axe finds anything."""
     settings.MEDIA_ROOT = tmp_path / "media"
     setup, groups = _prepare()
     cookies: dict[str, str | None] = {
         r: None if r == "anonymous" else session_cookie(setup["people"][r])["sessionid"]
         for r in AUDITED_ROLES
     }
-    pages, left_out = _audited(groups, asgi_server, cookies)
-    assert len(pages) > 40, [p.name for p in pages]
-    audit = Audit()
+    every_page, left_out = _audited(groups, asgi_server, cookies)
+    assert len(every_page) > 40, [p.name for p in every_page]
+    # every page is in one of the groups, and every role opens a page of some group
+    assert {p.group for p in every_page} == set(GROUPS), {p.group for p in every_page}
+    assert {r for p in every_page for r in p.roles} == set(AUDITED_ROLES)
+    pages = [p for p in every_page if p.group == group]
+    audit = Audit(pages=len(pages), roles={r for p in pages for r in p.roles if r in roles})
     started, cpu = time.monotonic(), time.process_time()
     for role in roles:
         # axe goes in as an inline script, which the app's CSP (nonces) rightly refuses
@@ -374,9 +407,10 @@ def audit_every_page(roles: list[str], browser, asgi_server: str, settings, tmp_
                 audit.wrong_status.append(f"{audited.name} [{role}]: not settled ({exc})")
                 continue
             audit.both_sizes(page, audited.name, role)
-        _states(page, asgi_server, role, setup, audit)
+        _states(page, asgi_server, role, group, setup, audit)
         context.close()
     print()
+    print(f"page group {group!r}: {len(pages)} of the {len(every_page)} pages")
     print(audit.table())
     print(
         f"{audit.runs} axe runs ({len(audit.same_as)} states the same as one audited) in "

@@ -20,23 +20,39 @@ Chromium on every page the URL audit knows and must find nothing.
 
 Rules: WCAG 2.0, 2.1 and 2.2 A and AA (axe's tags). Any violation, whatever its impact, fails
 the test; it prints a table of pages × violations (rule ids and the number of elements).
+
+The audit runs in four modules, a page group each (``tests/e2e/axe.py``'s GROUPS: the core
+model's pages here, the account pages, the workshop pages, the Level 2 and 3 pages), so that
+pytest-xdist runs them on several workers at once. Each module runs this one test function on
+its group; every page is in exactly one group, and each group's test checks that it is.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from tests.e2e.axe import AUDITED_ROLES, NARROW, WIDE, audit_every_page
+from tests.e2e.axe import AUDITED_ROLES, GROUPS, NARROW, WIDE, audit_every_page
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.parametrize("group", ["model"]),
+]
 
 
 def test_every_page_has_no_wcag_a_or_aa_violation_for_every_role_at_both_sizes(
-    browser, asgi_server, local_broadcaster, settings, tmp_path
+    group, request, browser, asgi_server, local_broadcaster, settings, tmp_path
 ):
-    audit = audit_every_page(AUDITED_ROLES, browser, asgi_server, settings, tmp_path)
-    # every role was audited at both sizes (its own top bar at least), and most pages for real
-    for role in AUDITED_ROLES:
+    # each group is audited by the module GROUPS names, and each of those modules exists
+    assert request.node.path.name == GROUPS[group], (request.node.path.name, group)
+    assert all((Path(__file__).parent / module).exists() for module in GROUPS.values())
+    audit = audit_every_page(AUDITED_ROLES, browser, asgi_server, settings, tmp_path, group)
+    # every role that may open a page of the group was audited at both sizes (its own top bar
+    # at least), and every page of the group for real: each page's document is its own
+    assert audit.roles, group
+    for role in audit.roles:
         for size in (WIDE, NARROW):
             assert (role, str(size["width"])) in audit.headers, (role, size)
-    assert audit.runs > 2 * 40, audit.runs
+    assert audit.runs >= 2 * (audit.pages + audit.states), (audit.runs, audit.pages)
