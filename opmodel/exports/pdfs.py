@@ -17,7 +17,7 @@ from opmodel.registry import PdfBlock, registry
 
 from .joining import TaggedJoin
 from .sources import DENSITIES, PdfSource
-from .weasy import PDF_OPTIONS, Fetches, Rendered, html_to_pdf, layout, write
+from .weasy import PDF_OPTIONS, Fetches, Rendered, html_to_pdf, layout, layout_again, write
 
 if TYPE_CHECKING:
     from opmodel.models import OperatingModel
@@ -338,16 +338,101 @@ MOSTLY_EMPTY = 1 / 3
 RUN_ON_PAGES = 6
 
 
+# A page left mostly empty before a page that must start anew (one of the other orientation:
+# the landscape map or swim lanes; or the next part's first page) takes the last rows of the
+# page before it, so that both end at least half way down (the page before keeps half).
+BALANCED = 1 / 2
+# Where a page may be made to break: before a table's row, a squad, a paragraph, a list item,
+# a heading; never right after a heading or a matrix's area row (they stay with what follows).
+_BREAKABLE = {"tr", "article", "section", "div", "p", "li", "dl", "ul", "ol", "table", "h2", "h3"}
+_KEEP_WITH_NEXT = {"h1", "h2", "h3"}
+_BLOCKS = {"BlockBox", "TableWrapperBox", "TableRowBox", "BlockReplacedBox"}
+
+
+def _body(page: Any) -> tuple[float, float, float]:
+    """A laid-out page's body: its top, its height and where its lowest line ends (CSS px)."""
+    box = page._page_box
+    top = box.content_box_y()
+    lines = [
+        b.position_y + b.height
+        for b in _boxes(box.children[0])
+        if type(b).__name__ in {"LineBox", "InlineReplacedBox", "BlockReplacedBox"}
+    ]
+    return top, box.height, max(lines, default=top)
+
+
+def _fill(page: Any) -> float:
+    top, height, lowest = _body(page)
+    return (lowest - top) / height
+
+
+def _landscape(page: Any) -> bool:
+    return bool(page.width > page.height)
+
+
+def short_pages(document: Any, *, last_part: bool) -> list[int]:
+    """The pages (from 0) whose text ends in the top third of their body while the page after
+    them must start a page: it turns (portrait to landscape or back), or it is the next part's
+    first page. The page before must be of the same orientation (it gives the rows)."""
+    pages = document.pages
+    short = []
+    for i in range(1, len(pages)):
+        following = pages[i + 1] if i + 1 < len(pages) else None
+        if following is None and last_part:
+            continue
+        forced = following is None or _landscape(following) != _landscape(pages[i])
+        if (
+            forced
+            and _landscape(pages[i - 1]) == _landscape(pages[i])
+            and _fill(pages[i]) < MOSTLY_EMPTY
+        ):
+            short.append(i)
+    return short
+
+
+def _break_candidates(box: Any) -> Any:
+    """The boxes a page may break before: block-level boxes of ``_BREAKABLE`` elements with a
+    block before them in their parent that is no heading (or a matrix's area row)."""
+    before = None
+    for child in getattr(box, "children", ()) or ():
+        if (
+            before is not None
+            and type(child).__name__ in _BLOCKS
+            and child.element_tag in _BREAKABLE
+            and before.element_tag not in _KEEP_WITH_NEXT
+            and "area" not in (before.element.get("class") or "").split()
+        ):
+            yield child
+        yield from _break_candidates(child)
+        if type(child).__name__ in _BLOCKS:
+            before = child
+
+
+def balance(document: Any, short: list[int]) -> bool:
+    """Force a page break on the page before each ``short`` page, where its last rows move
+    down to make both pages end at least ``BALANCED`` down (the elements of the laid-out HTML
+    are changed in place: ``layout_again`` lays it out again). False if no place fits."""
+    changed = False
+    for i in short:
+        page = document.pages[i - 1]
+        top, height, lowest = _body(page)
+        move = (BALANCED - _fill(document.pages[i])) * document.pages[i]._page_box.height
+        places = [
+            box
+            for box in _break_candidates(page._page_box)
+            if top + BALANCED * height <= box.position_y <= lowest - move
+        ]
+        if places:
+            element = max(places, key=lambda b: b.position_y).element
+            style = element.get("style")
+            element.set("style", f"{style}; break-before: page" if style else "break-before: page")
+            changed = True
+    return changed
+
+
 def tail_fill(document: Any) -> float:
     """How far down its body the text of the last page reaches, from 0 to 1."""
-    page = document.pages[-1]._page_box
-    top = page.content_box_y()
-    lines = [
-        box.position_y + box.height
-        for box in _boxes(page.children[0])
-        if type(box).__name__ in {"LineBox", "InlineReplacedBox", "BlockReplacedBox"}
-    ]
-    return (max(lines, default=top) - top) / page.height
+    return _fill(document.pages[-1])
 
 
 def _starts(document: Any, pieces: list[Piece], first_page: int) -> dict[str, int]:
@@ -397,6 +482,14 @@ def handbook_pdf(source: PdfSource, progress: Progress = _quiet) -> Rendered:
         ):
             group.append(replace(pieces[done + len(group)], run_on=True))
             document = lay_out(group)
+        # Still a mostly empty page before a turn or the next part: the page before gives it
+        # its last rows (laid out again once; a second time if a break moved what follows).
+        last_part = done + len(group) == len(pieces)
+        for _attempt in range(2):
+            short = short_pages(document, last_part=last_part)
+            if not short or not balance(document, short):
+                break
+            document = layout_again(document)
         for anchor, number in _starts(document, group, page).items():
             starts.setdefault(anchor, number)
         page += len(document.pages)

@@ -146,7 +146,19 @@ def layout(html: str, fetches: Fetches | None = None) -> Any:
     css, font_config = pdf_stylesheet(fetcher)
     base = Path(settings.BASE_DIR / "static").resolve().as_uri() + "/"
     document = HTML(string=mark_long_words(html), base_url=base, url_fetcher=fetcher)
-    return document.render(stylesheets=[css], font_config=font_config)
+    rendered = document.render(stylesheets=[css], font_config=font_config)
+    rendered.opmodel_source = (document, css, font_config)  # for ``layout_again``
+    return rendered
+
+
+def layout_again(document: Any) -> Any:
+    """Lay out again the HTML a ``layout`` came from, as it is now: its elements (the boxes'
+    ``element``) may have been changed in place, e.g. a page break forced before one of them
+    (``opmodel.exports.pdfs.balance``). The HTML is not parsed again."""
+    source, css, font_config = document.opmodel_source
+    rendered = source.render(stylesheets=[css], font_config=font_config)
+    rendered.opmodel_source = document.opmodel_source
+    return rendered
 
 
 def write(document: Any, fetches: Fetches) -> Rendered:
