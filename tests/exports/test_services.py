@@ -313,3 +313,47 @@ def test_without_redis_one_person_may_have_only_a_few_pdfs_on_their_way(om, peop
     done = Export.objects.filter(requested_by=people["editor"]).first()
     Export.objects.filter(pk=done.pk).update(status=Status.DONE)
     export_request(operating_model=om, actor=people["editor"], kind="picture")
+
+
+def test_a_request_and_a_retry_announce_the_queued_export_and_a_refusal_nothing(
+    om, people, release, captured_events
+):
+    def announced() -> list[dict]:
+        return captured_events.of(type="export")
+
+    export = export_request(
+        operating_model=om, actor=people["viewer"], kind="picture", release=release
+    )
+    assert announced() == [
+        {
+            "channel": om.channel,
+            "type": "export",
+            "id": export.pk,
+            "kind": "picture",
+            "release": release.pk,
+            "subject": 0,
+            "status": "queued",
+            "progress": 0,
+        }
+    ]
+    export_request(operating_model=om, actor=people["viewer"], kind="picture", release=release)
+    with pytest.raises(ValidationError, match="still being rendered"):
+        export_retry(export=export, actor=people["editor"])
+    with pytest.raises(ValidationError):
+        export_request(operating_model=om, actor=people["editor"], kind="poster")
+    assert len(announced()) == 1  # the one on its way is not announced again
+    Export.objects.filter(pk=export.pk).update(status=Status.FAILED, progress=40, error="boom")
+    export_retry(export=export, actor=people["editor"])
+    assert announced()[1] == announced()[0]  # queued again, from the start
+    draft = export_request(operating_model=om, actor=people["editor"], kind="handbook")
+    assert announced()[2] == {
+        "channel": om.channel,
+        "type": "export",
+        "id": draft.pk,
+        "kind": "handbook",
+        "release": None,
+        "subject": 0,
+        "status": "queued",
+        "progress": 0,
+    }
+    assert len(captured_events) == 3

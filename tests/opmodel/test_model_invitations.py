@@ -195,3 +195,30 @@ def test_inviting_an_existing_member_again_changes_nothing(
     assert _membership(small_om) == before
     assert not ModelInvitation.objects.exists()
     assert mailoutbox == []
+
+
+def test_accepting_an_invitation_announces_no_row(small_om, people, make_user, captured_events):
+    from opmodel.services import (
+        model_invitation_accept,
+        model_invitation_accept_as_new_person,
+        model_invitation_create,
+    )
+
+    def invite(email: str) -> ModelInvitation:
+        invitation = model_invitation_create(
+            operating_model=small_om,
+            actor=people["facilitator"],
+            email=email,
+            role=Role.EDITOR,
+            base_url="http://testserver",
+        )
+        assert invitation is not None
+        return invitation
+
+    stranger = make_user("stranger")
+    model_invitation_accept(invitation=invite(stranger.email), user=stranger)
+    newcomer = model_invitation_accept_as_new_person(
+        invitation=invite("newcomer@example.com"), name="New Comer", password="pw-123456"
+    )
+    assert role_of(stranger, small_om) == role_of(newcomer, small_om) == Role.EDITOR
+    assert captured_events == []  # a membership is no section's row: nothing to re-fetch

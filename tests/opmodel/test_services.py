@@ -317,3 +317,177 @@ def test_serialise_gives_the_stable_id_and_the_edited_fields(om):
         "description": stage.description,
         "outcome": stage.outcome,
     }
+
+
+# ---------- the live events of the services not asserted above ----------
+
+
+def _change(event: dict) -> tuple:
+    """What a browser acts on in a change event: where, which row, which revision, what."""
+    return (event["channel"], event["section"], event["id"], event["revision"], event["action"])
+
+
+def test_a_new_model_announces_its_singleton_rows_and_nothing_about_its_members(
+    make_user, captured_events
+):
+    user = make_user()
+    model = services.operating_model_create(actor=user, name="Ops 2027", organisation="Acme")
+    purpose = Purpose.objects.get(operating_model=model)
+    singletons = [s.key for s in registry.sections() if s.singleton]
+    assert singletons == ["canvas.purpose"]
+    assert [_change(e) for e in captured_events] == [
+        (model.channel, "canvas.purpose", purpose.pk, 1, "created")
+    ]
+    assert captured_events.one(type="change")["actor_id"] == user.pk
+
+
+def test_a_model_from_a_document_announces_each_section_it_fills(make_user, captured_events):
+    from tests.conftest import SMALL_STARTER
+
+    user = make_user()
+    model = services.operating_model_create_from_document(
+        actor=user, name="From a file", organisation="Acme", document=SMALL_STARTER
+    )
+    purpose = Purpose.objects.get(operating_model=model)
+    assert {e["channel"] for e in captured_events} == {model.channel}
+    assert {e["actor_id"] for e in captured_events} == {user.pk}
+    # the singleton is made, then filled; each section's new rows are announced at once
+    assert [(e["section"], e["id"], e["revision"], e["action"]) for e in captured_events] == [
+        ("canvas.purpose", purpose.pk, 1, "created"),
+        ("canvas.purpose", purpose.pk, 2, "updated"),
+        *[
+            (key, None, None, "created")
+            for key in SMALL_STARTER["sections"]
+            if key != "canvas.purpose"
+        ],
+    ]
+
+
+def test_a_bad_starter_announces_nothing(
+    make_user, captured_events, django_capture_on_commit_callbacks
+):
+    with (
+        django_capture_on_commit_callbacks() as sent,
+        pytest.raises(ValidationError),
+    ):
+        services.operating_model_create(
+            actor=make_user(),
+            name="Bad",
+            organisation="Acme",
+            starter={"sections": {"canvas.stages": [{"name": ""}]}},
+        )
+    assert captured_events.of(section="canvas.purpose")  # asked while the model was made ...
+    assert sent == []  # ... and dropped with the rolled-back writes: no browser hears of it
+
+
+def test_membership_changes_announce_no_row(om, people, captured_events):
+    services.member_add(
+        operating_model=om, actor=people["facilitator"], user=people["outsider"], role=Role.VIEWER
+    )
+    services.member_set_role(
+        operating_model=om, actor=people["facilitator"], user=people["outsider"], role=Role.EDITOR
+    )
+    with pytest.raises(ValidationError):
+        services.member_set_role(
+            operating_model=om,
+            actor=people["facilitator"],
+            user=people["facilitator"],
+            role=Role.VIEWER,
+        )
+    assert role_of(people["outsider"], om) == Role.EDITOR
+    assert captured_events == []  # roles are no section's rows: nothing for browsers to fetch
+
+
+def test_a_move_announces_the_section_once_and_a_move_past_the_end_nothing(
+    om, people, captured_events
+):
+    group = list(Principle.objects.filter(operating_model=om, group="delivery"))
+    services.part_move(section=PRINCIPLES, part=group[-1], offset=-1, actor=people["editor"])
+    event = captured_events.one(type="change")
+    assert _change(event) == (om.channel, "canvas.principles", None, None, "moved")
+    assert event["actor_id"] == people["editor"].pk
+    captured_events.clear()
+    first = Stage.objects.filter(operating_model=om).first()
+    services.part_move(section=STAGES, part=first, offset=-1, actor=people["editor"])
+    assert captured_events == []
+
+
+def test_saving_positions_announces_one_move_and_no_moves_nothing(om, people, captured_events):
+    stages = list(Stage.objects.filter(operating_model=om))
+    stages[0].position, stages[1].position = stages[1].position, stages[0].position
+    services.positions_save(
+        section=STAGES, operating_model=om, moved=stages[:2], actor=people["editor"]
+    )
+    assert _change(captured_events.one(type="change")) == (
+        om.channel,
+        "canvas.stages",
+        None,
+        None,
+        "moved",
+    )
+    services.positions_save(section=STAGES, operating_model=om, moved=[], actor=people["editor"])
+    assert len(captured_events) == 1
+
+
+def test_a_recorded_change_is_announced_with_its_action(om, people, captured_events):
+    stage = Stage.objects.filter(operating_model=om).first()
+    services.part_recorded(
+        section=STAGES, part=stage, actor=people["facilitator"], reason="Team lead granted"
+    )
+    services.part_recorded(
+        section=STAGES,
+        part=stage,
+        actor=people["facilitator"],
+        reason="Team lead granted",
+        action="granted",
+    )
+    assert [_change(e) for e in captured_events] == [
+        (om.channel, "canvas.stages", stage.pk, stage.revision, "updated"),
+        (om.channel, "canvas.stages", stage.pk, stage.revision, "granted"),
+    ]
+    assert {e["actor_id"] for e in captured_events} == {people["facilitator"].pk}
+
+
+def test_a_system_change_and_a_revert_are_announced_as_updates(om, people, captured_events):
+    stage = Stage.objects.filter(operating_model=om).first()
+    services.part_set_fields(
+        section=STAGES, part=stage, actor=None, data={"name": "Changed"}, reason="By the system"
+    )
+    first = stage.history.order_by("history_id").first()
+    services.part_revert(
+        section=STAGES,
+        part=stage,
+        history_id=first.history_id,
+        revision=2,
+        actor=people["facilitator"],
+    )
+    assert [_change(e) + (e["actor_id"],) for e in captured_events] == [
+        (om.channel, "canvas.stages", stage.pk, 2, "updated", None),
+        (om.channel, "canvas.stages", stage.pk, 3, "updated", people["facilitator"].pk),
+    ]
+
+
+def test_a_restore_announces_the_new_row_and_a_second_restore_nothing(om, people, captured_events):
+    stage = Stage.objects.filter(operating_model=om).first()
+    services.part_delete(section=STAGES, part=stage, revision=1, actor=people["editor"])
+    deleted = Stage.history.filter(id=stage.pk, history_type="-").get()
+    captured_events.clear()
+    restored = services.part_restore(
+        section=STAGES, operating_model=om, history_id=deleted.history_id, actor=people["editor"]
+    )
+    assert restored.pk != stage.pk
+    assert _change(captured_events.one(type="change")) == (
+        om.channel,
+        "canvas.stages",
+        restored.pk,
+        1,
+        "created",
+    )
+    with pytest.raises(ValidationError, match="restored already"):
+        services.part_restore(
+            section=STAGES,
+            operating_model=om,
+            history_id=deleted.history_id,
+            actor=people["editor"],
+        )
+    assert len(captured_events) == 1

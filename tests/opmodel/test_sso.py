@@ -218,3 +218,11 @@ def test_the_service_provider_metadata_is_served(saml_settings):
     response = Client(HTTP_HOST=HOST).get(f"/accounts/saml/{ORG}/metadata/")
     assert response.status_code == 200
     assert ACS.encode() in response.content
+
+
+def test_roles_from_groups_announce_no_row(small_om, people, settings, captured_events):
+    settings.OPMODEL_SSO_GROUP_ROLES = [f"leads={small_om.slug}:facilitator"]
+    assert sso_groups_apply(user=people["outsider"], groups=["leads"]) == [
+        (small_om.slug, Role.FACILITATOR)
+    ]
+    assert captured_events == []  # a role is no section's row: nothing for browsers to fetch

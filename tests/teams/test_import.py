@@ -344,3 +344,28 @@ def test_an_upload_over_the_limit_is_refused(teams_om, people, client_for, setti
     response = client.post(url, {"source": "backstage", "documents": uploads(*CATALOG)})
     assert response.status_code == 422
     assert "the limit is" in response.content.decode()
+
+
+def test_an_import_announces_each_section_it_wrote_once_and_a_refused_one_nothing(
+    teams_om, people, captured_events
+):
+    plan = import_apply(operating_model=teams_om, bundle=backstage(), actor=people["editor"])
+    kinds = {step.kind for step in plan.steps}
+    assert kinds == {"squad", "person", "capability", "accountability"}
+    assert [
+        (e["channel"], e["section"], e["id"], e["revision"], e["action"], e["actor_id"])
+        for e in captured_events
+    ] == [
+        (teams_om.channel, key, None, None, "imported", people["editor"].pk)
+        for key in ["teams.accountabilities", "teams.capabilities", "teams.people", "teams.squads"]
+    ]
+    captured_events.clear()
+    import_apply(operating_model=teams_om, bundle=backstage(), actor=people["editor"])
+    assert captured_events == []  # nothing changed the second time: nothing to re-fetch
+    with pytest.raises(ValidationError):
+        import_apply(
+            operating_model=teams_om,
+            bundle=team_api(TEAM_API, str(DATA / "broken" / "team-api.yaml")),
+            actor=people["editor"],
+        )
+    assert captured_events == []

@@ -15,7 +15,7 @@ from django.urls import reverse
 from canvas.models import Metric, Principle, Stage
 from opmodel.models import OperatingModel
 from opmodel.registry import registry
-from opmodel.services import document_import, document_import_preview
+from opmodel.services import document_import, document_import_preview, document_load
 from opmodel.starters import starter_documents
 from opmodel.versions import (
     document_check,
@@ -373,3 +373,91 @@ def test_a_new_model_from_a_file(om, people, client_for):
     assert response["Location"] == created.get_absolute_url()
     assert created.name == om.name
     assert normalise_ids(snapshot_build(created)) == normalise_ids(snapshot_build(om))
+
+
+# ---------- what the loads announce ----------
+
+
+def _said(captured_events) -> list[tuple]:
+    return [
+        (e["channel"], e["section"], e["id"], e["revision"], e["action"], e["actor_id"])
+        for e in captured_events
+    ]
+
+
+def test_an_import_into_a_model_announces_exactly_what_it_changed(om, people, captured_events):
+    document = copy.deepcopy(snapshot_build(om))
+    stages = document["sections"]["canvas.stages"]
+    kept = stages[0]["id"]
+    stages[0]["name"] = "Discover & frame"
+    removed = stages.pop()["id"]
+    stages.append({"name": "Celebrate"})
+    document_import(document=document, actor=people["editor"], operating_model=om)
+    editor = people["editor"].pk
+    # the other sections are as they were: nothing said about them
+    assert _said(captured_events) == [
+        (om.channel, "canvas.stages", kept, 2, "updated", editor),
+        (om.channel, "canvas.stages", None, None, "created", editor),  # the new rows at once
+        (om.channel, "canvas.stages", removed, None, "deleted", editor),
+        (om.channel, "canvas.stages", None, None, "moved", editor),  # the document's order
+    ]
+
+
+def test_importing_the_model_as_it_is_announces_nothing(om, people, captured_events):
+    document_import(document=snapshot_build(om), actor=people["editor"], operating_model=om)
+    assert captured_events == []
+
+
+def test_a_new_model_from_a_file_announces_each_section_on_its_own_channel(
+    small_om, people, captured_events
+):
+    document = snapshot_build(small_om)
+    model = document_import(document=document, actor=people["editor"])
+    purpose = registry.get("canvas.purpose").rows(model).get()
+    editor = people["editor"].pk
+    filled = [s.key for s in registry.sections() if not s.singleton and document["sections"][s.key]]
+    assert len(filled) == 13
+    assert _said(captured_events) == [
+        (model.channel, "canvas.purpose", purpose.pk, 1, "created", editor),
+        (model.channel, "canvas.purpose", purpose.pk, 2, "updated", editor),
+        *[(model.channel, key, None, None, "created", editor) for key in filled],
+    ]
+
+
+def test_loading_a_document_announces_the_updated_rows_and_each_section_s_new_ones(
+    small_om, people, captured_events
+):
+    stage = Stage.objects.filter(operating_model=small_om).first()
+    rows = [{"id": stage.pk, "name": "Renamed"}, {"name": "New"}, {"name": "Newer"}]
+    document_load(
+        operating_model=small_om,
+        document={"sections": {"canvas.stages": rows}},
+        actor=people["editor"],
+    )
+    assert _said(captured_events) == [
+        (small_om.channel, "canvas.stages", stage.pk, 2, "updated", people["editor"].pk),
+        (small_om.channel, "canvas.stages", None, None, "created", people["editor"].pk),
+    ]
+    captured_events.clear()
+    with pytest.raises(ValidationError):
+        document_load(
+            operating_model=small_om,
+            document={"sections": {"canvas.stages": [{"name": "Fine"}, {"name": ""}]}},
+            actor=people["editor"],
+        )
+    assert captured_events == []  # refused before anything was written
+
+
+def test_the_preview_asks_for_the_import_s_events_and_none_is_sent(
+    om, people, captured_events, django_capture_on_commit_callbacks
+):
+    document = copy.deepcopy(snapshot_build(om))
+    metric = document["sections"]["canvas.metrics"][0]
+    metric["target"] = "1"
+    with django_capture_on_commit_callbacks() as sent:
+        document_import_preview(document=document, actor=people["editor"], operating_model=om)
+    # the import it runs asks for its event as the import would ...
+    assert _said(captured_events) == [
+        (om.channel, "canvas.metrics", metric["id"], 2, "updated", people["editor"].pk)
+    ]
+    assert sent == []  # ... and the rollback drops it: no browser hears of a preview

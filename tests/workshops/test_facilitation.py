@@ -14,14 +14,10 @@ from workshops.models import Note, Proposal, ProposalKind
 pytestmark = [pytest.mark.engine, pytest.mark.django_db]
 
 
-@pytest.fixture
-def published(monkeypatch) -> list[dict]:
-    """The room events the services publish (after commit, as the browsers get them)."""
-    sent: list[dict] = []
-    monkeypatch.setattr(
-        "workshops.live.events.publish_on_commit", lambda channel, message: sent.append(message)
-    )
-    return sent
+def said(event: dict) -> tuple:
+    """What a room event tells every browser in the room: on which channel, which room, which
+    of its partials to re-fetch, and who did it."""
+    return (event["channel"], event["type"], event["workshop"], event["parts"], event["actor_id"])
 
 
 @pytest.fixture
@@ -48,12 +44,16 @@ def room(small_om, people, make_user):
 # ---------- the timer of each agenda block ----------
 
 
-def test_next_block_starts_the_blocks_in_order_and_stops_after_the_last(room, people, published):
+def test_next_block_starts_the_blocks_in_order_and_stops_after_the_last(
+    room, people, captured_events
+):
     fac = people["facilitator"]
     assert services.next_block(room).title == "Warm-up"
+    captured_events.clear()
     room = services.timer_next(workshop=room, actor=fac)
     assert room.current_block.title == "Warm-up" and room.timer_ends_at is not None
-    assert published[-1]["parts"] == ["bar"]
+    assert captured_events[-1]["parts"] == ["bar"]
+    assert [said(e) for e in captured_events] == [(room.channel, "room", room.pk, ["bar"], fac.pk)]
     assert services.next_block(room).title == "Journey"
     room = services.timer_next(workshop=room, actor=fac)
     assert room.current_block.title == "Journey"
@@ -62,17 +62,20 @@ def test_next_block_starts_the_blocks_in_order_and_stops_after_the_last(room, pe
         services.timer_next(workshop=room, actor=fac)
     with pytest.raises(PermissionDenied, match="facilitator"):
         services.timer_next(workshop=room, actor=people["participant"])
+    assert len(captured_events) == 2  # one per block started; the refusals announce nothing
 
 
 # ---------- who has not voted yet ----------
 
 
-def test_ballots_count_dots_left_per_person_and_never_what_they_voted_for(room, people, published):
+def test_ballots_count_dots_left_per_person_and_never_what_they_voted_for(
+    room, people, captured_events
+):
     note = services.note_add(workshop=room, actor=people["facilitator"], text="Idea")
     services.vote_add(workshop=room, actor=people["participant"], note=note)
     services.vote_add(workshop=room, actor=people["participant"], note=note)
     # while votes are hidden a dot changes only the facilitator's list for the others
-    assert published[-1]["parts"] == ["ballot"]
+    assert captured_events[-1]["parts"] == ["ballot"]
     ballots = {b.name: b for b in selectors.ballots(room)}
     assert (ballots["participant"].used, ballots["participant"].left) == (2, 3)
     assert all(ballots[u.username].left == 5 for u in room.others)
@@ -81,23 +84,27 @@ def test_ballots_count_dots_left_per_person_and_never_what_they_voted_for(room, 
     services.votes_reveal(workshop=room, actor=people["facilitator"], revealed=True)
     room.refresh_from_db()
     services.vote_add(workshop=room, actor=people["participant"], note=note)
-    assert published[-1]["parts"] == ["notes", "ballot"]  # once revealed, the totals too
+    assert captured_events[-1]["parts"] == ["notes", "ballot"]  # once revealed, the totals too
     services.votes_nudge(workshop=room, actor=people["facilitator"])
-    assert published[-1]["nudge"] is True and "actor_id" in published[-1]
+    assert captured_events[-1]["nudge"] is True and "actor_id" in captured_events[-1]
+    nudge = captured_events[-1]
+    assert said(nudge) == (room.channel, "room", room.pk, [], people["facilitator"].pk)
     with pytest.raises(PermissionDenied):
         services.votes_nudge(workshop=room, actor=people["participant"])
+    assert captured_events[-1] is nudge  # a refused nudge is announced to nobody
 
 
 # ---------- private writing ----------
 
 
-def test_private_notes_are_their_authors_until_revealed_all_at_once(room, people, published):
+def test_private_notes_are_their_authors_until_revealed_all_at_once(room, people, captured_events):
     fac, nia = people["facilitator"], people["participant"]
     guest = room.others[0]
     room = services.private_writing_start(workshop=room, actor=fac)
+    assert said(captured_events[-1]) == (room.channel, "room", room.pk, ["bar", "notes"], fac.pk)
     mine = services.note_add(workshop=room, actor=nia, text="Mine alone")
     services.note_add(workshop=room, actor=guest, text="Guest's", anonymous=True)
-    assert published[-1]["actor"] == ""  # the event does not say who is writing
+    assert captured_events[-1]["actor"] == ""  # the event does not say who is writing
 
     def texts(user):
         return {n.text for n in selectors.notes_for(room, user, room=True)}
@@ -110,6 +117,7 @@ def test_private_notes_are_their_authors_until_revealed_all_at_once(room, people
         services.vote_add(workshop=room, actor=guest, note=mine)
 
     assert services.private_writing_reveal(workshop=room, actor=fac, show_authors=False) == 2
+    assert said(captured_events[-1]) == (room.channel, "room", room.pk, ["bar", "notes"], fac.pk)
     room.refresh_from_db()
     assert not room.private_writing
     assert texts(fac) == texts(nia) == {"Mine alone", "Guest's"}
@@ -123,27 +131,36 @@ def test_private_notes_are_their_authors_until_revealed_all_at_once(room, people
     services.vote_add(workshop=room, actor=guest, note=mine)
 
 
-def test_revealing_with_names_shows_the_authors(room, people):
+def test_revealing_with_names_shows_the_authors(room, people, captured_events):
     fac, nia = people["facilitator"], people["participant"]
     services.private_writing_start(workshop=room, actor=fac)
     services.note_add(workshop=room, actor=nia, text="Signed")
+    captured_events.clear()
     services.private_writing_reveal(workshop=room, actor=fac, show_authors=True)
     assert selectors.notes_for(room, fac, room=True)[0].shown_author == nia
+    assert [said(e) for e in captured_events] == [
+        (room.channel, "room", room.pk, ["bar", "notes"], fac.pk)
+    ]
     with pytest.raises(PermissionDenied):
         services.private_writing_start(workshop=room, actor=nia)
+    with pytest.raises(PermissionDenied):
+        services.private_writing_reveal(workshop=room, actor=nia, show_authors=True)
+    assert len(captured_events) == 1  # refused: announced to nobody
 
 
 # ---------- follow the facilitator / summon ----------
 
 
-def test_summon_brings_everyone_to_one_item_of_a_focused_section(room, people, published):
+def test_summon_brings_everyone_to_one_item_of_a_focused_section(room, people, captured_events):
     stage = Stage.objects.filter(operating_model=room.operating_model).first()
     room = services.summon(
         workshop=room, actor=people["facilitator"], section="canvas.stages", part_id=stage.pk
     )
     assert (room.focus_section, room.focus_part_id) == ("canvas.stages", stage.pk)
-    assert published[-1]["focus"] == "canvas.stages"
-    assert published[-1]["focus_item"] == stage.pk
+    assert captured_events[-1]["focus"] == "canvas.stages"
+    assert captured_events[-1]["focus_item"] == stage.pk
+    summoned = captured_events[-1]
+    assert said(summoned) == (room.channel, "room", room.pk, ["bar"], people["facilitator"].pk)
     with pytest.raises(ValidationError):  # not one of the workshop's sections
         services.summon(
             workshop=room, actor=people["facilitator"], section="teams.squads", part_id=1
@@ -156,6 +173,7 @@ def test_summon_brings_everyone_to_one_item_of_a_focused_section(room, people, p
         services.summon(
             workshop=room, actor=people["participant"], section="canvas.stages", part_id=stage.pk
         )
+    assert captured_events[-1] is summoned  # the refused summons are announced to nobody
     # focusing a whole section lets go of the item
     room = services.focus_set(workshop=room, actor=people["facilitator"], section="canvas.metrics")
     assert room.focus_part_id is None
@@ -187,10 +205,17 @@ def test_proposals_take_dots_from_the_same_budget_while_open(room, people):
 # ---------- breakout groups ----------
 
 
-def test_breakouts_split_everyone_but_the_facilitator_and_each_group_sees_its_own(room, people):
+def test_breakouts_split_everyone_but_the_facilitator_and_each_group_sees_its_own(
+    room, people, captured_events
+):
     fac, nia = people["facilitator"], people["participant"]
     before = services.note_add(workshop=room, actor=nia, text="Before the split")
+    captured_events.clear()
     groups = services.breakouts_split(workshop=room, actor=fac, groups=2, shuffle=False)
+    # every browser reloads: the room it shows is another one now
+    assert [(said(e), e["reload"]) for e in captured_events] == [
+        ((room.channel, "room", room.pk, ["bar"], fac.pk), True)
+    ]
     room.refresh_from_db()
     members = dict(selectors.breakout_groups(room))
     assert sorted(len(m) for m in members.values()) == [1, 2]
@@ -216,14 +241,24 @@ def test_breakouts_split_everyone_but_the_facilitator_and_each_group_sees_its_ow
         services.vote_add(workshop=room, actor=nia, note=before)
 
     # each group has its own timer, run by its members (or the facilitator)
+    captured_events.clear()
     services.breakout_timer_start(breakout=mine, actor=nia, minutes=7)
     with pytest.raises(ValidationError, match="members"):
         services.breakout_timer_start(breakout=mine, actor=other, minutes=7)
+    assert [said(e) for e in captured_events] == [(room.channel, "room", room.pk, ["bar"], nia.pk)]
+    assert "reload" not in captured_events[-1]
 
     # moved by hand, then brought back: every group's proposal converges in the main room
+    captured_events.clear()
     services.breakout_assign(workshop=room, actor=fac, user=other, breakout=mine)
     assert services.breakout_of(room, other) == mine
+    with pytest.raises(ValidationError, match="takes part"):
+        services.breakout_assign(workshop=room, actor=fac, user=fac, breakout=mine)
     services.breakouts_end(workshop=room, actor=fac)
+    # one for the move, one for the end; the refused move is announced to nobody
+    assert [(said(e), e["reload"]) for e in captured_events] == [
+        ((room.channel, "room", room.pk, ["bar"], fac.pk), True)
+    ] * 2
     room.refresh_from_db()
     assert services.breakout_of(room, other) is None
     seen = selectors.proposals_for(room, other, room=True)
@@ -233,23 +268,25 @@ def test_breakouts_split_everyone_but_the_facilitator_and_each_group_sees_its_ow
         services.breakout_timer_start(breakout=mine, actor=nia, minutes=7)
 
 
-def test_breakouts_need_two_groups_at_least_and_the_facilitator(room, people):
+def test_breakouts_need_two_groups_at_least_and_the_facilitator(room, people, captured_events):
+    captured_events.clear()
     with pytest.raises(ValidationError, match="2 to 3 groups"):
         services.breakouts_split(workshop=room, actor=people["facilitator"], groups=4)
     with pytest.raises(PermissionDenied):
         services.breakouts_split(workshop=room, actor=people["participant"], groups=2)
     with pytest.raises(PermissionDenied):
         services.breakouts_end(workshop=room, actor=people["participant"])
+    assert captured_events == []  # refused: the room is told nothing
 
 
 def test_a_shared_note_names_itself_and_each_browser_fetches_just_that_note(
-    room, people, published, client_for
+    room, people, captured_events, client_for
 ):
     from django.urls import reverse
 
     fac, nia = people["facilitator"], people["participant"]
     note = services.note_add(workshop=room, actor=nia, text="Appended, not re-fetched")
-    assert published[-1]["append"] == {"part": "notes", "id": note.pk}
+    assert captured_events[-1]["append"] == {"part": "notes", "id": note.pk}
     url = reverse("room-note", args=[room.operating_model.slug, room.pk, note.pk])
     answer = client_for(fac).get(url, headers={"HX-Request": "true"})
     assert answer.status_code == 200
@@ -261,7 +298,7 @@ def test_a_shared_note_names_itself_and_each_browser_fetches_just_that_note(
     services.private_writing_start(workshop=room, actor=fac)
     room.refresh_from_db()
     secret = services.note_add(workshop=room, actor=nia, text="Secret")
-    assert "append" not in published[-1]
+    assert "append" not in captured_events[-1]
     url = reverse("room-note", args=[room.operating_model.slug, room.pk, secret.pk])
     assert client_for(fac).get(url).status_code == 204
     assert client_for(nia).get(url).status_code == 200

@@ -427,3 +427,149 @@ def test_refine_has_a_button_to_move_on(small_om, people, client_for):
     url = reverse("workshop-refine", args=[small_om.slug, workshop.pk])
     assert "Move on to Socialise" in client_for(people["facilitator"]).get(url).content.decode()
     assert "Move on to" not in client_for(people["participant"]).get(url).content.decode()
+
+
+# ---------- what each of the room's other services announces ----------
+
+
+def said(event: dict) -> tuple:
+    """What a room event tells every browser in the room: on which channel, which room, which
+    of its partials to re-fetch, and who did it."""
+    return (event["channel"], event["type"], event["workshop"], event["parts"], event["actor_id"])
+
+
+def test_an_owner_named_and_a_change_finished_are_announced_and_refusals_are_not(
+    workshop, people, captured_events
+):
+    fac, nia = people["facilitator"], people["participant"]
+    words = services.proposal_create(
+        workshop=workshop,
+        actor=nia,
+        section="canvas.stages",
+        kind=ProposalKind.IDEA,
+        rationale="Name an owner for the Build stage",
+    )
+    with pytest.raises(ValidationError, match="accepted"):
+        services.proposal_finish(proposal=words, actor=fac)
+    words = services.proposal_accept(proposal=words, actor=fac)
+    services.attendee_add(workshop=workshop, actor=fac, user=people["editor"])
+    captured_events.clear()
+    with pytest.raises(PermissionDenied):
+        services.proposal_set_owner(proposal=words, actor=nia, owner=nia)
+    services.proposal_set_owner(proposal=words, actor=fac, owner=people["editor"])
+    with pytest.raises(PermissionDenied):
+        services.proposal_finish(proposal=words, actor=nia)  # no longer its owner
+    services.proposal_finish(proposal=words, actor=people["editor"])
+    assert [said(e) for e in captured_events] == [
+        (workshop.channel, "room", workshop.pk, ["proposals"], fac.pk),
+        (workshop.channel, "room", workshop.pk, ["proposals"], people["editor"].pk),
+    ]
+
+
+def test_a_note_grouped_and_deleted_is_announced_and_refusals_are_not(
+    workshop, people, captured_events
+):
+    fac, nia = people["facilitator"], people["participant"]
+    note = services.note_add(workshop=workshop, actor=nia, text="Group me")
+    captured_events.clear()
+    with pytest.raises(PermissionDenied):
+        services.note_group(note=note, actor=nia, title="Theme")
+    services.note_group(note=note, actor=fac, title="Theme")
+    assert note.group.title == "Theme"
+    with pytest.raises(PermissionDenied):
+        services.note_delete(note=note, actor=people["editor"])
+    services.note_delete(note=note, actor=nia)
+    assert not Note.objects.filter(pk=note.pk).exists()
+    assert [said(e) for e in captured_events] == [
+        (workshop.channel, "room", workshop.pk, ["notes"], fac.pk),
+        (workshop.channel, "room", workshop.pk, ["notes"], nia.pk),
+    ]
+
+
+def test_presence_is_announced_for_the_room_s_people_only(workshop, people, captured_events):
+    nia = people["participant"]
+    captured_events.clear()
+    services.presence_join(workshop=workshop, user=nia)
+    services.presence_join(workshop=workshop, user=people["outsider"])  # not in the workshop
+    services.presence_leave(workshop=workshop, user=nia)
+    services.presence_leave(workshop=workshop, user=nia)  # gone already
+    assert [said(e) for e in captured_events] == [
+        (workshop.channel, "room", workshop.pk, ["presence"], nia.pk)
+    ] * 2
+
+
+def test_comments_added_and_resolved_are_announced_and_a_nameless_one_is_refused(
+    workshop, people, captured_events
+):
+    captured_events.clear()
+    ours = services.comment_add(workshop=workshop, actor=people["viewer"], text="Looks right")
+    link = services.share_link_create(workshop=workshop, actor=people["facilitator"])
+    services.comment_add(workshop=workshop, share_link=link, author_name="Ann", text="Typo")
+    with pytest.raises(ValidationError, match="members or share-link holders"):
+        services.comment_add(workshop=workshop, text="From nowhere")
+    services.comment_resolve(comment=ours, actor=people["facilitator"])
+    assert [said(e) for e in captured_events] == [
+        (workshop.channel, "room", workshop.pk, ["comments"], people["viewer"].pk),
+        (workshop.channel, "room", workshop.pk, ["comments"], None),  # a guest has no account
+        (workshop.channel, "room", workshop.pk, ["comments"], people["facilitator"].pk),
+    ]
+    assert captured_events[1]["actor"] == ""
+
+
+def test_the_timer_extended_and_the_workshop_edited_are_announced_on_the_bar(
+    workshop, people, captured_events
+):
+    fac = people["facilitator"]
+    captured_events.clear()
+    extended = services.timer_extend(workshop=workshop, actor=fac, minutes=5)
+    assert extended.timer_ends_at > timezone.now() + timedelta(minutes=4)
+    with pytest.raises(PermissionDenied):
+        services.timer_extend(workshop=workshop, actor=people["participant"], minutes=5)
+    edit = {
+        "title": "Renamed",
+        "sections": ["canvas.stages"],
+        "starts_at": workshop.starts_at,
+        "agenda": [("Warm-up", 5)],
+    }
+    with pytest.raises(PermissionDenied):
+        services.workshop_update(workshop=workshop, actor=people["participant"], **edit)
+    updated = services.workshop_update(workshop=workshop, actor=fac, **edit)
+    assert (updated.title, updated.sections) == ("Renamed", ["canvas.stages"])
+    assert [said(e) for e in captured_events] == [
+        (workshop.channel, "room", workshop.pk, ["bar"], fac.pk)
+    ] * 2
+
+
+def test_an_accepted_invitation_puts_its_person_in_the_room_and_a_used_one_nobody(
+    workshop, people, make_user, captured_events
+):
+    from opmodel.access import role_of
+    from opmodel.models import Role
+    from opmodel.services import InvitationRefused
+    from workshops.models import Invitation
+
+    def invite(email: str) -> Invitation:
+        return services.invitation_create(
+            workshop=workshop,
+            actor=people["facilitator"],
+            email=email,
+            role=Role.PARTICIPANT,
+            base_url="http://testserver",
+        )
+
+    stranger = make_user("stranger")
+    first = invite(stranger.email)
+    second = invite("newcomer@example.com")
+    captured_events.clear()
+    services.invitation_accept(invitation=first, user=stranger)
+    with pytest.raises(InvitationRefused):
+        services.invitation_accept(invitation=first, user=make_user("latecomer"))
+    newcomer, _ = services.invitation_accept_as_new_person(
+        invitation=second, name="New Comer", password="pw-123456"
+    )
+    assert role_of(stranger, workshop.operating_model) == Role.PARTICIPANT
+    # the room's list of who is there changes; the model's membership is no row of a section
+    assert [said(e) for e in captured_events] == [
+        (workshop.channel, "room", workshop.pk, ["presence"], stranger.pk),
+        (workshop.channel, "room", workshop.pk, ["presence"], newcomer.pk),
+    ]
