@@ -21,6 +21,8 @@ from opmodel.registry import registry
 from opmodel.views.types import HtmxHttpRequest
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from django.contrib.auth.models import User
 
 
@@ -234,6 +236,29 @@ def invitation_login(request: HttpRequest, user: User) -> None:
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
 
 
+def invitation_accept_step(
+    request: HttpRequest,
+    form: InvitationSignupForm | None,
+    *,
+    accept: Callable[[User], object],
+    accept_as_new_person: Callable[[str, str], User],
+    welcome: str,
+    welcome_new: Callable[[str], str],
+) -> str:
+    """The accepting step of an invitation, a model's or a workshop's alike: the person logged
+    in ``accept``s; else a valid sign-up ``form`` makes their account (``accept_as_new_person``
+    with the name and password), which is logged in. Returns ``welcome`` (``welcome_new`` of the
+    new account's username), or "" when the form is not valid."""
+    if request.user.is_authenticated:
+        accept(request.user)
+        return welcome
+    if form is None or not form.is_valid():
+        return ""
+    user = accept_as_new_person(form.cleaned_data["name"], form.cleaned_data["password1"])
+    invitation_login(request, user)
+    return welcome_new(user.get_username())
+
+
 @require_http_methods(["GET", "POST"])
 def model_invitation_open(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     """The link in the invitation email: accept it, logged in or by creating an account."""
@@ -275,21 +300,18 @@ def model_invitation_open(request: HttpRequest, slug: str, token: str) -> HttpRe
 def _model_invitation_accept(
     request: HttpRequest, invitation: ModelInvitation, form: InvitationSignupForm | None
 ) -> str:
-    """The accepting step: the person logged in, or a new account from the form (logged in).
-    The welcome to say; "" when the form is not valid."""
-    name = invitation.operating_model.name
-    if request.user.is_authenticated:
-        services.model_invitation_accept(invitation=invitation, user=request.user)
-        return f"Welcome to “{name}”."
-    if form is None or not form.is_valid():
-        return ""
-    user = services.model_invitation_accept_as_new_person(
-        invitation=invitation,
-        name=form.cleaned_data["name"],
-        password=form.cleaned_data["password1"],
-    )
-    invitation_login(request, user)
-    return (
-        f"Welcome to “{name}”. Your username is "
-        f"{user.get_username()}: log in with it (or your email) next time."
+    """The accepting step (``invitation_accept_step``): the welcome to say, "" when the form
+    is not valid."""
+    return invitation_accept_step(
+        request,
+        form,
+        accept=lambda user: services.model_invitation_accept(invitation=invitation, user=user),
+        accept_as_new_person=lambda name, password: services.model_invitation_accept_as_new_person(
+            invitation=invitation, name=name, password=password
+        ),
+        welcome=f"Welcome to “{invitation.operating_model.name}”.",
+        welcome_new=lambda username: (
+            f"Welcome to “{invitation.operating_model.name}”. Your username is {username}: "
+            "log in with it (or your email) next time."
+        ),
     )

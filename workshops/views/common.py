@@ -52,8 +52,9 @@ def of_workshop[M: Model](
 ) -> M:
     """The ``model`` row ``pk`` of this workshop: 404 ("No such ``noun``") for another
     workshop's or none. The one lookup of a workshop's notes, proposals, share links, comments
-    and invitations; ``related``: what to select with it."""
-    row = model._default_manager.select_related(*related).filter(workshop=workshop, pk=pk).first()
+    and invitations; ``related``: what to select with it (named: nothing when none is named)."""
+    rows = model._default_manager.filter(workshop=workshop, pk=pk)
+    row = (rows.select_related(*related) if related else rows).first()
     if row is None:
         raise Http404(f"No such {noun}")
     return row

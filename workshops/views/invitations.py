@@ -12,7 +12,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from opmodel.forms import InvitationSignupForm
 from opmodel.selectors import members_of
-from opmodel.views.models import invitation_login, invitation_refused, invitation_signup_form
+from opmodel.views.models import (
+    invitation_accept_step,
+    invitation_refused,
+    invitation_signup_form,
+)
 from opmodel.views.types import HtmxHttpRequest
 
 from .. import selectors, services
@@ -118,6 +122,7 @@ def invitation_open(request: HttpRequest, slug: str, token: str) -> HttpResponse
     if invitation.accepted_at and request.user.is_authenticated:
         return redirect(room)
     has_account, form = invitation_signup_form(request, invitation.email)
+    status = 200
     if request.method == "POST":
         try:
             welcome = _invitation_accept(request, invitation, form)
@@ -127,22 +132,10 @@ def invitation_open(request: HttpRequest, slug: str, token: str) -> HttpResponse
             if form is None:
                 raise
             form.add_error(None, error)
-        else:
-            if welcome:
-                return done(request, room, welcome)
-            return render(
-                request,
-                "workshops/invitation.html",
-                {
-                    "invitation": invitation,
-                    "workshop": workshop,
-                    "form": form,
-                    "has_account": has_account,
-                    "token": token,
-                },
-                status=422,
-            )
-    login_url = f"{reverse('account_login')}?next={request.path}"
+            welcome = ""
+        if welcome:
+            return done(request, room, welcome)
+        status = 422
     return render(
         request,
         "workshops/invitation.html",
@@ -151,36 +144,31 @@ def invitation_open(request: HttpRequest, slug: str, token: str) -> HttpResponse
             "workshop": workshop,
             "form": form,
             "has_account": has_account,
-            "login_url": login_url,
+            "login_url": f"{reverse('account_login')}?next={request.path}",
             "token": token,
             "rsvp_form": RsvpForm(initial={"answer": invitation.rsvp}),
         },
-        status=422 if request.method == "POST" else 200,
+        status=status,
     )
 
 
 def _invitation_accept(
     request: HttpRequest, invitation: Invitation, form: InvitationSignupForm | None
 ) -> str:
-    """The joining step: the person logged in, or a new account from the form (logged in).
-    The welcome to say; "" when the form is not valid."""
-    title = invitation.workshop.title
-    if request.user.is_authenticated:
-        services.invitation_accept(invitation=invitation, user=request.user)
-        return f"Welcome to “{title}”."
-    if form is None or not form.is_valid():
-        return ""
-    user, _ = services.invitation_accept_as_new_person(
-        invitation=invitation,
-        name=form.cleaned_data["name"],
-        password=form.cleaned_data["password1"],
-        base_url=base_url(request),
-    )
-    invitation_login(request, user)
-    # The username is generated: say it now (the welcome email repeats it).
-    return (
-        f"Welcome to “{title}”. Your username is {user.username}: "
-        "log in with it next time (we have emailed it to you too)."
+    """The joining step (``invitation_accept_step``): the welcome to say, "" when the form is
+    not valid. The username is generated: the welcome says it (the welcome email repeats it)."""
+    return invitation_accept_step(
+        request,
+        form,
+        accept=lambda user: services.invitation_accept(invitation=invitation, user=user),
+        accept_as_new_person=lambda name, password: services.invitation_accept_as_new_person(
+            invitation=invitation, name=name, password=password, base_url=base_url(request)
+        )[0],
+        welcome=f"Welcome to “{invitation.workshop.title}”.",
+        welcome_new=lambda username: (
+            f"Welcome to “{invitation.workshop.title}”. Your username is {username}: "
+            "log in with it next time (we have emailed it to you too)."
+        ),
     )
 
 

@@ -269,7 +269,9 @@ def share_link_revoke(request: HtmxHttpRequest, slug: str, pk: int, link_id: int
 def comment_resolve(request: HtmxHttpRequest, slug: str, pk: int, comment_id: int) -> HttpResponse:
     workshop, wa = load(request, slug, pk)
     wa.require_facilitator()
-    comment = of_workshop(Comment, workshop, comment_id, noun="comment")
+    comment = of_workshop(
+        Comment, workshop, comment_id, noun="comment", related=("workshop__operating_model",)
+    )
     services.comment_resolve(comment=comment, actor=request.user)
     return done(request, reverse("workshop-socialise", args=[slug, pk]), "Resolved the comment.")
 
