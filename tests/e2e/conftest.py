@@ -30,6 +30,41 @@ CHROMIUM_ARGS = [
 ]
 
 
+# The browser modules, longest first (their share of a full SQLite pass in a profile run, 4
+# workers on 2 cores: the axe audit's groups ~135 s each, the stale-regions guard's module 266 s,
+# then 163, 118, 103, 90, 80, 78, 76, 68, 61 s; those not named take under 50 s and follow in
+# name order). pytest-xdist (--dist loadfile) hands out the modules with as many tests in
+# collection order, and tests/conftest.py puts the browser tests last: a long module handed out
+# last keeps its worker busy for minutes while the other workers have nothing left to do.
+LONGEST_FIRST = [
+    "test_axe_browser.py",
+    "test_axe_levels_browser.py",
+    "test_axe_workshops_browser.py",
+    "test_axe_accounts_browser.py",
+    "test_derived_browser.py",
+    "test_keyboard_journeys_browser.py",
+    "test_keyboard_live_browser.py",
+    "test_text_spacing_browser.py",
+    "test_canvas_browser.py",
+    "test_facilitation_browser.py",
+    "test_room_keyboard_browser.py",
+    "test_sso_browser.py",
+    "test_journeys_browser.py",
+    "test_room_layout_browser.py",
+]
+
+
+@pytest.hookimpl(trylast=True)  # after tests/conftest.py has put the browser tests last
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> tuple[int, int]:
+        if item.get_closest_marker("browser") is None:
+            return (0, 0)  # (a stable sort: the other tests keep their order)
+        name = item.path.name
+        return (1, LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST))
+
+    items.sort(key=rank)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     require(
