@@ -78,8 +78,12 @@
      a live refresh) gets its marks back (markFocus), so a mark is never lost to a swap or
      missed because it was shown for only a moment. */
   var shown = { key: "", item: "" };
+  // an item's row: its part ("part-<section>-<id>"), or where a list shows it otherwise (a
+  // table of journeys, every stage or step of every journey: data-item="<section>:<id>")
   function itemRow(key, item) {
-    return key && item ? document.getElementById("part-" + key.replace(/\./g, "-") + "-" + item) : null;
+    if (!key || !item) return null;
+    return document.getElementById("part-" + key.replace(/\./g, "-") + "-" + item)
+      || document.querySelector('.room-sections [data-item="' + key + ":" + item + '"]');
   }
   function markFocus() {
     document.querySelectorAll(".room-section").forEach(function (el) {

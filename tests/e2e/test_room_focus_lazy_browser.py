@@ -28,13 +28,13 @@ from workshops import services
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 TOP = "canvas.purpose"  # drawn when the page opens (in view): the "newer focus" of each case
-# a summon into a section on its way: its item is marked (levels 1 and 2)
-SUMMONED_LATE = ["canvas.stages", "teams.squads"]
+# a summon into a section on its way: its item is marked
+SUMMONED_LATE = ["canvas.stages", "teams.squads", "journeys.journeys"]
 # a newer focus wins over a summon (or a focus) whose section lands later (levels 1, 2, 3)
 OVERTAKEN = [
     ("canvas.principles", True),
     ("teams.interactions", True),
-    ("journeys.journeys", False),
+    ("journeys.steps", False),
 ]
 SECTIONS = [TOP, *SUMMONED_LATE, *(key for key, _ in OVERTAKEN)]
 
@@ -110,6 +110,13 @@ def _still(page) -> float:
         page.wait_for_timeout(250)
 
 
+def _row(section, item) -> str:
+    """The item's row: its part, or what shows it (the table of journeys: data-item)."""
+    if section.key == "journeys.journeys":
+        return f'[data-item="{section.key}:{item.pk}"]'
+    return f"#part-{section.slug}-{item.pk}"
+
+
 def _last_item(workshop, key: str):
     return list(registry.get(key).rows(workshop.operating_model))[-1]
 
@@ -133,7 +140,7 @@ def test_a_focus_or_summon_into_a_section_on_its_way_is_marked_and_never_overtak
     for key in SUMMONED_LATE:
         section = registry.get(key)
         item = _last_item(room, key)
-        row = f"#part-{section.slug}-{item.pk}"
+        row = _row(section, item)
         services.summon(workshop=room, actor=fac, section=key, part_id=item.pk)
         page.wait_for_selector(f"#room-section-{section.slug}.is-focus")
         held.on_its_way(section.slug)

@@ -31,7 +31,7 @@ def test_the_journey_list_shows_owner_size_and_health(om, people, client_for):
     html = client_for(people["viewer"]).get(reverse("journeys-list", args=[om.slug])).content
     text = html.decode()
     idp = Journey.objects.get(operating_model=om, name="Industrialised data product journey")
-    row = re.search(rf'<tr id="journey-row-{idp.pk}">(.*?)</tr>', text, re.S).group(1)
+    row = re.search(rf'<tr id="journey-row-{idp.pk}"[^>]*>(.*?)</tr>', text, re.S).group(1)
     assert "Customer data products" in row
     steps = Step.objects.filter(stage__journey=idp).count()
     assert '<td class="num">7</td>' in row and f'<td class="num">{steps}</td>' in row

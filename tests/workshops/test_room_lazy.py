@@ -134,3 +134,35 @@ def test_a_share_link_or_a_revoked_invitation_opens_no_section(workshop, people,
     outsider = client_for(people["outsider"])
     assert outsider.get(invite_link).status_code == 410
     assert outsider.get(section_url(workshop, "canvas-stages")).status_code == 404
+
+
+SUMMON_OPTION = re.compile(r'<option value="([a-z_.]+):(\d+)"')
+
+
+def test_every_item_the_facilitator_can_summon_is_markable_in_the_list_its_section_loads(
+    om, people, client_for
+):
+    """A summon marks its item once the item's section has loaded (room.js looks for the row,
+    ``part-<section>-<id>``, or an element that shows the item, ``data-item="<section>:<id>"``):
+    for every registered section that lists its own items, each item the facilitator can bring
+    everyone to is there to mark in the list the room loads lazily for that section. (The
+    accountabilities are shown as the capabilities' matrix, by capability and squad.)"""
+    workshop = every_section_workshop(om, people)
+    client = client_for(people["facilitator"])
+    options: dict[str, list[str]] = {}
+    for key, pk in SUMMON_OPTION.findall(client.get(room_url(workshop)).content.decode()):
+        options.setdefault(key, []).append(pk)
+    own_lists = [s for s in registry.sections() if not s.shown_in]
+    assert set(options) >= {s.key for s in own_lists}
+    unmarkable = {}
+    for section in own_lists:
+        html = client.get(section_url(workshop, section.slug), **HTMX).content.decode()
+        missing = [
+            pk
+            for pk in options[section.key]
+            if f'id="part-{section.slug}-{pk}"' not in html
+            and f'data-item="{section.key}:{pk}"' not in html
+        ]
+        if missing:
+            unmarkable[section.key] = f"{len(missing)} of {len(options[section.key])}"
+    assert unmarkable == {}
