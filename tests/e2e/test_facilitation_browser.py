@@ -34,6 +34,13 @@ def room(small_om, people, make_user):
     return workshop
 
 
+# What the stream brings to the others (a summon, the groups, the end of the groups, which asks
+# every browser to fetch the whole room again): a wait, not a timing assertion. A busy machine
+# took more than 5 s to bring the guest the whole room after the groups ended (2 of 10 runs of
+# this test with three browsers next to another three-browser test, load 25-32; 1.5 s at
+# load 20).
+LIVE_WAIT = 30_000
+
 PRINCIPLES_IN_VIEW = (
     "() => document.querySelector('#room-section-canvas-principles')"
     ".getBoundingClientRect().top < innerHeight / 2"
@@ -128,7 +135,7 @@ def test_follow_summon_and_breakout_groups(
     _pane(fac, "Facilitate")
     fac.select_option("#focus-section", f"canvas.stages:{stage.pk}")
     fac.click("#bring-everyone")
-    nia.wait_for_selector(f"{row}.is-summoned", timeout=5_000)
+    nia.wait_for_selector(f"{row}.is-summoned", timeout=LIVE_WAIT)
     nia.wait_for_function(
         "(sel) => { const r = document.querySelector(sel).getBoundingClientRect();"
         " return r.top >= 0 && r.bottom <= innerHeight; }",
@@ -141,7 +148,7 @@ def test_follow_summon_and_breakout_groups(
     nia.evaluate("window.scrollTo(0, 0)")
     fac.select_option("#focus-section", "canvas.principles")
     fac.click("#bring-everyone")
-    nia.wait_for_selector("[data-follow-back]:visible", timeout=5_000)
+    nia.wait_for_selector("[data-follow-back]:visible", timeout=LIVE_WAIT)
     assert nia.evaluate("window.scrollY") == 0
     guest.wait_for_selector("#room-section-canvas-principles.is-focus")
     nia.click("[data-follow-back]")
@@ -152,8 +159,8 @@ def test_follow_summon_and_breakout_groups(
     fac.fill("#breakout-groups", "2")
     fac.select_option("#breakout-mode", "hand")
     fac.click("#breakouts-split")
-    nia.wait_for_selector(".breakout-chip:has-text('In Group 1')", timeout=5_000)
-    guest.wait_for_selector(".breakout-chip:has-text('In Group 2')", timeout=5_000)
+    nia.wait_for_selector(".breakout-chip:has-text('In Group 1')", timeout=LIVE_WAIT)
+    guest.wait_for_selector(".breakout-chip:has-text('In Group 2')", timeout=LIVE_WAIT)
     nia.fill("#room-note-form textarea", "Group one idea")
     nia.get_by_role("button", name="Add note").click()
     nia.wait_for_selector(".note-text:has-text('Group one idea')")
@@ -161,7 +168,7 @@ def test_follow_summon_and_breakout_groups(
         ".note:has-text('Group one idea') .note-meta:has-text('Group 1')", state="attached"
     )
     guest.get_by_role("button", name="Group timer 10′").click()
-    guest.wait_for_selector(".timer-block:has-text('Group 2')", timeout=5_000)
+    guest.wait_for_selector(".timer-block:has-text('Group 2')", timeout=LIVE_WAIT)
     assert guest.locator(".note-text:has-text('Group one idea')").count() == 0
     assert nia.locator(".timer-block:has-text('Group 2')").count() == 0
     guest.screenshot(path=str(artifacts / "room-breakout-guest.png"))
@@ -169,7 +176,7 @@ def test_follow_summon_and_breakout_groups(
     # back in the main room: every group's work is there for everyone
     fac.click("#breakouts-end")
     guest.wait_for_selector(
-        ".note:has-text('Group one idea') .note-meta:has-text('Group 1')", timeout=5_000
+        ".note:has-text('Group one idea') .note-meta:has-text('Group 1')", timeout=LIVE_WAIT
     )
     assert guest.locator(".breakout-chip").count() == 0
     assert fac.js_errors == nia.js_errors == guest.js_errors == []
