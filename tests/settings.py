@@ -14,3 +14,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": str(VAR_DIR / f"test-opmodel-{os.getpid()}.sqlite3")  # noqa: F405
     }
+
+# WhiteNoise's static files found once per test process, not once per test client
+# (tests/static_files.py).
+MIDDLEWARE = [
+    "tests.static_files.WhiteNoiseMiddleware"
+    if name == "whitenoise.middleware.WhiteNoiseMiddleware"
+    else name
+    for name in MIDDLEWARE  # noqa: F405
+]

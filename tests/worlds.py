@@ -209,6 +209,8 @@ def replay(name: str) -> Any:
     if _fingerprint is None or (now != _fingerprint and not _follow_flush(now)):
         build_all()
     w = _WORLDS[name]
+    # read once: ``OperatingModel.history`` builds a new manager class on every access
+    history = OperatingModel.history.model
     slugs = {
         r["slug"]: _unique_slug(r["slug"])
         for model, rows in w.rows
@@ -217,7 +219,7 @@ def replay(name: str) -> Any:
     }
     with transaction.atomic():  # foreign keys are checked at the end (deferred constraints)
         for model, rows in w.rows:
-            if slugs and model in (OperatingModel, OperatingModel.history.model):
+            if slugs and model in (OperatingModel, history):
                 rows = [{**r, "slug": slugs.get(r["slug"], r["slug"])} for r in rows]
             model._base_manager.bulk_create([model(**row) for row in rows])
     if isinstance(w.result, int):
