@@ -5,13 +5,15 @@ STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format clean bench
+.PHONY: run test lint format clean bench install
 
 $(STAMP): pyproject.toml
 	@python="$$(scripts/find-python)" && [ -x $(PY) ] || "$$python" -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev]"
 	@rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
 
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
