@@ -138,6 +138,13 @@ def pytest_configure(config: pytest.Config) -> None:
     # run's template database (tests/template_db.py).
     if not hasattr(config, "workerinput") and not getattr(config.option, "testrunuid", None):
         config.option.testrunuid = uuid.uuid4().hex
+    # Django 6.1 deprecates select_related() without arguments (it follows every relation):
+    # the project names its relations, and a test that reaches such a call of ours fails.
+    config.addinivalue_line(
+        "filterwarnings",
+        r"error:Calling select_related\(\) with no arguments"
+        r"::(opmodel|canvas|teams|journeys|workshops)(\.|$)",
+    )
 
 
 def _run_id(config: pytest.Config) -> str:
