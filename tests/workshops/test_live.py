@@ -75,7 +75,9 @@ def _two_browsers_hear_each_other(server, workshop, people):
         services.note_add(workshop=workshop, actor=people["participant"], text="Live note")
         got = _wait_for(facilitator.out, "room", lambda d: "notes" in d["parts"])[1]
         assert got["workshop"] == workshop.pk and got["actor"] == "participant"
-        assert time.monotonic() - started < 1.0  # within a second
+        # pushed, not left waiting (its latency is measured by `make bench ONLY=live`; 1 s here
+        # is a wall-clock bound a loaded CI machine could miss)
+        assert time.monotonic() - started < 5.0
         services.focus_set(workshop=workshop, actor=people["facilitator"], section="canvas.stages")
         got = _wait_for(participant.out, "room", lambda d: "bar" in d["parts"])[1]
         assert got["focus"] == "canvas.stages"
