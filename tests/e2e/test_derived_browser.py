@@ -169,6 +169,16 @@ HELPERS = """
       }).finally(() => { d.checking = false; });
       return false;
     },
+    // The same question asked by the page itself every 50 ms until the answer is yes, so that
+    // every open page compares itself with a fresh copy at once while the test waits for them
+    // one by one (the test still waits on current(heard) for each page).
+    watch: (heard) => {
+      const d = window.opmodelDerived;
+      clearInterval(d.watching);
+      d.watching = setInterval(() => {
+        if (d.current(heard)) clearInterval(d.watching);
+      }, 50);
+    },
     stale: async () => {
       const doc = await fresh();
       const differs = [];
@@ -249,6 +259,13 @@ def _stale_regions(page, heard: int) -> list[list[str]]:
     return []
 
 
+def _watch(pages: dict[str, Any], heard: int) -> None:
+    """Every page starts comparing itself with a fresh copy once it has heard ``heard`` changes,
+    all at once (_stale_regions then waits for each page in turn)."""
+    for page in pages.values():
+        page.evaluate("n => window.opmodelDerived.watch(n)", heard)
+
+
 def _all_levels_model(people: dict[str, Any]) -> Any:
     """A small model with rows in every section of the three levels (and a north star)."""
     from tests.conftest import SMALL_STARTER, add_members
@@ -313,6 +330,7 @@ def test_no_region_of_any_page_is_left_stale_by_a_change_to_any_section(
         page.wait_for_selector('#live-status[data-state="live"]', timeout=15_000)
         page.evaluate(HELPERS, VOLATILE)
     _open_every_lazy_section(pages["room"])
+    _watch(pages, 0)
     for name, page in pages.items():  # a page as loaded is its own fresh copy
         assert _stale_regions(page, 0) == [], name
 
@@ -325,6 +343,7 @@ def test_no_region_of_any_page_is_left_stale_by_a_change_to_any_section(
         part_update(
             section=section, part=row, revision=row.revision, actor=people["editor"], data=data
         )
+        _watch(pages, heard)
         for name, page in pages.items():
             if regions := _stale_regions(page, heard):
                 stale.append(f"{section.key} {data} (was {old!r}) on the {name} page: {regions}")
