@@ -162,7 +162,8 @@
       if (notice.dataset.revision === String(change.revision)) return;  // said already
       notice.dataset.revision = String(change.revision);
       notice.hidden = false;
-      notice.textContent = change.actor + " just changed this. If you save, you will see both versions and nothing is lost.";
+      notice.textContent = (change.actor ? change.actor + " just changed this." : "This was changed while your live updates were away.") +
+        " If you save, you will see both versions and nothing is lost.";
       said = notice.textContent;
     });
     if (said) say(said);
@@ -224,8 +225,31 @@
     }
   });
 
+  /* Events that came while the stream was away are lost (no Last-Event-ID): an open edit form
+     asks for its row as it is now (its "Cancel" link's URL) and says so if the row moved on
+     meanwhile. Who changed it came with the lost event only. */
+  function recheckOpenForms() {
+    document.querySelectorAll(".part-form-wrap[data-part]").forEach(function (wrap) {
+      var part = wrap.dataset.part, back = wrap.querySelector(".form-actions a[hx-get]");
+      if (!back || !wrap.querySelector("form[data-revision]")) return;
+      fetch(back.getAttribute("hx-get"), { credentials: "same-origin", cache: "no-store", headers: { "HX-Request": "true", Accept: "text/html" } })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) {
+          var doc = html && new DOMParser().parseFromString(html, "text/html");
+          var row = doc && doc.querySelector('[data-part="' + CSS.escape(part) + '"][data-revision]');
+          if (!row) return;
+          var at = part.lastIndexOf(":");
+          remember({ section: part.slice(0, at), id: part.slice(at + 1), revision: Number(row.dataset.revision), actor: null, actor_id: null });
+          var open = document.querySelector('.part-form-wrap[data-part="' + CSS.escape(part) + '"]');
+          if (open) sayIfOutdated(open);
+        })
+        .catch(function () {});
+    });
+  }
+
   /* After a reconnect (events were missed) or while polling: fetch everything live we show. */
   function resyncAll() {
+    recheckOpenForms();
     document.querySelectorAll(LIVE).forEach(refreshSection);
     var names = [];
     document.querySelectorAll("[data-live-summary]").forEach(function (el) {

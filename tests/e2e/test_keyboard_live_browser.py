@@ -18,7 +18,7 @@ from journeys.models import Step
 from opmodel.registry import registry
 from opmodel.services import part_update
 from teams.models import Accountability, Squad
-from tests.e2e.conftest import login
+from tests.e2e.conftest import login, settled
 from tests.e2e.keyboard import focus_within, press, tab_to
 from tests.workshops.conftest import make_workshop
 from workshops import services
@@ -354,5 +354,55 @@ def test_a_page_says_live_only_once_its_stream_said_hello(
     _change("canvas.stages", stage, people["editor"], name="Ideate")
     fiona.wait_for_function(f"() => ({SAYING})('editor changed').length > 0", timeout=30_000)
     # nothing went wrong but the silent stream's end (htmx logs its error event)
+    assert [e for e in fiona.js_errors if e != "[object Event]"] == []  # type: ignore[attr-defined]
+    fiona.context.close()
+
+
+# Everything said in the page's one live region from now on, in order.
+SAID = """() => {
+  window.opmodelSaid = [];
+  new MutationObserver((records) => records.forEach((r) => r.addedNodes.forEach((n) =>
+    window.opmodelSaid.push(n.textContent)))).observe(document.getElementById("live-toasts"),
+    { childList: true });
+}"""
+
+
+def test_an_open_edit_form_hears_of_a_change_made_while_its_stream_was_away(
+    browser, asgi_server, local_broadcaster, om, people
+):
+    """A change made while a page's stream is away (here: the server says "poll" and ends it,
+    as when Redis goes; the browser's reconnect is held back) never comes as an event. The page
+    polls and, once back, resyncs: an open edit form asks for its row as it is now and says that
+    it changed (who changed it came with the lost event only), once."""
+    from opmodel import events
+
+    stage = Stage.objects.filter(operating_model=om).first()
+    assert stage
+    part = f"canvas.stages:{stage.pk}"
+    fiona = login(browser, asgi_server, "facilitator")
+    fiona.goto(f"{asgi_server}/m/{om.slug}/canvas/")
+    fiona.wait_for_selector('#live-status[data-state="live"]', timeout=30_000)
+    fiona.evaluate(SAID)
+    fiona.evaluate(EDIT, part)
+    wrap = f'.part-form-wrap[data-part="{part}"]'
+    fiona.wait_for_selector(f"{wrap} form[data-revision]", timeout=30_000)
+    reconnects: list[object] = []
+    fiona.route(f"**/m/{om.slug}/events/", lambda route: reconnects.append(route))
+    local_broadcaster.deliver_all(events.POLL)  # the stream says "poll" and ends
+    fiona.wait_for_selector('#live-status[data-state="offline"]', timeout=30_000)
+    _change("canvas.stages", stage, people["editor"], name="Ideate")
+    fiona.wait_for_selector(f"{wrap} .live-notice:has-text('changed while')", timeout=30_000)
+    deadline = time.monotonic() + 30
+    while not reconnects and time.monotonic() < deadline:
+        fiona.wait_for_timeout(50)
+    for route in reconnects:
+        route.continue_()  # type: ignore[attr-defined]
+    fiona.unroute(f"**/m/{om.slug}/events/")
+    fiona.wait_for_selector('#live-status[data-state="live"]', timeout=30_000)
+    settled(fiona)
+    # the reconnect's resync asks for the row again: its answer must not say it twice
+    fiona.wait_for_timeout(3_000)
+    said = fiona.evaluate("() => window.opmodelSaid.filter((t) => t.includes('changed while'))")
+    assert len(said) == 1, said  # once, whether polling or the reconnect found it
     assert [e for e in fiona.js_errors if e != "[object Event]"] == []  # type: ignore[attr-defined]
     fiona.context.close()
