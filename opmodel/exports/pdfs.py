@@ -16,6 +16,7 @@ from django.utils.safestring import SafeString
 from opmodel.registry import PdfBlock, registry
 
 from .joining import TaggedJoin
+from .parts import PROCESSES, Part, PartMaker, render_parts
 from .sources import DENSITIES, PdfSource
 from .weasy import PDF_OPTIONS, Fetches, Rendered, html_to_pdf, layout, layout_again, write
 
@@ -430,6 +431,17 @@ def balance(document: Any, short: list[int]) -> bool:
     return changed
 
 
+def balanced(document: Any, *, last_part: bool) -> Any:
+    """A part with no mostly empty page before a turn or the next part: the page before gives
+    it its last rows (laid out again once; a second time if a break moved what follows)."""
+    for _attempt in range(2):
+        short = short_pages(document, last_part=last_part)
+        if not short or not balance(document, short):
+            break
+        document = layout_again(document)
+    return document
+
+
 def tail_fill(document: Any) -> float:
     """How far down its body the text of the last page reaches, from 0 to 1."""
     return _fill(document.pages[-1])
@@ -445,16 +457,21 @@ def _starts(document: Any, pieces: list[Piece], first_page: int) -> dict[str, in
     return starts
 
 
-def handbook_pdf(source: PdfSource, progress: Progress = _quiet) -> Rendered:
+def handbook_pdf(
+    source: PdfSource, progress: Progress = _quiet, *, processes: int = PROCESSES
+) -> Rendered:
     """The whole model: cover, contents with page numbers, every level in full, health, the
     release notes and what changed since the previous release; page numbers, running heads.
 
-    Rendered in parts, each laid out, written, joined (tags and all) and let go before the
-    next (WeasyPrint holds a laid-out document in memory: 200 pages at once took 850 MiB; the
-    written parts, kept until the end and joined then, added 70 MiB to the peak). A part
-    whose last page is mostly empty is laid out again with the next piece running on under
-    it. The front matter (cover and contents) comes last, when the chapters' first pages are
-    known, and is put in front."""
+    Rendered in parts, each laid out and written in a worker process of its own, two at once
+    (``opmodel.exports.parts``), then joined (tags and all) in order. WeasyPrint holds a
+    laid-out document in memory: 200 pages at once took 850 MiB, one process laying the parts
+    out one after the other 340 MiB (its heap only grew). A part whose last page is mostly
+    empty is laid out again with the next piece running on under it; a page left mostly
+    empty before a turn or the next part takes the last rows of the page before it
+    (``balanced``). The front matter
+    (cover and contents) comes last, when the chapters' first pages are known, and is put
+    in front."""
     blocks = render_blocks(source, "handbook")
     context = _handbook_context(source)
     pieces = _pieces(source, blocks)
@@ -462,42 +479,53 @@ def handbook_pdf(source: PdfSource, progress: Progress = _quiet) -> Rendered:
     fetches = Fetches()
     joined = TaggedJoin()
     starts: dict[str, int] = {}
-    page = front_pages + 1
 
-    def lay_out(group: list[Piece]) -> Any:
+    def group(start: int, end: int) -> list[Piece]:
+        return [pieces[start]] + [replace(p, run_on=True) for p in pieces[start + 1 : end]]
+
+    def lay_out(start: int, end: int, fetches: Fetches) -> Any:
+        # no first page: the page numbers are given late (weasy.PAGE_OFFSET)
         html = render_to_string(
-            "exports/handbook.html",
-            {**context, "part": "body", "pieces": group, "first_page": page},
+            "exports/handbook.html", {**context, "part": "body", "pieces": group(start, end)}
         )
         return layout(html, fetches)
 
-    done = 0
-    while done < len(pieces):
-        group = [pieces[done]]
-        document = lay_out(group)
-        while (
-            done + len(group) < len(pieces)
+    def runs_on(document: Any, start: int, end: int) -> bool:
+        return (
+            end < len(pieces)
             and len(document.pages) <= RUN_ON_PAGES
             and tail_fill(document) < MOSTLY_EMPTY
-        ):
-            group.append(replace(pieces[done + len(group)], run_on=True))
-            document = lay_out(group)
-        # Still a mostly empty page before a turn or the next part: the page before gives it
-        # its last rows (laid out again once; a second time if a break moved what follows).
-        last_part = done + len(group) == len(pieces)
-        for _attempt in range(2):
-            short = short_pages(document, last_part=last_part)
-            if not short or not balance(document, short):
-                break
-            document = layout_again(document)
-        for anchor, number in _starts(document, group, page).items():
+        )
+
+    def settle(document: Any, start: int, end: int) -> Any:
+        return balanced(document, last_part=end == len(pieces))
+
+    def chapter_starts(document: Any, start: int, end: int, first_page: int) -> dict[str, int]:
+        return _starts(document, group(start, end), first_page)
+
+    written: list[bytes] = []
+
+    def done(part: Part) -> None:
+        for anchor, number in part.starts.items():
             starts.setdefault(anchor, number)
-        page += len(document.pages)
-        joined.add(document.write_pdf(**PDF_OPTIONS))
-        del document
-        done += len(group)
-        progress(min(88, 20 + 68 * done // len(pieces)))
+        written.append(part.pdf)
+        progress(min(85, 20 + 65 * part.end // len(pieces)))
+
+    page = render_parts(
+        len(pieces),
+        front_pages + 1,
+        PartMaker(lay_out, runs_on, settle, chapter_starts),
+        fetches,
+        done,
+        processes,
+    )
     total = page - 1
+    # Joined once all are written: the workers are forked from this process, and a join
+    # growing in it (qpdf's objects, 8 MiB a part) would be in every later worker's memory.
+    for number, pdf in enumerate(written, start=1):
+        joined.add(pdf)
+        written[number - 1] = b""
+        progress(85 + 4 * number // len(written))
     front = layout(
         render_to_string(
             "exports/handbook.html",

@@ -8,6 +8,8 @@ import logging
 import re
 import ssl
 import threading
+from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,6 +119,12 @@ def pdf_stylesheet(fetcher: Any) -> tuple[Any, Any]:
     return cached[1], cached[2]
 
 
+def load_stylesheet() -> None:
+    """Parse the PDFs' stylesheet and load its fonts now: workers forked afterwards share
+    them instead of each doing it again."""
+    pdf_stylesheet(_fetcher_class()(Fetches()))
+
+
 # A word longer than this (a 60-character name without a space) cannot fit a column: it is
 # wrapped in <long-word> (an element of its own: no selector of the stylesheet's spans
 # restyles it) and may break anywhere. Every other word breaks at
@@ -136,11 +144,40 @@ def mark_long_words(html: str) -> str:
     return "".join(chunks)
 
 
+# Page numbers given late: a handbook part is laid out in a worker process before the parts
+# before it have been counted (opmodel.exports.parts). Its body does not depend on the number
+# in its footer, and WeasyPrint makes the margin boxes (the running heads and "Page N") after
+# the whole body is laid out: while this is set, the page counter of the margin boxes is
+# moved on by what it returns, asked for when the first margin box is made.
+PAGE_OFFSET: ContextVar[Callable[[], int] | None] = ContextVar("page_offset", default=None)
+
+
+def _offset_page_numbers() -> None:
+    from weasyprint import layout as weasy_layout
+
+    original = weasy_layout.make_margin_boxes
+    if getattr(original, "offset_page_numbers", False):
+        return
+
+    def make_margin_boxes(context: Any, page: Any, state: Any) -> Any:
+        ask = PAGE_OFFSET.get()
+        offset = ask() if ask is not None else 0
+        if offset:
+            quote_depth, counters, scopes, groups = state
+            counters = {**counters, "page": [n + offset for n in counters.get("page", [0])]}
+            state = (quote_depth, counters, scopes, groups)
+        return original(context, page, state)
+
+    make_margin_boxes.offset_page_numbers = True  # type: ignore[attr-defined]
+    weasy_layout.make_margin_boxes = make_margin_boxes
+
+
 def layout(html: str, fetches: Fetches | None = None) -> Any:
     """Lay ``html`` out into pages (a WeasyPrint Document) with the PDFs' stylesheet, fetching
     static files only."""
     from weasyprint import HTML
 
+    _offset_page_numbers()
     record = fetches if fetches is not None else Fetches()
     fetcher = _fetcher_class()(record)
     css, font_config = pdf_stylesheet(fetcher)

@@ -9,11 +9,13 @@ afterwards."""
 from __future__ import annotations
 
 import re
+import resource
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pikepdf
 import pytest
 from django.db import transaction
 
@@ -143,6 +145,12 @@ def rendered(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, 
             "handbook-demo-v2",
         )
         out["handbook_html"] = _sources_html(om, v2, "handbook")
+        # the same handbook laid out in this process, part after part (no worker processes)
+        out["handbook_one_process"] = keep(
+            pdfs.handbook_pdf(pdf_source(om, v2, with_diff=True), processes=1),
+            directory,
+            "handbook-demo-v2-one-process",
+        )
         workshop = make_workshop(om, users["facilitator"], title="Mesh kick-off")
         out["workshop"] = keep(
             render_pdf(om, "workshop", subject_id=workshop.pk), directory, "workshop-summary"
@@ -163,9 +171,13 @@ def rendered(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, 
                 render_pdf(large, "picture", release=release), directory, "picture-large"
             )
         out["large_picture_html"] = _sources_html(large, release, "picture")
+        before = _cpu()
         out["large_handbook"] = keep(
             render_pdf(large, "handbook", release=release), directory, "handbook-large"
         )
+        out["large_handbook_cpu"] = [
+            after - then for after, then in zip(_cpu(), before, strict=True)
+        ]
         out["large_handbook_html"] = _sources_html(large, release, "handbook")
         # Names as long as a model allows in places: 60+ characters without a space, and long
         # phrases: nothing may run out of its box or off the page.
@@ -203,6 +215,38 @@ def rendered(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, 
     out["large_handbook"].png("handbook-large-roles", first=roles, last=roles + 2, dpi=40)
     out["workshop"].png("workshop-summary", dpi=50)
     return out
+
+
+def _cpu() -> tuple[float, float]:
+    """CPU seconds of this process, and of its children that have ended."""
+    own, children = (
+        resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
+def _outline(path: Path) -> list[tuple[str, int]]:
+    """The PDF's bookmarks: title and page (from 0)."""
+    with pikepdf.open(path) as pdf, pdf.open_outline() as outline:
+        pages = {page.objgen: i for i, page in enumerate(pdf.pages)}
+        return [(item.title, pages[item.destination[0].objgen]) for item in outline.root]
+
+
+def test_the_handbook_made_by_two_worker_processes_is_the_one_made_by_one(rendered):
+    # the parts are laid out at once, before the pages of the parts before them are known:
+    # the page numbers, running heads, contents and outline must come out the same
+    two, one = rendered["handbook"], rendered["handbook_one_process"]
+    assert two.pages == one.pages
+    assert two.text().split("\f") == one.text().split("\f")
+    assert _outline(two.path) == _outline(one.path)
+    assert len(_outline(two.path)) == 5
+
+
+def test_the_large_handbooks_parts_are_laid_out_in_worker_processes(rendered):
+    own, children = rendered["large_handbook_cpu"]
+    # the layout and writing (nearly all of the work) happen in forked workers; this process
+    # shares out the parts and joins them
+    assert children > 3 * own, (own, children)
 
 
 def _words(text: str) -> str:
