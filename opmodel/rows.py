@@ -35,11 +35,6 @@ if TYPE_CHECKING:
 # Draws one row (an item partial's output) from the list's shared ``Rows`` and the row.
 RowRender = Callable[["Rows", Any], str]
 
-ICONS = {
-    name: f'<svg class="icon"><use href="#i-{name}"/></svg>'
-    for name in ("edit", "up", "down", "left", "right", "history", "trash", "grip")
-}
-
 
 def safe(html: str) -> SafeString:
     """Marks what ``Rows`` and the row functions built as safe: they escape every value they
@@ -143,51 +138,43 @@ class Rows:
         can_edit: bool | None = None,
         scope: Any = ...,
     ) -> str:
-        """``{% part_controls item %}``: edit, move, history and delete, for people who may
-        change the row (``can_edit``, default: the context's); every control is a link or a
-        form that works without JavaScript, and htmx swaps in place."""
+        """``{% part_controls item %}``: edit and move, for people who may change the row
+        (``can_edit``, default: the context's). Cheap per row by design, since a big list
+        repeats them hundreds of times (issue 18):
+
+        - the Edit link has its URL once and no htmx attributes (app.js opens its form in place
+          of the row: one listener for every list); the row's History and Delete are in that
+          form (``opmodel/_part_form.html``), one step away, not repeated on every row;
+        - the move buttons carry only the row (``up``/``down`` = ``section:id``) and submit the
+          page's one ``#row-move`` form (``base.html``: the CSRF token once per page);
+        - no ids, no classes but the icon's: the stylesheet draws ``.controls > a, button`` as
+          icon buttons with their icon (``i-<name>``) and tooltip (``aria-label``), and app.js
+          gives the keyboard back to a move button by its ``name`` and ``value``.
+
+        Without JavaScript every control works as before: Edit opens the form's page (with its
+        History and Delete), the move buttons post the form."""
         if not (self.can_edit if can_edit is None else can_edit):
             return ""
         section = self.section
-        url = f"{self.base}{int(item.pk)}/"
+        pk = int(item.pk)
         label = escape(str(item))
-        back, forth = ("left", "right") if horizontal else ("up", "down")
+        scope = self.scope if scope is ... else scope
+        query = escape(f"?{urlencode({'scope': scope})}") if scope not in (None, "") else ""
         html = [
             f'<div class="controls" role="group" aria-label="Actions for {label}">'
-            f'<a class="icon-btn" href="{url}edit/" hx-get="{url}edit/" hx-target="closest .part" '
-            f'hx-swap="outerHTML" title="Edit" aria-label="Edit {label}">{ICONS["edit"]}</a>'
+            f'<a class="i-edit" href="{self.base}{pk}/edit/{query}" aria-label="Edit {label}"></a>'
         ]
-        orderable = not section.singleton and section.orderable
-        if orderable:
-            dom = f"{self.slug}-{int(item.pk)}"
+        if not section.singleton and section.orderable:
+            back, forth = ("left", "right") if horizontal else ("up", "down")
+            row = f"{self.slug}:{pk}"
             html.append(
-                f'<form method="post" action="{url}move/" hx-post="{url}move/" class="inline-form">'
-                f'<input type="hidden" name="csrfmiddlewaretoken" value="{self.csrf}">'
-                f'<button type="submit" name="offset" value="-1" class="icon-btn" '
-                f'id="move-up-{dom}" title="Move {back}" aria-label="Move {label} {back}">'
-                f"{ICONS[back]}</button>"
-                f'<button type="submit" name="offset" value="1" class="icon-btn" '
-                f'id="move-down-{dom}" title="Move {forth}" aria-label="Move {label} {forth}">'
-                f"{ICONS[forth]}</button></form>"
+                f'<button form="row-move" name="up" value="{row}" class="i-{back}" '
+                f'aria-label="Move {label} {back}"></button>'
+                f'<button form="row-move" name="down" value="{row}" class="i-{forth}" '
+                f'aria-label="Move {label} {forth}"></button>'
             )
-        html.append(
-            f'<a class="icon-btn" href="{url}history/" title="History" '
-            f'aria-label="History of {label}">{ICONS["history"]}</a>'
-        )
-        if not section.singleton:
-            scope = self.scope if scope is ... else scope
-            query = escape(f"?{urlencode({'scope': scope})}") if scope not in (None, "") else ""
-            html.append(
-                f'<a class="icon-btn danger" href="{url}delete/{query}" '
-                f'hx-get="{url}delete/{query}" hx-target="closest .part" hx-swap="outerHTML" '
-                f'title="Delete" '
-                f'aria-label="Delete {label}">{ICONS["trash"]}</a>'
-            )
-            if sortable and orderable:
-                html.append(
-                    '<span class="drag-handle" title="Drag to reorder" aria-hidden="true">'
-                    f"{ICONS['grip']}</span>"
-                )
+            if sortable:
+                html.append('<span class="drag-handle i-grip"></span>')
         html.append("</div>")
         return "".join(html)
 

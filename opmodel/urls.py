@@ -48,6 +48,7 @@ model_patterns: list[URLPattern | URLResolver] = [
     ),
     path("members/<int:user_id>/remove/", models.member_remove, name="member-remove"),
     path("health/", models.model_health, name="model-health"),
+    path("move/", parts.row_move, name="row-move"),
     path("events/", stream.model_stream, name="model-events"),
     path("releases/", versions.releases, name="releases"),
     path("releases/new/", versions.release_new, name="release-new"),

@@ -14,6 +14,7 @@ from django.forms import modelform_factory
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
@@ -238,6 +239,25 @@ def _revision(request: HtmxHttpRequest) -> int:
         raise ValidationError("The form is missing its revision: reload the page.") from exc
 
 
+def _row_links(
+    request: HtmxHttpRequest,
+    operating_model: OperatingModel,
+    access: Access,
+    section: Section,
+    item: Part,
+) -> dict[str, str]:
+    """The row's History and Delete, offered in its edit form rather than on every row of a
+    list (``opmodel.rows.Rows.controls``); Delete keeps the list's scope, which the row's Edit
+    link carries (``?scope=``), and shows only to those who may delete."""
+    kwargs = {"slug": operating_model.slug, "key": section.slug, "pk": item.pk}
+    links = {"history_url": reverse("part-history", kwargs=kwargs)}
+    if not section.singleton and can_change(access, section, item, "delete"):
+        scope = _scope(request, section)
+        query = f"?{urlencode({'scope': scope})}" if scope is not None else ""
+        links["delete_url"] = reverse("part-delete", kwargs=kwargs) + query
+    return links
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def part_edit(request: HtmxHttpRequest, slug: str, key: str, pk: int) -> HttpResponse:
@@ -258,6 +278,7 @@ def part_edit(request: HtmxHttpRequest, slug: str, key: str, pk: int) -> HttpRes
         form_id=f"field-{section.slug}-{item.pk}-{field}"
         if field
         else f"part-{section.slug}-{item.pk}",
+        **({} if field else _row_links(request, operating_model, access, section, item)),
     )
     if request.method == "POST":
         form = form_class(
@@ -385,13 +406,28 @@ def part_delete(request: HtmxHttpRequest, slug: str, key: str, pk: int) -> HttpR
 @login_required
 @require_POST
 def part_move(request: HtmxHttpRequest, slug: str, key: str, pk: int) -> HttpResponse:
-    operating_model, access, section = _load(request, slug, key)
-    item = _part(section, operating_model, pk)
-    _require_change(access, section, item, "move")
     try:
         offset = int(request.POST.get("offset", "0"))
     except ValueError:
         offset = 0
+    return _move(request, slug, key, pk, offset)
+
+
+@login_required
+@require_POST
+def row_move(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """The page's one move form (``base.html``, ``#row-move``): every row's move buttons submit
+    it with only the row, ``up=<section>:<id>`` or ``down=<section>:<id>`` (``Rows.controls``),
+    so a list of hundreds of rows carries no form, CSRF token or URL per row for moving."""
+    direction = "up" if "up" in request.POST else "down"
+    key, _, pk = request.POST.get(direction, "").partition(":")
+    return _move(request, slug, key, id_from(pk), -1 if direction == "up" else 1)
+
+
+def _move(request: HtmxHttpRequest, slug: str, key: str, pk: int, offset: int) -> HttpResponse:
+    operating_model, access, section = _load(request, slug, key)
+    item = _part(section, operating_model, pk)
+    _require_change(access, section, item, "move")
     if offset:
         services.part_move(section=section, part=item, offset=offset, actor=request.user)
     ctx = _context(operating_model, access, section)

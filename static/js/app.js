@@ -535,8 +535,23 @@
     }
   });
 
+  /* A row's move buttons submit the page's one move form (#row-move) with only the row they
+     move (up=<section>:<id>): the button that submitted it says which. */
+  document.addEventListener("htmx:configRequest", function (e) {
+    var submitter = e.detail.triggeringEvent && e.detail.triggeringEvent.submitter;
+    if (e.detail.elt.id === "row-move" && submitter && submitter.name) e.detail.parameters[submitter.name] = submitter.value;
+  });
+
   document.addEventListener("click", function (e) {
     if (e.target.closest("[data-print]")) window.print();
+    /* A row's Edit is a plain link (no htmx attributes on each of hundreds of rows): with
+       JavaScript its form opens in place of the row. */
+    var control = e.target.closest(".controls > a.i-edit");
+    if (control && !(e.ctrlKey || e.metaKey || e.shiftKey || e.altKey || e.button)) {
+      e.preventDefault();
+      htmx.ajax("GET", control.getAttribute("href"), { source: control, target: control.closest(".part"), swap: "outerHTML" });
+      return;
+    }
     /* A matrix cell is a link to its own page; with JavaScript its role picker opens in place.
        (One listener for the whole matrix: the large model's has 18,000 cells.) */
     var cell = e.target.closest("a.cell-btn");

@@ -82,6 +82,13 @@ CASES = [
     ),
     Case("part-move", "post", s_url("part-move"), WRITE_REDIRECT, lambda om: {"offset": 1}),
     Case(
+        "row-move",
+        "post",
+        lambda om: reverse("row-move", args=[om.slug]),
+        WRITE_REDIRECT,
+        lambda om: {"down": f"canvas-stages:{stage(om).pk}"},
+    ),
+    Case(
         "part-reorder",
         "post",
         s_url("part-reorder", item=False),

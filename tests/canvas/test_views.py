@@ -202,6 +202,61 @@ def test_moving_a_stage_with_the_keyboard_buttons(om, people, client_for):
     ]
 
 
+def test_a_rows_move_buttons_submit_the_pages_one_move_form(om, people, client_for):
+    """The canvas carries one move form (with the CSRF token once); each row's buttons name it
+    and carry only the row. With htmx the list comes back; without, the page (PRG)."""
+    ids = list(Stage.objects.filter(operating_model=om).values_list("pk", flat=True))
+    client = client_for(people["editor"])
+    html = client.get(reverse("canvas", args=[om.slug])).content.decode()
+    move = reverse("row-move", args=[om.slug])
+    assert html.count('id="row-move"') == 1
+    assert f'<form id="row-move" method="post" action="{move}" hx-post="{move}" hidden>' in html
+    assert (
+        f'<button form="row-move" name="down" value="canvas-stages:{ids[0]}" class="i-right" '
+        'aria-label="Move '
+    ) in html
+    response = client.post(move, {"down": f"canvas-stages:{ids[0]}"}, headers=HX)
+    assert response.status_code == 200
+    assert response.headers["HX-Retarget"].startswith("#")
+    assert f'id="part-canvas-stages-{ids[0]}"' in response.content.decode()
+    order = list(Stage.objects.filter(operating_model=om).values_list("pk", flat=True))
+    assert order[:2] == [ids[1], ids[0]]
+    response = client.post(move, {"up": f"canvas-stages:{ids[0]}"})
+    assert response.status_code == 302
+    assert list(Stage.objects.filter(operating_model=om).values_list("pk", flat=True)) == ids
+    # A row that is not one (another section's id, text) is a 404, never a 500.
+    assert client.post(move, {"up": "canvas-stages:x"}).status_code == 404
+    assert client.post(move, {"up": "no-such-section:1"}).status_code == 404
+    # Readers get neither the form's buttons nor the move.
+    viewer = client_for(people["viewer"])
+    assert 'form="row-move"' not in viewer.get(reverse("canvas", args=[om.slug])).content.decode()
+    assert viewer.post(move, {"up": f"canvas-stages:{ids[1]}"}).status_code == 403
+
+
+def test_a_rows_history_and_delete_are_in_its_edit_form(om, people, client_for):
+    """A row of a list carries Edit and move only (opmodel.rows); its History and Delete are in
+    its edit form, in place (htmx) and on the form's page (without JavaScript). A singleton
+    (the purpose) has no Delete."""
+    stage = Stage.objects.filter(operating_model=om).first()
+    client = client_for(people["editor"])
+    canvas = client.get(reverse("canvas", args=[om.slug])).content.decode()
+    assert url("part-delete", om, "canvas-stages", stage.pk) not in canvas
+    assert url("part-history", om, "canvas-stages", stage.pk) not in canvas
+    delete = url("part-delete", om, "canvas-stages", stage.pk)
+    history = url("part-history", om, "canvas-stages", stage.pk)
+    for headers in (HX, None):
+        form = client.get(url("part-edit", om, "canvas-stages", stage.pk), headers=headers)
+        html = form.content.decode()
+        assert f'<a class="btn btn-small row-history" href="{history}">History</a>' in html
+        assert (
+            f'<a class="btn btn-small btn-danger-outline row-delete" href="{delete}" '
+            f'hx-get="{delete}" hx-target="closest .part" hx-swap="outerHTML">Delete stage</a>'
+        ) in html
+    purpose = Purpose.objects.get(operating_model=om)
+    html = client.get(url("part-edit", om, "canvas-purpose", purpose.pk), headers=HX)
+    assert "row-history" in html.content.decode() and "row-delete" not in html.content.decode()
+
+
 def test_history_shows_who_changed_which_field_and_revert_restores_it(om, people, client_for):
     stage = Stage.objects.filter(operating_model=om).first()
     original = stage.name

@@ -53,7 +53,7 @@ def test_edit_add_reorder_and_see_it_live_in_a_second_browser(
     first = Stage.objects.filter(operating_model=om).first()
     editor.locator(f"#part-canvas-stages-{first.pk}").hover()
     with own_echo(editor):
-        editor.click(f"#move-down-canvas-stages-{first.pk}")
+        editor.click(f'#part-canvas-stages-{first.pk} button[name="down"]')
     editor.wait_for_function(
         "id => document.querySelectorAll('.journey > .part')[1].id === 'part-canvas-stages-' + id",
         arg=first.pk,
