@@ -219,7 +219,7 @@ EDITABLE = """() => {
   const rows = {};
   for (const el of document.querySelectorAll('[id^="part-"][data-part]')) {
     const key = el.dataset.part.split(":")[0];
-    const own = [...el.querySelectorAll('a[hx-get*="/edit/"]')]
+    const own = [...el.querySelectorAll('a[hx-get*="/edit/"], .controls > a.i-edit')]
       .some((a) => a.closest("[data-part]") === el);
     if (own && !(key in rows)) rows[key] = el.dataset.part;
   }
@@ -229,11 +229,11 @@ EDITABLE = """() => {
 # Click the row's own "Edit" (by script: some show it only on hover).
 EDIT = """(part) => {
   const el = document.querySelector(`[id^="part-"][data-part="${part}"]`);
-  [...el.querySelectorAll('a[hx-get*="/edit/"]')].find((a) => a.closest("[data-part]") === el)
-    .click();
+  [...el.querySelectorAll('a[hx-get*="/edit/"], .controls > a.i-edit')]
+    .find((a) => a.closest("[data-part]") === el).click();
 }"""
 
-EDIT_REQUEST = re.compile(r"/edit/(\?field=\w+)?$")
+EDIT_REQUEST = re.compile(r"/edit/(\?(field=\w+|scope=\d+))?$")
 
 
 def test_an_edit_form_that_lands_after_a_change_says_who_changed_it_on_every_live_page(
