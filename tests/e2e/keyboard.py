@@ -45,8 +45,15 @@ def focus_is_shown(page) -> None:
     assert shown["ok"], f"no visible focus on {shown['what']}"
 
 
-def _active(page) -> object:
-    return page.evaluate_handle("() => document.activeElement")
+# One round trip per Tab stop: after the key press the page says at once whether the focus moved
+# (from what was focused before the press), left the document, is shown, and is on the target.
+TAB_STOP = f"""(sel) => {{
+  const before = window.opmodelTabBefore, now = document.activeElement;
+  window.opmodelTabBefore = now;
+  if (now === before && now !== document.body) return {{stuck: now.outerHTML.slice(0, 160)}};
+  if (!now || now === document.body) return {{left: true}};
+  return {{shown: ({FOCUS_SHOWN})(), found: ({FOCUSED})(sel)}};
+}}"""
 
 
 def tab_to(page, selector: str, limit: int = 250, backwards: bool = False) -> None:
@@ -54,21 +61,21 @@ def tab_to(page, selector: str, limit: int = 250, backwards: bool = False) -> No
     show its focus, and every press must move it."""
     key = "Shift+Tab" if backwards else "Tab"
     wraps = 0
+    page.evaluate("() => { window.opmodelTabBefore = document.activeElement; }")
     for _ in range(limit):
-        before = _active(page)
         page.keyboard.press(key)
-        if page.evaluate("(b) => b === document.activeElement && b !== document.body", before):
-            stuck = page.evaluate("() => document.activeElement.outerHTML.slice(0, 160)")
-            raise AssertionError(f"{key} did not move the focus from {stuck}")
-        if page.evaluate("() => document.activeElement === document.body"):
+        stop = page.evaluate(TAB_STOP, selector)
+        if "stuck" in stop:
+            raise AssertionError(f"{key} did not move the focus from {stop['stuck']}")
+        if stop.get("left"):
             # past the last control the focus leaves the document (to the browser's own UI);
             # the next Tab starts again at the top. Twice round means it is not there.
             wraps += 1
             if wraps > 2:
                 break
             continue
-        focus_is_shown(page)
-        if page.evaluate(FOCUSED, selector):
+        assert stop["shown"]["ok"], f"no visible focus on {stop['shown']['what']}"
+        if stop["found"]:
             return
     raise AssertionError(f"{selector} cannot be reached with the {key} key")
 
