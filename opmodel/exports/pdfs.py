@@ -17,7 +17,7 @@ from opmodel.registry import PdfBlock, registry
 
 from .joining import TaggedJoin
 from .parts import PROCESSES, Part, PartMaker, render_parts
-from .sources import DENSITIES, PdfSource
+from .sources import DENSITIES, Density, PdfSource
 from .weasy import PDF_OPTIONS, Fetches, Rendered, html_to_pdf, layout, layout_again, write
 
 if TYPE_CHECKING:
@@ -61,17 +61,26 @@ DOCUMENT_LANGUAGE = "en-GB"
 CUT_MARK = "more in the handbook"
 
 
-def picture_html(source: PdfSource) -> str:
-    blocks = render_blocks(source, "picture")
+def picture_html(
+    source: PdfSource, side: PdfSource | None = None, type_level: int | None = None
+) -> str:
+    """The picture on a page: the main area's blocks as ``source`` sets them, the side
+    column's as ``side`` does (by default the same), in the type of ``type_level`` (by
+    default ``source``'s density)."""
+    side = side or source
+    main_blocks = [b for b in render_blocks(source, "picture") if b.block.in_main_area]
+    side_blocks = [b for b in render_blocks(side, "picture") if not b.block.in_main_area]
     return render_to_string(
         "exports/picture.html",
         {
             "source": source,
-            "main": [b for b in blocks if b.block.in_main_area],
-            "side": [b for b in blocks if not b.block.in_main_area],
-            "condensed": any(CUT_MARK in b.html for b in blocks),
-            # the health findings: eight while nothing else is cut, then four
-            "findings_shown": 4 if source.limit else 8,
+            "type_level": source.density.level if type_level is None else type_level,
+            "main": main_blocks,
+            "side": side_blocks,
+            "condensed": any(CUT_MARK in b.html for b in main_blocks + side_blocks),
+            # the health findings: eight while nothing else in its column is cut, then four,
+            # and more as the column's lists grow (``growing``)
+            "findings_shown": 8 if side.limit is None else min(8, max(4, side.limit // 3)),
         },
     )
 
@@ -97,6 +106,10 @@ DENSITY_TYPE = {0: (10, 1.3), 1: (9.4, 1.3), 2: (8.8, 1.27), 3: (8.4, 1.25), 4: 
 TIGHTEST_TYPE = (7.8, 1.22)
 # Free space (in CSS px, 96 per inch) worth trying a more generous density for: about 20 mm.
 ROOM_TO_GROW = 75
+# Nothing is cut while space is left: at a density's type, each column's lists are set at the
+# most generous density whose predicted height stays this far under the room (the prediction
+# is within 5 % mostly), so a short column grows while the tall one sets the type.
+GROW_MARGIN_MM = 8.0
 _TAG = re.compile(r"<[^>]+>")
 _ITEM = re.compile(r"<(?:li|tr|h3|p)\b")
 _SPACES = re.compile(r"\s+")
@@ -169,6 +182,46 @@ def overrun_mm(document: Any) -> float:
     return MM_PER_PX * sum(_bottom(page) for page in document.pages[1:])
 
 
+# What growing lists add is predicted less well than a column's height: it counts this many
+# times over, and more with the share of the column's text in words longer than
+# ``LONG_NAME`` characters (a 60-character name wraps onto more lines in the side column's
+# narrow boxes than its area says). Fitted on the demo, the large model and long names.
+GROWTH_WEIGHT = 1.2
+LONG_NAME = 20
+LONG_NAME_WEIGHT = 3.0
+# A column that cuts its lists with more room than this left under it (mm) is grown again
+# after the first layout, with its measured height.
+REGROW_ROOM_MM = 15.0
+# Grown from a measured height, a column keeps this much room to spare (mm).
+REGROW_MARGIN_MM = 3.0
+# Past the last density that cuts, lists grow by at most this many items.
+GROW_ITEMS = 24
+
+
+def growing(level: int) -> list[Density]:
+    """``level``'s density, then its lists longer one item at a time (the shorter lists in
+    proportion) up to the more generous densities' and past them, names and texts cut as
+    ``level`` cuts them: what a column with room to spare may show, from the least to the
+    most (its type stays the page's: the prediction's per-item height holds)."""
+    base = DENSITIES[level]
+    if base.limit is None or base.small_limit is None:
+        return [base]
+    limits = [(base.limit, base.small_limit)]
+    for density in DENSITIES[level - 1 :: -1] if level else ():
+        if density.limit is None or density.small_limit is None:
+            break
+        limits.append((density.limit, density.small_limit))
+    last, small = limits[-1]
+    limits.append((last + GROW_ITEMS, small + GROW_ITEMS * small // last))
+    steps = [base]
+    for (low, low_small), (high, high_small) in zip(limits, limits[1:], strict=False):
+        for n in range(low + 1, high + 1):
+            fraction = (n - low) / (high - low)
+            shorter = low_small + round(fraction * (high_small - low_small))
+            steps.append(replace(base, limit=n, small_limit=shorter))
+    return steps
+
+
 class _Densities:
     """The picture's HTML at each density (rendered once each) and the predicted heights,
     rescaled per column by what the layouts so far measured."""
@@ -176,12 +229,88 @@ class _Densities:
     def __init__(self, source: PdfSource) -> None:
         self.source = source
         self.html: dict[int, str] = {}
+        self.grown: dict[int, str] = {}
+        self.lists_html: dict[Density, str] = {}
+        self.lists: dict[int, dict[str, Density]] = {}
         self.scale = {"main": 1.0, "side": 1.0}
 
     def html_at(self, level: int) -> str:
         if level not in self.html:
             self.html[level] = picture_html(self.source.at(DENSITIES[level]))
         return self.html[level]
+
+    def html_of(self, density: Density) -> str:
+        if density not in self.lists_html:
+            self.lists_html[density] = picture_html(self.source.at(density))
+        return self.lists_html[density]
+
+    def lists_at(
+        self, level: int, column: str, measured: tuple[Density, float] | None = None
+    ) -> Density:
+        """The longest lists of ``column`` predicted to fit in ``level``'s type with
+        ``GROW_MARGIN_MM`` to spare (``growing``: searched by halves; ``level``'s own when
+        none is). ``measured``: lists this column was laid out with and its height then (mm):
+        the prediction adds to that height what longer lists add."""
+        steps = growing(level)
+        start, height_then = measured or (steps[0], 0.0)
+        steps = steps[steps.index(start) :] if start in steps else steps
+        base = predicted_heights(self.html_of(steps[0]), level)[column]
+        words = _SPACES.sub(
+            " ", unescape(_TAG.sub(" ", _columns_html(self.html_of(steps[0]))[column]))
+        ).split()
+        long_share = sum(len(w) for w in words if len(w) > LONG_NAME) / max(1, sum(map(len, words)))
+        weight = GROWTH_WEIGHT + LONG_NAME_WEIGHT * long_share
+
+        def fits(density: Density) -> bool:
+            added = weight * (predicted_heights(self.html_of(density), level)[column] - base)
+            if measured:
+                return height_then + added <= COLUMN_ROOM_MM - REGROW_MARGIN_MM
+            return (base + added) * self.scale[column] <= COLUMN_ROOM_MM - GROW_MARGIN_MM
+
+        low, high = 0, len(steps) - 1  # steps[low] is taken (fits, or the first)
+        while low < high:
+            middle = (low + high + 1) // 2
+            if fits(steps[middle]):
+                low = middle
+            else:
+                high = middle - 1
+        return steps[low]
+
+    def grown_at(self, level: int) -> str:
+        """The HTML laid out for ``level``: its type, each column's lists grown into the room
+        the other column leaves (``lists_at``)."""
+        if level not in self.grown:
+            lists = self.lists.setdefault(
+                level, {c: self.lists_at(level, c) for c in ("main", "side")}
+            )
+            self.grown[level] = (
+                self.html_at(level)
+                if lists["main"] == lists["side"] == DENSITIES[level]
+                else picture_html(
+                    self.source.at(lists["main"]),
+                    side=self.source.at(lists["side"]),
+                    type_level=level,
+                )
+            )
+        return self.grown[level]
+
+    def regrow(self, level: int, document: Any) -> bool:
+        """After a layout at ``level`` that fits: whether a column that cuts its lists has
+        more than ``REGROW_ROOM_MM`` left under it and grows from its measured height
+        (``grown_at`` is then what to lay out next)."""
+        html = self.grown_at(level)
+        columns = _columns_html(html)
+        heights = column_heights(document.pages[0])
+        lists = dict(self.lists[level])
+        for column in columns:
+            height = heights.get(column, COLUMN_ROOM_MM)
+            if "more" in columns[column] and COLUMN_ROOM_MM - height > REGROW_ROOM_MM:
+                lists[column] = self.lists_at(level, column, measured=(lists[column], height))
+        if lists == self.lists[level]:
+            return False
+        self.lists[level] = lists
+        del self.grown[level]
+        return True
 
     def raw(self, level: int) -> dict[str, float]:
         return predicted_heights(self.html_at(level), level)
@@ -201,17 +330,28 @@ class _Densities:
         return level
 
     def measured(self, level: int, document: Any) -> None:
-        """Rescale the predictions by what a layout at ``level`` measured."""
-        raw = self.raw(level)
+        """Rescale the predictions by what a layout at ``level`` (``grown_at``) measured."""
+        raw = predicted_heights(self.grown_at(level), level)
         if len(document.pages) == 1:
             for column, height in column_heights(document.pages[0]).items():
                 if raw.get(column, 0) > 0 and height > 0:
                     self.scale[column] = height / raw[column]
-        else:  # ran over: the taller prediction was short by the overrun at least
-            column = max(raw, key=lambda c: raw[c] * self.scale[c])
-            self.scale[column] = max(
-                self.scale[column], (COLUMN_ROOM_MM + overrun_mm(document)) / raw[column]
-            )
+        else:  # ran over: each column that goes on was short by its overrun at least
+            overrun = {column: 0.0 for column in raw}
+            for page in document.pages[1:]:
+                for column, height in column_heights(page).items():
+                    overrun[column] += max(0.0, height)
+            if not any(overrun.values()):  # not told apart: the taller prediction, then
+                column = max(raw, key=lambda c: raw[c] * self.scale[c])
+                overrun[column] = overrun_mm(document)
+            for column, height in column_heights(document.pages[0]).items():
+                if not overrun.get(column) and raw.get(column, 0) > 0 and height > 0:
+                    self.scale[column] = height / raw[column]  # it ended on the first page
+            for column, over in overrun.items():
+                if over > 0 and raw.get(column, 0) > 0:
+                    self.scale[column] = max(
+                        self.scale[column], (COLUMN_ROOM_MM + over) / raw[column]
+                    )
 
 
 def picture_pdf(source: PdfSource, progress: Progress = _quiet) -> Rendered:
@@ -219,13 +359,16 @@ def picture_pdf(source: PdfSource, progress: Progress = _quiet) -> Rendered:
     that fits (smaller type first, then shorter lists ending in "+N more in the handbook").
 
     The layout decides what fits; the prediction (``predicted_heights``) picks where to start
-    and where to go next, so most pictures take one layout."""
+    and where to go next, so most pictures take one layout. At a density's type each column's
+    lists grow into the room the other column leaves (``growing``), once more from its
+    measured height after the first layout if it still cuts with room left: nothing is cut
+    while space is left (tests/exports: ``cut_too_soon``)."""
     densities = _Densities(source)
     level = densities.most_generous_fitting()
     tried: dict[int, tuple[Any, Fetches, bool]] = {}
     while True:
         fetches = Fetches()
-        document = layout(densities.html_at(level), fetches)
+        document = layout(densities.grown_at(level), fetches)
         fits = len(document.pages) == 1
         tried[level] = (document, fetches, fits)
         densities.measured(level, document)
@@ -252,6 +395,16 @@ def picture_pdf(source: PdfSource, progress: Progress = _quiet) -> Rendered:
             )
         level = densities.most_generous_fitting(lowest=level + 1)
     document, fetches, _fits = tried[level]
+    if len(tried) == 1 and densities.regrow(level, document):
+        # one layout so far, and a cut column with room left: its lists grown again with its
+        # measured height (kept if the page still holds it)
+        fetches = Fetches()
+        regrown = layout(densities.grown_at(level), fetches)
+        progress(min(85, 15 + 35 * 2))
+        if len(regrown.pages) == 1:
+            document = regrown
+        else:
+            document, fetches, _fits = tried[level]
     rendered = write(document, fetches)
     progress(95)
     return rendered

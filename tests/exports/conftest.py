@@ -407,3 +407,49 @@ def mostly_empty_pages(path: Path, *, front_matter: int = 2) -> list[tuple[int, 
         and fill < MOSTLY_EMPTY
         and (starts[number] or turns[number - 1])
     ]
+
+
+# ---------- the picture on a page: cut only when the page is full ----------
+
+# A list cut ("+12 more in the handbook", "+6 more stages") while its column has more free
+# space than this at its bottom, in mm, was cut too soon: the column could have shown more.
+CUT_ROOM_MM = 20
+# The picture's footer sits in its bottom margin (11 mm): what is above it is the columns'.
+PICTURE_FOOTER_MM = 11
+_CUT = re.compile(r"^\+\d+$")
+
+
+def _gutter(words: list[Word], width: float) -> float:
+    """The x of the widest vertical strip between the main area and the side column (from
+    55 % to 85 % of the page's width) that no word of the body crosses."""
+    covered = sorted((w.x0, w.x1) for w in words if w.x1 > width * 0.55 and w.x0 < width * 0.85)
+    best, best_gap, edge = width * 0.7, 0.0, width * 0.55
+    for x0, x1 in covered:
+        if x0 - edge > best_gap:
+            best, best_gap = (edge + x0) / 2, x0 - edge
+        edge = max(edge, x1)
+    return best
+
+
+def cut_too_soon(path: Path) -> list[tuple[str, str, float]]:
+    """The picture's cut lists ("+N more") whose column (the main area, or the side column)
+    has more than ``CUT_ROOM_MM`` of free space under its last word: (column, what was cut,
+    the free space in mm). Read with ``pdftotext -bbox-layout``: the columns are split at
+    the gutter between them, their room ends where the footer's margin begins."""
+    sizes, words = words_of(path)
+    width, height = sizes[0]
+    floor = height - PICTURE_FOOTER_MM * MM
+    body = [w for w in words if w.page == 1 and w.text.strip() and w.y1 <= floor]
+    gutter = _gutter(body, width)
+    lowest = {
+        "main": max((w.y1 for w in body if w.x1 <= gutter), default=0.0),
+        "side": max((w.y1 for w in body if w.x0 >= gutter), default=0.0),
+    }
+    found = []
+    for i, w in enumerate(body):
+        if _CUT.match(w.text) and i + 1 < len(body) and body[i + 1].text == "more":
+            column = "main" if w.x1 <= gutter else "side"
+            room = (floor - lowest[column]) / MM
+            if room > CUT_ROOM_MM:
+                found.append((column, f"{w.text} more", round(room, 1)))
+    return found

@@ -31,6 +31,7 @@ from tests.conftest import add_members, build_model
 from tests.exports.conftest import (
     ARTIFACTS,
     Pdf,
+    cut_too_soon,
     fragments,
     keep,
     layout_problems,
@@ -398,6 +399,29 @@ def test_the_picture_says_what_it_cut_and_where_the_rest_is(rendered):
     assert re.search(r"\+\d+ more stages", text)
     assert "more in the handbook" in text
     assert "Condensed to one page: the full lists are in the handbook." in text
+
+
+@pytest.mark.parametrize("name", ["picture", "large_picture", "long_picture"])
+def test_the_picture_cuts_a_list_only_when_its_column_is_full(rendered, name):
+    """Nothing is cut while space is left (issue 16): a list that ends in "+N more" stands in
+    a column (the main area, the side column) with at most ``CUT_ROOM_MM`` free under it."""
+    assert cut_too_soon(rendered[name].path) == []
+
+
+def test_the_check_sees_a_list_cut_with_room_left_under_it(tmp_path):
+    """The check above, on a page made to fail it: a main area that says "+3 more" at the
+    top of an otherwise empty A3 page, and a side column that cuts nothing."""
+    need_poppler()
+    html = (
+        '<html lang="en-GB"><head><style>@page { size: A3 landscape; margin: 11mm 13mm }'
+        '</style></head><body><div style="display: flex; gap: 40mm">'
+        '<p style="width: 220mm">Principles: Lean, Agile +3 more in the handbook</p>'
+        '<p style="width: 90mm">Squads: all of them, nothing cut</p></div></body></html>'
+    )
+    path = tmp_path / "cut.pdf"
+    path.write_bytes(html_to_pdf(html).pdf)
+    [(column, what, room)] = cut_too_soon(path)
+    assert (column, what) == ("main", "+3 more") and room > 200, room
 
 
 @pytest.mark.parametrize("name", ["picture", "large_picture", "long_picture"])
