@@ -21,6 +21,12 @@ from workshops import services
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SECTIONS = ["canvas.metrics", "canvas.principles", "canvas.stages", "teams.squads"]
+# What the stream brings to the others (an edit, a summon, a rename of the summoned squad): a
+# wait, not a timing assertion. With the machine busy (load 21-26, a second browser test next
+# to it) the guest's rename of the summoned squad took more than 5 s once in 14 runs: a change
+# of the focus item also fetches the whole room page again in each of the three browsers (the
+# bar's focus chip names it, data-live-summary).
+LIVE_WAIT = 30_000
 FOCUSED_HEADING = (
     "(id) => { const a = document.activeElement;"
     " return !!a && a.matches('h2, h3') && !!a.closest('#' + id); }"
@@ -102,7 +108,7 @@ def test_three_people_open_lazy_sections_edit_and_follow_each_other_live(
     fac.fill(f"{row} .part-form input[name=name]", "Stage edited in the room")
     fac.keyboard.press("Control+Enter")
     fac.wait_for_selector(f"{row}:has-text('Stage edited in the room')")
-    nia.wait_for_selector(f"{row}:has-text('Stage edited in the room')", timeout=5_000)
+    nia.wait_for_selector(f"{row}:has-text('Stage edited in the room')", timeout=LIVE_WAIT)
 
     # the guest on a phone has not scrolled to the squads: the facilitator summons everyone to
     # one of them; the list loads and the guest is brought to the row
@@ -111,7 +117,7 @@ def test_three_people_open_lazy_sections_edit_and_follow_each_other_live(
     fac.select_option("#focus-section", f"teams.squads:{last.pk}")
     fac.click("#bring-everyone")
     summoned = f"#part-teams-squads-{last.pk}"
-    guest.wait_for_selector(f"{summoned}.is-summoned", timeout=10_000)
+    guest.wait_for_selector(f"{summoned}.is-summoned", timeout=LIVE_WAIT)
     guest.wait_for_function(
         "(sel) => { const r = document.querySelector(sel).getBoundingClientRect();"
         " return r.top >= 0 && r.bottom <= innerHeight; }",
@@ -119,7 +125,7 @@ def test_three_people_open_lazy_sections_edit_and_follow_each_other_live(
     )
     # a change after the guest loaded it reaches the guest live
     _rename(last, "Last squad renamed live", people["editor"])
-    guest.wait_for_selector(f"{summoned}:has-text('Last squad renamed live')", timeout=5_000)
+    guest.wait_for_selector(f"{summoned}:has-text('Last squad renamed live')", timeout=LIVE_WAIT)
 
     settled(fac)
     settled(nia)
