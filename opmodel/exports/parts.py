@@ -30,6 +30,12 @@ from .weasy import PAGE_OFFSET, PDF_OPTIONS, Fetches, load_stylesheet
 
 # Processes laying parts out at once (the machine has two cores).
 PROCESSES = 2
+# Seconds the workers may all stay silent (no part laid out or written, no page asked for)
+# before the render fails (and can be retried) instead of waiting for ever: a worker forked
+# while another thread of this process held a library's lock (two renders at once in the
+# embedded default's threads) could wait on it for ever. A large part takes well under a
+# minute of CPU.
+SILENCE_LIMIT = 600.0
 
 
 @dataclass
@@ -261,7 +267,12 @@ class _Workers:
                     self.next_start += 1
                 if not self.jobs:
                     raise RuntimeError(f"the handbook's parts stopped at piece {self.handed}")
-                ready = wait([job.conn for job in self.jobs])
+                ready = wait([job.conn for job in self.jobs], timeout=SILENCE_LIMIT)
+                if not ready:
+                    raise RuntimeError(
+                        f"no handbook worker said anything for {SILENCE_LIMIT:.0f} s "
+                        f"(pieces {self.handed} on); the workers were stopped"
+                    )
                 for job in [j for j in self.jobs if j.conn in ready]:
                     if job in self.jobs:  # not stopped by a message handled just before
                         self.receive(job, fetches, done)
@@ -286,4 +297,4 @@ def render_parts(
     return render_parts_inline(count, first_page, maker, fetches, done)
 
 
-__all__ = ["PROCESSES", "Part", "PartMaker", "render_parts"]
+__all__ = ["PROCESSES", "SILENCE_LIMIT", "Part", "PartMaker", "render_parts"]

@@ -83,3 +83,37 @@ def test_a_failing_worker_fails_the_render():
     maker = PartMaker(broken, runs_on, settle, starts)
     with pytest.raises(RuntimeError, match="a part that cannot be laid out"):
         render_parts(7, 3, maker, Fetches(), lambda _part: None, 2)
+
+
+def test_workers_that_fall_silent_fail_the_render_instead_of_hanging_it(monkeypatch):
+    """A worker stuck for ever (say on a lock another thread held when it was forked) fails
+    the render, which can be retried, and is stopped: nothing waits on it for ever."""
+    import os
+
+    from opmodel.exports import parts
+
+    monkeypatch.setattr(parts, "SILENCE_LIMIT", 0.5)
+    pids: list[int] = []
+
+    def stuck(start: int, end: int, fetches: Fetches) -> FakeDocument:
+        if start == 4:
+            time.sleep(3600)
+        return lay_out(start, end, fetches)
+
+    real_fork = parts._fork
+
+    def fork(maker, start, end):
+        job = real_fork(maker, start, end)
+        pids.append(job.pid)
+        return job
+
+    monkeypatch.setattr(parts, "_fork", fork)
+    maker = PartMaker(stuck, runs_on, settle, starts)
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="no handbook worker said anything for 0 s"):
+        render_parts(7, 3, maker, Fetches(), lambda _part: None, 2)
+    assert pids
+    for pid in pids:  # every worker was stopped and reaped
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+    assert time.monotonic() - started < 3600  # it did not wait for the stuck worker
