@@ -97,7 +97,7 @@ def seed(env: dict[str, str]) -> dict[str, Any]:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,  # a wait: on a loaded machine (both passes at once) 120 s ran out
         check=False,
     )
     if result.returncode != 0:

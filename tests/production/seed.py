@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 
 
 def main() -> None:
@@ -62,3 +63,12 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    sys.stdout.flush()
+    # Let go of the database before exiting: the pool's connections closed here, not left to
+    # interpreter shutdown (a seed that had printed its result once ran out of its time there).
+    from django.db import connections
+
+    for alias in connections:
+        connections[alias].close()
+        if hasattr(connections[alias], "close_pool"):
+            connections[alias].close_pool()

@@ -93,7 +93,10 @@ def test_open_streams_hold_no_database_connection(asgi_server, local_broadcaster
     try:
         for s in streams:
             s.wait_for("hello")
-        # nine streams open, each having used the database (permission check, presence)
+        # nine streams open, each having used the database (permission check, presence); a
+        # backend whose client has just closed its connection may still be listed for a
+        # moment on a loaded machine (4 against 2 in a CI run), so wait for the count to settle
+        wait_until(lambda: connections() <= before + 1, 10, "the streams' connections returned")
         assert connections() <= before + 1
     finally:
         for s in streams:
