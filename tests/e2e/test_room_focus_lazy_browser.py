@@ -18,11 +18,10 @@ import time
 
 import pytest
 
-from opmodel.models import Role
 from opmodel.registry import registry
-from opmodel.services import member_add, part_update
+from opmodel.services import part_update
 from tests.e2e.conftest import login
-from tests.workshops.conftest import make_workshop
+from tests.workshops.conftest import room_with_guest
 from workshops import services
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -91,12 +90,7 @@ class HeldSections:
 
 @pytest.fixture
 def room(om, people, make_user):
-    fac = people["facilitator"]
-    guest = make_user("guest")
-    member_add(operating_model=om, actor=fac, user=guest, role=Role.PARTICIPANT)
-    workshop = make_workshop(om, fac, sections=SECTIONS)
-    services.attendee_add(workshop=workshop, actor=fac, user=guest)
-    return workshop
+    return room_with_guest(om, people, make_user, SECTIONS)
 
 
 def _still(page) -> float:

@@ -10,13 +10,11 @@ from __future__ import annotations
 import pytest
 
 from canvas.models import Stage
-from opmodel.models import Role
 from opmodel.registry import registry
-from opmodel.services import member_add, part_update
+from opmodel.services import part_update
 from teams.models import Squad
 from tests.e2e.conftest import login, settled
-from tests.workshops.conftest import make_workshop
-from workshops import services
+from tests.workshops.conftest import room_with_guest
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,13 +33,7 @@ FOCUSED_HEADING = (
 
 @pytest.fixture
 def room(om, people, make_user):
-    fac = people["facilitator"]
-    guest = make_user("guest")
-    member_add(operating_model=om, actor=fac, user=guest, role=Role.PARTICIPANT)
-    workshop = make_workshop(om, fac, sections=SECTIONS)
-    for user in (people["participant"], guest):
-        services.attendee_add(workshop=workshop, actor=fac, user=user)
-    return workshop
+    return room_with_guest(om, people, make_user, SECTIONS, attendees=["participant"])
 
 
 def _enter(browser, base: str, url: str, who: str, width: int, height: int):

@@ -31,6 +31,21 @@ def make_workshop(om, facilitator, *, phase: Phase = Phase.WORKSHOP, **extra) ->
     return workshop
 
 
+def room_with_guest(om, people, make_user, sections, *, attendees=()) -> Workshop:
+    """A workshop room on ``sections`` with a "guest" participant of the model among its
+    attendees (and ``attendees`` from ``people``), as the room's browser tests need it."""
+    from opmodel.models import Role
+    from opmodel.services import member_add
+
+    fac = people["facilitator"]
+    guest = make_user("guest")
+    member_add(operating_model=om, actor=fac, user=guest, role=Role.PARTICIPANT)
+    workshop = make_workshop(om, fac, sections=sections)
+    for user in [*(people[name] for name in attendees), guest]:
+        services.attendee_add(workshop=workshop, actor=fac, user=user)
+    return workshop
+
+
 @pytest.fixture
 def workshop(small_om, people) -> Workshop:
     """A small model's workshop in the live phase; the participant is in it."""
