@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from opmodel.rows import Rows, display, text
+from opmodel.rows import Rows, display, text, url_format
 
 ARROWS = {"up": "⤴", "down": "⤵"}
 HOLD = "hold"
@@ -124,3 +124,37 @@ def step(rows: Rows, item: Any) -> str:
         f"  {tools}\n"
         "</li>\n"
     )
+
+
+def pain_rows(request: Any, slug: str, group: Any) -> str:
+    """The rows of one journey's pain points table (``selectors.pain_points``), byte for byte as
+    the ``pain-row`` partial of ``journeys/pain_points.html`` draws each, in one pass."""
+    before, after = url_format(request, "journeys-journey", slug=slug)
+    journey_url = f"{before}{int(group.journey.pk)}{after}"
+    squad_before, squad_after = url_format(request, "journeys-squad", slug=slug)
+    out = []
+    for item in group.steps:
+        manual = item.automation == "manual"
+        squad = item.squad
+        who = (
+            f'<a class="tt-dot tt-{text(squad.team_type)}" '
+            f'href="{squad_before}{int(squad.pk)}{squad_after}">{text(squad.name)}</a>'
+            if squad
+            else '<span class="empty-inline">Nobody</span>'
+        )
+        candidate = ' class="candidate"' if manual else ""
+        mark = ' <span class="candidate-mark">automation candidate</span>' if manual else ""
+        out.append(
+            f"\n      <tr{candidate}>\n"
+            f"        <td>{text(item.stage_name)}</td>\n"
+            f'        <th scope="row"><a href="{journey_url}#part-journeys-steps-{int(item.pk)}">'
+            f"{text(item.title)}</a></th>\n"
+            f"        <td>{who}</td>\n"
+            f'        <td><span class="auto-badge auto-{text(item.automation)}">'
+            f"{text(item.automation_label)}</span>"
+            f"{mark}</td>\n"
+            f'        <td class="pain-text"><span aria-hidden="true">⚠</span> '
+            f"{text(item.pain_points)}</td>\n"
+            "      </tr>\n    "
+        )
+    return "".join(out)

@@ -12,6 +12,7 @@ from django.urls import reverse
 from opmodel.access import Access
 from opmodel.models import OperatingModel
 from opmodel.registry import Finding, Severity
+from opmodel.rows import choice_labels
 from teams.models import Squad
 from teams.rules import led_squads
 
@@ -250,25 +251,73 @@ def _direction(lanes: dict[int, Lane], source: int, target: int | None) -> str:
 # ---------- pain points across journeys ----------
 
 
+@dataclass(frozen=True)
+class PainJourney:
+    pk: int
+    name: str
+
+
+@dataclass(frozen=True)
+class PainSquad:
+    pk: int
+    name: str
+    team_type: str
+
+
+@dataclass(frozen=True)
+class PainStep:
+    """A step with a pain point, as the pain points table shows it: plain values, no model
+    instance (hundreds of rows on a large model, issue 18)."""
+
+    pk: int
+    title: str
+    automation: str
+    pain_points: str
+    stage_name: str
+    squad: PainSquad | None
+
+    @property
+    def automation_label(self) -> str:
+        return choice_labels(Step, "automation").get(self.automation, self.automation)
+
+
 @dataclass
 class PainGroup:
-    journey: Journey
-    steps: list[Step]
+    journey: PainJourney
+    steps: list[PainStep]
 
 
 def pain_points(operating_model: OperatingModel) -> list[PainGroup]:
-    """Every step with a pain point, by journey and stage order. Two queries."""
-    steps = list(
+    """Every step with a pain point, by journey and stage order. One query, plain values."""
+    rows = (
         Step.objects.filter(operating_model=operating_model)
         .exclude(pain_points="")
-        .select_related("stage", "stage__journey", "stage__journey__owner")
         .order_by("stage__journey__position", "stage__journey_id", "stage__position", "position")
-        .prefetch_related("technologies")
+        .values_list(
+            "pk",
+            "title",
+            "automation",
+            "pain_points",
+            "stage__name",
+            "stage__journey_id",
+            "stage__journey__name",
+            "squad_id",
+            "squad__name",
+            "squad__team_type",
+        )
     )
     groups: dict[int, PainGroup] = {}
-    for step in steps:
-        journey = step.stage.journey
-        groups.setdefault(journey.pk, PainGroup(journey, [])).steps.append(step)
+    squads: dict[int, PainSquad] = {}
+    for pk, title, automation, pain, stage, journey_id, journey, squad_id, name, kind in rows:
+        squad = None
+        if squad_id is not None:
+            squad = squads.get(squad_id) or squads.setdefault(
+                squad_id, PainSquad(squad_id, name, kind)
+            )
+        group = groups.get(journey_id)
+        if group is None:
+            group = groups[journey_id] = PainGroup(PainJourney(journey_id, journey), [])
+        group.steps.append(PainStep(pk, title, automation, pain, stage, squad))
     return list(groups.values())
 
 

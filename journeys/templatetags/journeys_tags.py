@@ -3,9 +3,15 @@ from ``journeys.partials`` through ``Section.partial_context``); none of them qu
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
+from django.utils.safestring import SafeString
 
 from opmodel.registry import Section, registry
+from opmodel.rows import safe
+
+from .. import rows
 
 register = template.Library()
 
@@ -14,3 +20,10 @@ register = template.Library()
 def journeys_sections() -> dict[str, Section]:
     """Level 3's sections by short name (``stages``, ``steps``) for partials rendered alone."""
     return {s.key.split(".", 1)[1]: s for s in registry.sections(level=3)}
+
+
+@register.simple_tag(takes_context=True)
+def pain_rows(context: template.Context, group: Any) -> SafeString:
+    """``{% pain_rows group %}``: the rows of one journey's pain points table, drawn in Python
+    (``journeys.rows.pain_rows``) as the page's ``pain-row`` partial draws each."""
+    return safe(rows.pain_rows(context.get("request"), context["om"].slug, group))
