@@ -30,6 +30,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models, transaction
+from django.utils import timezone
 
 BASE = 1_000_000
 STEP = 1_000_000
@@ -112,19 +113,18 @@ def _counts_below(start: int) -> dict[type[models.Model], int]:
 
 def _current_fingerprint() -> dict[type[models.Model], dict[tuple[str, ...], int]]:
     """The ids of the rows migrations create (content types, permissions) by natural key: the
-    worlds' rows refer to them (guardian's permissions, generic relations)."""
-    return {
-        ContentType: {
-            (app, model): pk
-            for pk, app, model in ContentType.objects.values_list("pk", "app_label", "model")
-        },
-        Permission: {
-            (app, model, codename): pk
-            for pk, app, model, codename in Permission.objects.values_list(
-                "pk", "content_type__app_label", "content_type__model", "codename"
-            )
-        },
-    }
+    worlds' rows refer to them (guardian's permissions, generic relations). Read with plain SQL
+    (every replay asks)."""
+    quote = connection.ops.quote_name
+    types, perms = quote(ContentType._meta.db_table), quote(Permission._meta.db_table)
+    with connection.cursor() as cursor:
+        # table names from the models' meta, quoted: no outside input
+        cursor.execute(f"SELECT id, app_label, model FROM {types}")  # noqa: S608
+        content_types = {(app, model): pk for pk, app, model in cursor.fetchall()}
+        join = f"{perms} p JOIN {types} c ON c.id = p.content_type_id"
+        cursor.execute(f"SELECT p.id, c.app_label, c.model, p.codename FROM {join}")  # noqa: S608
+        permissions = {(app, model, codename): pk for pk, app, model, codename in cursor}
+    return {ContentType: content_types, Permission: permissions}
 
 
 def _follow_flush(now: dict[type[models.Model], dict[tuple[str, ...], int]]) -> bool:
@@ -146,6 +146,7 @@ def _follow_flush(now: dict[type[models.Model], dict[tuple[str, ...], int]]) -> 
                         if row[f.attname] is not None:
                             row[f.attname] = ids[row[f.attname]]
     _fingerprint = now
+    _prepared.clear()
     return True
 
 
@@ -187,6 +188,13 @@ def build_all() -> None:
                 transaction.savepoint_rollback(sid)
         transaction.set_rollback(True)
     _fingerprint = _current_fingerprint()
+    _prepared.clear()
+
+
+def _taken_slugs(slugs: list[str]) -> set[str]:
+    from opmodel.models import OperatingModel
+
+    return set(OperatingModel.objects.filter(slug__in=slugs).values_list("slug", flat=True))
 
 
 def _unique_slug(slug: str) -> str:
@@ -197,6 +205,87 @@ def _unique_slug(slug: str) -> str:
         candidate = f"{root}-{n}"
         n += 1
     return candidate
+
+
+def _plain_pre_save(field: models.Field) -> bool:
+    """``bulk_create`` keeps this field's value as given, or sets it to now (``auto_now``,
+    ``auto_now_add``: ``insert_rows`` does the same); a FileField's ``pre_save`` does more."""
+    return type(field).pre_save in (models.Field.pre_save, models.DateField.pre_save) or (
+        isinstance(field, models.DateTimeField)
+        and type(field).pre_save is models.DateTimeField.pre_save
+    )
+
+
+# insert_rows' statements and prepared values, by the caller's key (a world's table): a replay
+# then only copies them. Emptied whenever the worlds' rows change (build, flush, import).
+_prepared: dict[Any, tuple[str, list[list[Any]], list[tuple[int, models.Field]]]] = {}
+
+
+def insert_rows(model: type[models.Model], rows: list[dict[str, Any]], key: Any = None) -> None:
+    """What ``model._base_manager.bulk_create([model(**row) for row in rows])`` inserts, without
+    building a model instance per row (the ORM's per-object cost is most of a large insert's):
+    one INSERT run over every row (``executemany``). A column a row leaves out gets the field's
+    default; ``auto_now``/``auto_now_add`` fields get now, as ``bulk_create`` gives them (here one
+    now per call). No signals, as with ``bulk_create``; the ids are not read back. With ``key``,
+    the values prepared for the database are kept and reused by the next call with that key
+    (the rows must then be the same)."""
+    if not rows:
+        return
+    if key is None or key not in _prepared:
+        fields = [f for f in model._meta.concrete_fields if not getattr(f, "generated", False)]
+        if not all(_plain_pre_save(f) for f in fields):
+            model._base_manager.bulk_create([model(**row) for row in rows])
+            return
+        given = set().union(*(row.keys() for row in rows))
+        if _auto_pk(model) and model._meta.pk.attname not in given:
+            fields.remove(model._meta.pk)
+        quote = connection.ops.quote_name
+        sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 (names from the model's meta)
+            quote(model._meta.db_table),
+            ", ".join(quote(f.column) for f in fields),
+            ", ".join(["%s"] * len(fields)),
+        )
+        auto = [
+            (i, f)
+            for i, f in enumerate(fields)
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        ]
+        prepared = [
+            [
+                None
+                if (i, f) in auto
+                else f.get_db_prep_save(
+                    row[f.attname] if f.attname in row else f.get_default(), connection
+                )
+                for i, f in enumerate(fields)
+            ]
+            for row in rows
+        ]
+        if key is not None:
+            _prepared[key] = (sql, prepared, auto)
+    else:
+        sql, prepared, auto = _prepared[key]
+    if auto:
+        moment = timezone.now()
+        nows = [
+            (
+                i,
+                f.get_db_prep_save(
+                    moment if isinstance(f, models.DateTimeField) else moment.date(), connection
+                ),
+            )
+            for i, f in auto
+        ]
+        params = []
+        for values in prepared:
+            values = values.copy()
+            for i, value in nows:
+                values[i] = value
+            params.append(values)
+    else:
+        params = prepared
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def replay(name: str) -> Any:
@@ -211,17 +300,15 @@ def replay(name: str) -> Any:
     w = _WORLDS[name]
     # read once: ``OperatingModel.history`` builds a new manager class on every access
     history = OperatingModel.history.model
-    slugs = {
-        r["slug"]: _unique_slug(r["slug"])
-        for model, rows in w.rows
-        if model is OperatingModel
-        for r in rows
-    }
+    own = [r["slug"] for model, rows in w.rows if model is OperatingModel for r in rows]
+    slugs = {slug: _unique_slug(slug) for slug in _taken_slugs(own)} if own else {}
     with transaction.atomic():  # foreign keys are checked at the end (deferred constraints)
         for model, rows in w.rows:
             if slugs and model in (OperatingModel, history):
                 rows = [{**r, "slug": slugs.get(r["slug"], r["slug"])} for r in rows]
-            model._base_manager.bulk_create([model(**row) for row in rows])
+                insert_rows(model, rows)
+            else:
+                insert_rows(model, rows, key=(name, model))
     if isinstance(w.result, int):
         return OperatingModel.objects.get(pk=w.result)
     return w.result
@@ -257,6 +344,7 @@ def import_state(state: dict[str, Any]) -> None:
         for label, keys in state["fingerprint"].items()
     }
     _epoch = state["epoch"]
+    _prepared.clear()
 
 
 def people(names: list[str]) -> dict[str, Any]:
