@@ -1,8 +1,10 @@
-"""Exports fixtures: PDFs rendered once per module (rendering is slow), text and pages read
-back with poppler (pdftotext, pdfinfo, pdftoppm), PNGs kept in test-artifacts/ to look at."""
+"""Exports fixtures: PDFs read back with poppler (pdftotext, pdfinfo, pdftoppm) and pypdf, each
+file read once however many checks look at it; PNGs kept in test-artifacts/ to look at. The
+PDFs themselves are rendered once per module (tests/exports/pdfs.py, test_pdfs_*.py)."""
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 import subprocess
@@ -16,6 +18,9 @@ from django.conf import settings
 
 from opmodel.exports import Fetches, Rendered
 from tests.conftest import require
+
+# The checks every PDF gets live there, asserts and all: pytest explains them as it does a test's.
+pytest.register_assert_rewrite("tests.exports.pdfs")
 
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 
@@ -35,12 +40,12 @@ class Pdf:
     pages: int
 
     def text(self, page: int | None = None) -> str:
-        args = ["pdftotext"]
-        if page is not None:
-            args += ["-f", str(page), "-l", str(page)]
-        return subprocess.run(
-            [*args, str(self.path), "-"], check=True, capture_output=True, text=True
-        ).stdout
+        """The text of the PDF, or of one page (what ``pdftotext -f page -l page`` gives: the
+        page's text and its form feed). pdftotext runs once per file, not once per page."""
+        pages = _text_of(*_stamp(self.path))
+        if page is None:
+            return "".join(pages)
+        return pages[page - 1]
 
     def info(self) -> dict[str, str]:
         out = subprocess.run(
@@ -84,8 +89,30 @@ class Word:
         return self.y1 - self.y0
 
 
+def _stamp(path: Path) -> tuple[Path, int, int]:
+    """A file as a cache key: its path, and its size and time, which a rewrite changes."""
+    stat = path.stat()
+    return path, stat.st_mtime_ns, stat.st_size
+
+
+@functools.cache
+def _text_of(path: Path, _mtime: int, _size: int) -> list[str]:
+    """The PDF's text page by page, each ending in pdftotext's form feed."""
+    out = subprocess.run(
+        ["pdftotext", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    return [page + "\f" for page in out.split("\f")[:-1]]
+
+
 def words_of(path: Path) -> tuple[list[tuple[float, float]], list[Word]]:
-    """Every word of the PDF with its box (``pdftotext -bbox-layout``), and each page's size."""
+    """Every word of the PDF with its box (``pdftotext -bbox-layout``), and each page's size.
+    Read once per file: the checks below each ask for them (the large handbook's take a few
+    seconds of CPU); the lists are shared, never to be changed."""
+    return _words_of(*_stamp(path))
+
+
+@functools.cache
+def _words_of(path: Path, _mtime: int, _size: int) -> tuple[list[tuple[float, float]], list[Word]]:
     import xml.etree.ElementTree as ET
 
     out = subprocess.run(
@@ -163,7 +190,7 @@ FAKE_PDF = b"%PDF-1.4\n% opmodel test stand-in\n%%EOF\n"
 @pytest.fixture
 def fake_render(monkeypatch):
     """Stand in for WeasyPrint where a test is about the export's life, not its pages (real
-    PDFs are rendered in test_pdfs.py and by the worker test). Records what it was asked."""
+    PDFs are rendered in test_pdfs*.py and by the worker test). Records what it was asked."""
     calls: list[tuple] = []
 
     def render(operating_model, kind, *, release=None, subject_id=0, progress=None):
@@ -227,7 +254,13 @@ def _name(value: object) -> str:
 def tags_of(path: Path) -> Tags:
     """Walk the structure tree from the catalog; then check, page by page, that every marked
     content sequence (MCID) of the page's content is mapped by the parent tree to an element
-    that hangs in that tree (a join that dropped or misnumbered a part's tree fails here)."""
+    that hangs in that tree (a join that dropped or misnumbered a part's tree fails here).
+    Read once per file."""
+    return _tags_of(*_stamp(path))
+
+
+@functools.cache
+def _tags_of(path: Path, _mtime: int, _size: int) -> Tags:
     from pypdf import PdfReader
 
     reader = PdfReader(path)

@@ -1,6 +1,6 @@
 """The life of an export: asked for, rendered once (releases) or fresh (the draft), idempotent,
 retried, and failing loudly when rendering or the broker fails. WeasyPrint is stood in for
-here (``fake_render``): the pages themselves are tested in test_pdfs.py."""
+here (``fake_render``): the pages themselves are tested in test_pdfs_*.py."""
 
 from __future__ import annotations
 
