@@ -10,16 +10,21 @@ X-as-a-service as a line with a bracket at the provider, facilitating as a dotte
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
+from django.template.defaultfilters import floatformat
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import escape
 from django.utils.safestring import SafeString
 
 from opmodel.models import OperatingModel
+from opmodel.rows import display, safe, text
 
 from .models import Interaction, InteractionMode, Squad, TeamType
 
@@ -279,9 +284,10 @@ def _crosses(segment: tuple[float, float, float, float], box: tuple, clearance: 
             continue
         t = q / p
         if p < 0:
-            lo = max(lo, t)
-        else:
-            hi = min(hi, t)
+            if t > lo:  # max(lo, t)
+                lo = t
+        elif t < hi:  # min(hi, t)
+            hi = t
         if lo > hi:
             return False
     return True
@@ -308,28 +314,29 @@ def _spread(preferred: float, lo: float, hi: float, step: float) -> list[float]:
     return out
 
 
-def _candidates(a: Box, b: Box, slot: int) -> list[list[Point]]:
+def _candidates(a: Box, b: Box, slot: int) -> Iterator[list[Point]]:
     """Where a connector from ``a`` to ``b`` may go, the preferred first: axis-aligned where
     the boxes overlap on one axis (at the preferred lane, then lanes either side), else
-    straight between points of their edges."""
+    straight between points of their edges. Made as they are tried (most routes take one of
+    the first few: a layout made every route's hundreds of candidates, issue 18)."""
     lo, hi = max(a.x, b.x), min(a.x + a.w, b.x + b.w)
     if hi - lo > 24:
         # lanes fan out from the middle of the overlap
         offset = (slot + 1) // 2 * 30 * (1 if slot % 2 else -1)
         top, bottom = (a, b) if a.cy < b.cy else (b, a)
         y1, y2 = top.y + top.h, bottom.y
-        return [
-            [(x, y1), (x, y2)] if top is a else [(x, y2), (x, y1)]
-            for x in _spread((lo + hi) / 2 + offset, lo + 14, hi - 14, 6)
-        ] + _elbows(a, b)
+        for x in _spread((lo + hi) / 2 + offset, lo + 14, hi - 14, 6):
+            yield [(x, y1), (x, y2)] if top is a else [(x, y2), (x, y1)]
+        yield from _elbows(a, b)
+        return
     lo, hi = max(a.y, b.y), min(a.y + a.h, b.y + b.h)
     if hi - lo > 10:
         left, right = (a, b) if a.cx < b.cx else (b, a)
         x1, x2 = left.x + left.w, right.x
-        return [
-            [(x1, y), (x2, y)] if left is a else [(x2, y), (x1, y)]
-            for y in _spread(min(hi - 8, lo + 12 + slot * 12), lo + 8, hi - 8, 4)
-        ] + _elbows(a, b)
+        for y in _spread(min(hi - 8, lo + 12 + slot * 12), lo + 8, hi - 8, 4):
+            yield [(x1, y), (x2, y)] if left is a else [(x2, y), (x1, y)]
+        yield from _elbows(a, b)
+        return
 
     def edges(box: Box) -> list[tuple[float, float]]:
         """Points along the box's edges (the corners of an octagon are cut: not those)."""
@@ -341,10 +348,15 @@ def _candidates(a: Box, b: Box, slot: int) -> list[list[Point]]:
             + [(box.x + box.w, box.y + f * box.h) for f in (0.25, 0.5, 0.75)]
         )
 
-    pairs = [(p, q) for p in edges(a) for q in edges(b)]
-    pairs.sort(key=lambda pq: (pq[0][0] - pq[1][0]) ** 2 + (pq[0][1] - pq[1][1]) ** 2)
     # the shortest straight lines first (a long one rarely clears the rows between), then elbows
-    return [[p, q] for p, q in pairs[:DIAGONALS]] + _elbows(a, b)
+    # (a stable sort of the lengths: ties in the order the pairs come)
+    pairs = [(p, q) for p in edges(a) for q in edges(b)]
+    lengths = [(p[0] - q[0]) ** 2 + (p[1] - q[1]) ** 2 for p, q in pairs]
+    shortest = sorted(range(len(pairs)), key=lengths.__getitem__)[:DIAGONALS]
+    pairs = [pairs[i] for i in shortest]
+    for p, q in pairs:
+        yield [p, q]
+    yield from _elbows(a, b)
 
 
 def _elbows(a: Box, b: Box) -> list[list[Point]]:
@@ -382,8 +394,11 @@ class _Labels:
         """How many labels the line through ``points`` passes (counting stops at ``enough``)."""
         hit: set[tuple] = set()
         for (x1, y1), (x2, y2) in zip(points, points[1:], strict=False):
-            top, bottom = min(y1, y2) - clearance, max(y1, y2) + clearance
-            left, right = min(x1, x2) - clearance, max(x1, x2) + clearance
+            # min() and max() of two, without the calls (the same values)
+            top = (y2 if y2 < y1 else y1) - clearance
+            bottom = (y2 if y2 > y1 else y1) + clearance
+            left = (x2 if x2 < x1 else x1) - clearance
+            right = (x2 if x2 > x1 else x1) + clearance
             for k in range(int(top // self.STRIP), int(bottom // self.STRIP) + 1):
                 for box in self.strips.get(k, ()):
                     if box in hit or box[2] < left or box[0] > right:
@@ -402,8 +417,9 @@ class _Labels:
 def _route(a: Box, b: Box, slot: int, labels: _Labels, clearance: float) -> list[Point]:
     """The first candidate that passes through no label; else the one through fewest."""
     candidates = _candidates(a, b, slot)
-    best, fewest = candidates[0], 1_000_000
-    for candidate in candidates:
+    best = next(candidates)
+    fewest = 1_000_000
+    for candidate in itertools.chain([best], candidates):
         through = labels.through(candidate, clearance, fewest)
         if through == 0:
             return candidate
@@ -493,6 +509,82 @@ def interaction_layout(
     )
 
 
+def _floatformat0() -> Callable[[float], str]:
+    """``|floatformat:0`` (Django's own filter), remembered per value for one drawing."""
+    seen: dict[float, str] = {}
+
+    def f0(value: float) -> str:
+        if value not in seen:
+            seen[value] = str(floatformat(value, 0))
+        return seen[value]
+
+    return f0
+
+
+def _box_svg(box: Box, f0: Callable[[float], str]) -> str:
+    """One squad's box, byte for byte as the ``box`` partial of
+    ``teams/interaction_map_parts.svg`` draws it (sixty squads through the template engine
+    took longer than their layout, issue 18)."""
+    squad = box.squad
+    desc = f"{text(squad.name)}: {display(squad, 'team_type')}, {display(squad, 'mode')}"
+    if box.shape == "octagon":
+        shape = (
+            f'<polygon points="{escape(box.points)}" fill="{escape(box.fill)}" '
+            f'stroke="{escape(box.stroke)}" stroke-width="2"/>'
+        )
+    else:
+        shape = (
+            f'<rect x="{f0(box.x)}" y="{f0(box.y)}" width="{f0(box.w)}" height="{f0(box.h)}" '
+            f'rx="{int(box.rx)}" fill="{escape(box.fill)}" stroke="{escape(box.stroke)}" '
+            'stroke-width="2"/>'
+        )
+    labels = "".join(
+        f'<text x="{f0(label.x)}" y="{f0(label.y)}"'
+        + (f' text-anchor="{escape(label.anchor)}"' if label.anchor != "start" else "")
+        + f' font-size="{int(label.size)}"'
+        + (' font-weight="700" fill="#1b2430"' if label.bold else ' fill="#3a4454"')
+        + f">{text(label.text)}</text>\n      "
+        for label in box.labels
+    )
+    return (
+        f'\n    \n    <a href="{escape(box.url)}">\n      <desc>{desc}</desc>\n      '
+        f"\n      {shape}\n      \n      {labels}\n    </a>\n  "
+    )
+
+
+LINK_LINES = {
+    "collaboration": (
+        '<polyline points="{path}" fill="none" stroke="#7b4fa0" stroke-width="16" '
+        'stroke-linecap="butt" stroke-linejoin="round"/>\n      '
+        '<polyline points="{path}" fill="none" stroke="url(#tt-hatch)" stroke-width="13" '
+        'stroke-linecap="butt"/>'
+    ),
+    "x_as_a_service": (
+        '<polyline points="{path}" fill="none" stroke="#ffffff" stroke-width="6"/>\n      '
+        '<polyline points="{path}" fill="none" stroke="#1f3a5f" stroke-width="2.5" '
+        'marker-end="url(#tt-xaas)"/>'
+    ),
+    "": (
+        '<polyline points="{path}" fill="none" stroke="#9a6fb3" stroke-width="4" '
+        'stroke-dasharray="0.1 8" stroke-linecap="round" marker-start="url(#tt-facil)" '
+        'marker-end="url(#tt-facil)"/>'
+    ),
+}
+
+
+def _link_svg(link: Link) -> str:
+    """One interaction's line, byte for byte as the ``link`` partial of
+    ``teams/interaction_map_parts.svg`` draws it."""
+    interaction = link.interaction
+    purpose = f" ({text(interaction.purpose)})" if interaction.purpose else ""
+    title = (
+        f"{text(interaction.squad.name)} → {text(interaction.partner.name)}: "
+        f"{display(interaction, 'mode')}{purpose}"
+    )
+    lines = LINK_LINES.get(link.mode, LINK_LINES[""]).format(path=escape(link.path))
+    return f"\n    <g>\n      <title>{title}</title>\n      \n      {lines}\n      \n    </g>\n  "
+
+
 def interaction_map_svg(
     operating_model: OperatingModel,
     *,
@@ -503,10 +595,13 @@ def interaction_map_svg(
 ) -> SafeString:
     """The map as SVG markup, for a page or a PDF (of the draft's rows, or the given ones)."""
     layout = interaction_layout(operating_model, squads=squads, interactions=interactions)
+    f0 = _floatformat0()
     return render_to_string(
         "teams/interaction_map.svg",
         {
             "layout": layout,
+            "boxes": safe("".join(_box_svg(box, f0) for box in layout.boxes)),
+            "links": safe("".join(_link_svg(link) for link in layout.links)),
             "title": title
             or f"Team interaction map of {organisation or operating_model.organisation}",
             "modes": InteractionMode,

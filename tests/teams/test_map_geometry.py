@@ -112,3 +112,44 @@ def test_the_svg_draws_the_labels_and_lines_of_the_layout(people):
             assert f">{label.text}</text>" in svg.replace("&#x27;", "'"), label.text
     for link in layout.links:
         assert f'points="{link.path}"' in svg
+
+
+def _drawn_both_ways(layout: MapLayout) -> None:
+    """Every box and line drawn in Python (teams.diagrams) is what the reference partials of
+    ``teams/interaction_map_parts.svg`` draw."""
+    from django.template.loader import get_template
+
+    from teams.diagrams import _box_svg, _floatformat0, _link_svg
+
+    box_partial = get_template("teams/interaction_map_parts.svg#box")
+    link_partial = get_template("teams/interaction_map_parts.svg#link")
+    f0 = _floatformat0()
+    for box in layout.boxes:
+        assert _box_svg(box, f0) == box_partial.render({"box": box})
+    for link in layout.links:
+        assert _link_svg(link) == link_partial.render({"link": link})
+
+
+def test_the_map_is_drawn_in_python_as_its_partials_draw_it(layout, people):
+    """The map's boxes and lines are drawn in Python (issue 18: sixty squads and 120 lines
+    through the template engine took longer than their layout), byte for byte as the partials
+    draw them: the demo, a large model and long names, then names and purposes with markup, an
+    octagon, every mode and every label anchor."""
+    assert layout.boxes and layout.links
+    _drawn_both_ways(layout)
+    om = build_model(people["facilitator"])
+    Squad.objects.filter(pk=Squad.objects.filter(operating_model=om).first().pk).update(
+        name='<b>"Tom" & Jerry\'s</b>'
+    )
+    from teams.models import Interaction
+
+    Interaction.objects.filter(operating_model=om).update(purpose="Share <data> & 'models'")
+    marked = interaction_layout(om)
+    _drawn_both_ways(marked)
+    assert {b.shape for b in marked.boxes} == {"rect", "octagon"}
+    assert {link.mode for link in marked.links} == {
+        "collaboration",
+        "x_as_a_service",
+        "facilitating",
+    }
+    assert {label.anchor for b in marked.boxes for label in b.labels} >= {"start", "middle", "end"}
