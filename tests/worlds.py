@@ -104,11 +104,28 @@ def _columns(model: type[models.Model]) -> list[str]:
     return [f.attname for f in model._meta.concrete_fields if not getattr(f, "generated", False)]
 
 
-def _counts_below(start: int) -> dict[type[models.Model], int]:
-    return {
-        m: (m._base_manager.filter(pk__lt=start) if _auto_pk(m) else m._base_manager).count()
-        for m in _tables()
-    }
+def _counts(start: int) -> dict[type[models.Model], tuple[int, int]]:
+    """Per table, its rows below id ``start`` (all of them if its ids are not counted up) and
+    from ``start`` on: one query (a count per table through the ORM was ~1,000 queries a build).
+    """
+    tables = _tables()
+    quote = connection.ops.quote_name
+    selects, params = [], []
+    # table and column names from the models' meta, quoted: no outside input (S608)
+    for n, m in enumerate(tables):
+        table = quote(m._meta.db_table)
+        if _auto_pk(m):
+            pk = quote(m._meta.pk.column)
+            counts = (
+                f"COUNT(CASE WHEN {pk} < %s THEN 1 END), COUNT(CASE WHEN {pk} >= %s THEN 1 END)"
+            )
+            selects.append(f"SELECT {n}, {counts} FROM {table}")  # noqa: S608
+            params += [start, start]
+        else:
+            selects.append(f"SELECT {n}, COUNT(*), 0 FROM {table}")  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(selects), params)
+        return {tables[n]: (below, above) for n, below, above in cursor.fetchall()}
 
 
 def _current_fingerprint() -> dict[type[models.Model], dict[tuple[str, ...], int]]:
@@ -166,20 +183,19 @@ def build_all() -> None:
         for n, w in enumerate(_WORLDS.values()):
             start = base + n * STEP
             sid = transaction.savepoint_create()
-            before = _counts_below(start)
+            before = _counts(start)
             _move_sequences(start)
             users = get_user_model().objects.filter(username__in=[*PEOPLE, "lead"])
             result = w.build({u.username: u for u in users})
             w.result = result.pk if isinstance(result, models.Model) else result
             w.rows = []
+            after = _counts(start)
             for model in _tables():
-                if not _auto_pk(model):
+                if not _auto_pk(model) or not after[model][1]:  # none of this world's rows
                     continue
                 rows = list(model._base_manager.filter(pk__gte=start).values(*_columns(model)))
-                if rows:
-                    w.rows.append((model, rows))
-            after = _counts_below(start)
-            changed = [m.__name__ for m in before if before[m] != after[m]]
+                w.rows.append((model, rows))
+            changed = [m.__name__ for m in before if before[m][0] != after[m][0]]
             if changed:
                 raise RuntimeError(f"world {w.name!r} wrote outside its id range: {changed}")
             if w.keep:
