@@ -53,6 +53,35 @@ class ParseError(ValueError):
         super().__init__(f"{'Refused' if refused else f'Not valid {syntax}'}: {where}{problem}.")
 
 
+def resolve_fast(self: Any, kind: type, value: str | None, implicit: tuple[bool, bool]) -> str:
+    """PyYAML's ``Resolver.resolve`` (which libyaml calls back for every node it reads or
+    writes) with its tables joined once: the same tag for every value, without building two
+    lists per scalar. Only for a class without path resolvers (``fast_resolver``)."""
+    if kind is yaml.ScalarNode:
+        if implicit[0]:
+            for tag, regexp in self._implicit_by_first.get(value[:1], self._implicit_any):  # type: ignore[index]
+                if regexp.match(value):
+                    return tag
+        return self.DEFAULT_SCALAR_TAG
+    if kind is yaml.SequenceNode:
+        return self.DEFAULT_SEQUENCE_TAG
+    return self.DEFAULT_MAPPING_TAG
+
+
+def fast_resolver(cls: type) -> type:
+    """Give a loader or dumper class ``resolve_fast``, with the tables it reads."""
+    if cls.yaml_path_resolvers:  # type: ignore[attr-defined]
+        raise TypeError(f"{cls.__name__} has path resolvers: resolve_fast ignores them")
+    implicit = cls.yaml_implicit_resolvers  # type: ignore[attr-defined]
+    anywhere = list(implicit.get(None, []))
+    cls._implicit_any = anywhere  # type: ignore[attr-defined]
+    cls._implicit_by_first = {  # type: ignore[attr-defined]
+        first: [*resolvers, *anywhere] for first, resolvers in implicit.items() if first is not None
+    }
+    cls.resolve = resolve_fast  # type: ignore[attr-defined]
+    return cls
+
+
 class _SafeLoader(_Loader):  # type: ignore[misc,valid-type]
     """libyaml's safe loader, with timestamps kept as the text they were written as."""
 
@@ -62,6 +91,12 @@ def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
 
 
 _SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+fast_resolver(_SafeLoader)
+_STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{name}" for name in ("str", "seq", "map"))
+# Scalars built by their constructors (a key or a value; keys are never lists or mappings).
+_SCALAR_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp")
+)
 
 
 def _refuse_tag(node: yaml.Node) -> None:
@@ -69,10 +104,47 @@ def _refuse_tag(node: yaml.Node) -> None:
         raise ParseError(f"the tag {node.tag} is not plain data", mark=node.start_mark)
 
 
-def _check_nodes(root: yaml.Node) -> None:
+def _build_scalar(loader: Any, node: yaml.ScalarNode, built: dict[int, Any]) -> bool:
+    """Build a scalar as its tag's constructor does; False to leave it to the loader."""
+    if node.tag == _STR:
+        built[id(node)] = node.value
+        return True
+    if node.tag not in _SCALAR_TAGS:  # (a lone "<<", a "list": the loader refuses them)
+        return False
+    try:
+        built[id(node)] = loader.yaml_constructors[node.tag](loader, node)
+    except ValueError:  # the loader raises it again, after the measuring
+        return False
+    return True
+
+
+def _build_collection(node: yaml.Node, children: list[yaml.Node], built: dict[int, Any]) -> bool:
+    """Build a list or mapping from its built children; False to leave it to the loader."""
+    if node.tag == _SEQ and isinstance(node, yaml.SequenceNode):
+        built[id(node)] = [built[id(child)] for child in children]
+        return True
+    if node.tag != _MAP or not isinstance(node, yaml.MappingNode):
+        return False  # (a list tagged as a mapping: the loader refuses it)
+    mapping: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        if key_node.tag not in _SCALAR_TAGS:  # a merge key (<<), a list as a key
+            return False
+        mapping[built[id(key_node)]] = built[id(value_node)]
+    built[id(node)] = mapping
+    return True
+
+
+def _check_nodes(root: yaml.Node, loader: Any = None) -> tuple[bool, Any]:
     """Measure the node graph without recursing and without expanding it: each distinct node is
-    visited once, and its expanded weight and depth come from its children's."""
+    visited once, and its expanded weight and depth come from its children's.
+
+    With ``loader``, the same pass builds the data as ``loader.construct_document`` would (a
+    scalar by its tag's constructor, aliases as the one shared object): returns (True, data).
+    A merge key (``<<``), a key that is not a scalar, or a value its constructor cannot read
+    leaves the building to the loader after the measuring: (False, None)."""
     seen: dict[int, tuple[int, int]] = {}  # id(node) -> (expanded weight, depth)
+    built: dict[int, Any] = {}  # id(node) -> its data, while ``building``
+    building = loader is not None
     distinct = 0  # the weight of the distinct nodes: what the text itself holds
     open_nodes: set[int] = set()
     stack: list[tuple[yaml.Node, list[yaml.Node] | None]] = [(root, None)]
@@ -99,6 +171,7 @@ def _check_nodes(root: yaml.Node) -> None:
                     "values out instead",
                     mark=node.start_mark,
                 )
+            building = building and _build_collection(node, children, built)
             continue
         if key in seen:
             continue
@@ -114,10 +187,12 @@ def _check_nodes(root: yaml.Node) -> None:
                 raise ParseError("a NUL character in a value", mark=node.start_mark)
             seen[key] = (1 + len(node.value), 0)
             distinct += 1 + len(node.value)
+            building = building and _build_scalar(loader, node, built)
             continue
         open_nodes.add(key)
         stack.append((node, children))
         stack.extend((child, None) for child in children if id(child) not in seen)
+    return building, built.get(id(root))
 
 
 def _yaml_error(exc: yaml.YAMLError) -> ParseError:
@@ -128,7 +203,9 @@ def _yaml_error(exc: yaml.YAMLError) -> ParseError:
 
 
 def _construct(loader: Any, node: yaml.Node) -> Any:
-    _check_nodes(node)
+    done, data = _check_nodes(node, loader)
+    if done:
+        return data
     try:
         return loader.construct_document(node)
     except ValueError as exc:  # e.g. an integer of more digits than Python converts

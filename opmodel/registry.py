@@ -53,10 +53,16 @@ EMPTY = "(empty)"
 Refer = Callable[[type[models.Model], Any], str]
 
 
+# Values that are their own comparable shape (``comparable`` returns them as they are).
+PLAIN_TYPES = frozenset({str, int, bool, float, type(None)})
+
+
 def comparable(value: Any) -> Any:
     """A field value in the one shape every consumer compares and stores: a row is its id, many
     rows are their sorted ids, dates and times are ISO text, decimals and UUIDs are text. It is
     what a document holds and what the section's form accepts back unchanged."""
+    if type(value) in PLAIN_TYPES:
+        return value
     if isinstance(value, models.Model):
         return value.pk
     if isinstance(value, models.QuerySet | list | tuple | set):

@@ -14,7 +14,7 @@ import yaml
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from opmodel.parsing import ParseError, parse_json, parse_yaml
+from opmodel.parsing import ParseError, fast_resolver, parse_json, parse_yaml
 from opmodel.registry import registry
 
 from .snapshots import MODEL_FIELDS, SCHEMA_VERSION, snapshot_build
@@ -70,8 +70,52 @@ def document_export(
 _Emitter: type = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
+_TAG = "tag:yaml.org,2002:"
+
+
+def _nodes(data: Any, seen: set[int]) -> yaml.Node | None:
+    """The node graph the safe representer makes of a document (block style, multi-line text
+    as literal blocks), built directly for its plain types: None for anything else, and for a
+    list or mapping met twice (the representer writes an anchor and alias there)."""
+    kind = type(data)
+    if kind is str:
+        return yaml.ScalarNode(_TAG + "str", data, style="|" if "\n" in data else None)
+    if kind is int:
+        return yaml.ScalarNode(_TAG + "int", str(data))
+    if kind is bool:
+        return yaml.ScalarNode(_TAG + "bool", "true" if data else "false")
+    if data is None:
+        return yaml.ScalarNode(_TAG + "null", "null")
+    if kind is not dict and kind is not list or id(data) in seen:
+        return None
+    seen.add(id(data))
+    if kind is list:
+        items = [_nodes(item, seen) for item in data]
+        if None in items:
+            return None
+        return yaml.SequenceNode(_TAG + "seq", items, flow_style=False)
+    pairs = []
+    for key, value in data.items():
+        key_node, value_node = _nodes(key, seen), _nodes(value, seen)
+        if key_node is None or value_node is None:
+            return None
+        pairs.append((key_node, value_node))
+    return yaml.MappingNode(_TAG + "map", pairs, flow_style=False)
+
+
+@fast_resolver
 class _Dumper(_Emitter):  # type: ignore[misc,valid-type]
-    """Block style, multi-line text as literal blocks: a document that diffs cleanly in git."""
+    """Block style, multi-line text as literal blocks: a document that diffs cleanly in git.
+
+    A document of plain values (all of them) skips PyYAML's representer, which asks a dozen
+    questions of every value: its nodes are built directly (``_nodes``), the same nodes."""
+
+    def represent(self, data: Any) -> None:
+        node = _nodes(data, set())
+        if node is None:
+            super().represent(data)
+        else:
+            self.serialize(node)
 
 
 class _PythonDumper(yaml.SafeDumper):

@@ -20,7 +20,7 @@ from typing import Any
 from django.db import models
 
 from opmodel.models import OperatingModel
-from opmodel.registry import Section, registry, related_model
+from opmodel.registry import PLAIN_TYPES, Section, registry, related_model
 
 SCHEMA_VERSION = 1
 MODEL_FIELDS = ("name", "organisation", "description")
@@ -65,19 +65,24 @@ def _links(section: Section, operating_model: OperatingModel, name: str) -> dict
 
 def _section_rows(section: Section, operating_model: OperatingModel) -> list[dict[str, Any]]:
     """``section.serialise`` of every row, from the columns the document holds (no model
-    instances, no joins): the same values, in the same order."""
+    instances, no joins): the same values, in the same order. A plain value (text, a number, a
+    key) is its own comparable shape; only the others (dates, decimals) go through
+    ``section.comparable``."""
     columns = _columns(section)
     links = {name: _links(section, operating_model, name) for name in section.many_fields}
+    index = {name: i for i, (name, _a) in enumerate(columns)}
+    plan = [(name, index.get(name, -1), links.get(name)) for name in section.fields]
     rows = section.rows(operating_model).values_list("pk", *(a for _n, a in columns))
+    plain, convert = PLAIN_TYPES, section.comparable
     found = []
     for pk, *values in rows:
         data: dict[str, Any] = {"id": pk}
-        values_by_name = dict(zip((n for n, _a in columns), values, strict=True))
-        for name in section.fields:
-            if name in links:
-                data[name] = links[name].get(pk, [])
+        for name, i, link in plan:
+            if link is not None:
+                data[name] = link.get(pk, [])
             else:
-                data[name] = section.comparable(name, values_by_name[name])
+                value = values[i]
+                data[name] = value if type(value) in plain else convert(name, value)
         found.append(data)
     return found
 
@@ -130,10 +135,14 @@ def _as_of_rows(
     alive = [r for found in latest.values() for r in found if r[2] != "-"]
     alive.sort(key=lambda r: (str(r[4]) if group else "", r[3], r[0]))
     names = [n for n, _a in columns]
+    plain, convert = PLAIN_TYPES, section.comparable
     return [
         {
             "id": r[0],
-            **{n: section.comparable(n, v) for n, v in zip(names, r[5:], strict=True)},
+            **{
+                n: v if type(v) in plain else convert(n, v)
+                for n, v in zip(names, r[5:], strict=True)
+            },
         }
         for r in alive
     ]
