@@ -104,7 +104,7 @@ def _refuse_tag(node: yaml.Node) -> None:
         raise ParseError(f"the tag {node.tag} is not plain data", mark=node.start_mark)
 
 
-def _build_scalar(loader: Any, node: yaml.ScalarNode, built: dict[int, Any]) -> bool:
+def _build_scalar(loader: Any, node: yaml.Node, built: dict[int, Any]) -> bool:
     """Build a scalar as its tag's constructor does; False to leave it to the loader."""
     if node.tag == _STR:
         built[id(node)] = node.value
