@@ -9,7 +9,7 @@ from django import template
 from django.utils.safestring import SafeString
 
 from opmodel.registry import Section, registry
-from opmodel.rows import safe
+from opmodel.rows import Rows, safe
 
 from .. import rows
 
@@ -27,3 +27,10 @@ def pain_rows(context: template.Context, group: Any) -> SafeString:
     """``{% pain_rows group %}``: the rows of one journey's pain points table, drawn in Python
     (``journeys.rows.pain_rows``) as the page's ``pain-row`` partial draws each."""
     return safe(rows.pain_rows(context.get("request"), context["om"].slug, group))
+
+
+@register.simple_tag(takes_context=True)
+def lane_cells(context: template.Context, cells: Any) -> SafeString:
+    """``{% lane_cells column.cells %}``: a stage column's lanes and their step cards, drawn in
+    Python (``journeys.rows.lane_cells``) as the ``lane-cell`` partial draws each lane."""
+    return safe(rows.lane_cells(Rows(context, context["section"]), cells))

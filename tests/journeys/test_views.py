@@ -295,3 +295,56 @@ def test_the_pain_points_rows_are_drawn_as_the_row_partial_draws_them(om, people
                 seen["manual" if item.automation == "manual" else "other"] += 1
                 seen["nobody"] += item.squad is None
     assert all(seen.values()), seen
+
+
+def test_a_stage_columns_lanes_are_drawn_as_the_lane_partial_draws_them(om, people, rf):
+    """``{% lane_cells %}`` (journeys/rows.py) draws a stage column's lanes and their step cards
+    in Python with one ``Rows`` a column (issue 18): byte for byte what the ``lane-cell``
+    partial draws, lane by lane, for an editor, a viewer and a team lead (whose own squad's
+    steps are editable), on every journey of the demo (empty lanes, steps nobody performs)."""
+    from django.middleware.csrf import get_token
+    from django.template.loader import get_template
+
+    from journeys import rows
+    from opmodel.access import get_model_for
+    from opmodel.rows import Rows
+    from opmodel.views.levels import level_page_context
+
+    lead = people["lead"]
+    member_add(operating_model=om, actor=people["facilitator"], user=lead, role=Role.PARTICIPANT)
+    squad = Squad.objects.get(operating_model=om, name="Customer data products")
+    squad_lead_grant(squad=squad, user=lead, actor=people["facilitator"])
+    Step.objects.filter(pk=Step.objects.filter(operating_model=om).first().pk).update(squad=None)
+    partial = get_template("journeys/journeys.html#lane-cell")
+    seen = {"empty": 0, "steps": 0, "nobody": 0, "editable": 0}
+    for user in (people["editor"], people["viewer"], lead):
+        request = rf.get("/")
+        request.user = user
+        token = get_token(request)
+        _, access = get_model_for(user, om.slug)
+        for journey in Journey.objects.filter(operating_model=om):
+            ctx = level_page_context(om, access, level=3, item=journey, scope=journey.pk)
+            ctx.update(
+                ctx["sections"]["stages"].partial_context(
+                    operating_model=om, access=access, request=request, scope=journey.pk
+                )
+            )
+            for column in ctx["map"].columns:
+                here = {
+                    **ctx,
+                    "request": request,
+                    "csrf_token": token,
+                    "section": ctx["sections"]["steps"],
+                    "scope": column.stage.pk,
+                    "column": column,
+                }
+                expected = "".join(
+                    partial.render({**here, "lane": lane, "steps": steps}, request)
+                    for lane, steps in column.cells
+                )
+                assert rows.lane_cells(Rows(here, here["section"]), column.cells) == expected
+                for lane, steps in column.cells:
+                    seen["steps" if steps else "empty"] += 1
+                    seen["nobody"] += lane.squad is None
+                    seen["editable"] += 'class="step-tools"' in expected
+    assert all(seen.values()), seen
