@@ -393,7 +393,7 @@ def _replace_rest(
             )
     for section in registry.sections():
         order = loaded.order.get(section.key)
-        if not order:
+        if not order or not _would_move(section, operating_model, order):
             continue
         rows = list(section.rows(operating_model))  # once for all of its groups
         if section.group_field:
@@ -418,6 +418,29 @@ def _replace_rest(
                 actor=actor,
                 rows=rows,
             )
+
+
+def _would_move(section: Section, operating_model: OperatingModel, order: list[int]) -> bool:
+    """Would taking the document's ``order`` move any row of ``section``? The reorder below
+    (``part_reorder``, per group) worked out on (key, group, position) alone, so a section
+    already in order (every section of an import into a new model) loads no rows at all."""
+    group_field = section.group_field
+    group_column = section.model_field(group_field).attname if group_field else "pk"
+    light = list(section.rows(operating_model).values_list("pk", group_column, "position"))
+    group_of = {pk: group for pk, group, _position in light}
+    groups: dict[Any, list[int]] = {}
+    for pk in order:
+        groups.setdefault(group_of.get(pk) if group_field else None, []).append(pk)
+    for group, pks in groups.items():
+        rows = [r for r in light if r[1] == group] if group_field else light
+        known = {r[0] for r in rows}
+        ordered = list(dict.fromkeys(pk for pk in pks if pk in known))
+        taken = set(ordered)
+        ordered += [r[0] for r in rows if r[0] not in taken]
+        position = {r[0]: r[2] for r in rows}
+        if any(position[pk] != index for index, pk in enumerate(ordered)):
+            return True
+    return False
 
 
 @transaction.atomic
