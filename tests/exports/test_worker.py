@@ -49,8 +49,10 @@ def _database_url() -> str:
     return f"postgres://{auth}@{host}/{db['NAME']}"
 
 
-@pytest.fixture
-def worker(settings, tmp_path) -> Iterator[dict[str, Any]]:
+@pytest.fixture(scope="module")
+def worker_process(django_db_setup, tmp_path_factory) -> Iterator[dict[str, Any]]:
+    """One Celery worker for the module's tests (starting one costs seconds of CPU: Django and
+    Celery imported, the app set up), on a queue of its own; each test clears its database."""
     try:
         import redis
 
@@ -58,15 +60,8 @@ def worker(settings, tmp_path) -> Iterator[dict[str, Any]]:
     except Exception as exc:
         require(False, f"Redis not reachable at {EXPORTS_REDIS_URL}: {exc}")
     queue = f"opmodel-test-exports-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    media = tmp_path / "media"
-    settings.MEDIA_ROOT = media
-    settings.REDIS_URL = EXPORTS_REDIS_URL
-    settings.OPMODEL_EXPORTS_RUN = "celery"
-    settings.OPMODEL_EXPORTS_QUEUE = queue
-    broker = celery_broker(EXPORTS_REDIS_URL)
-    broker.__enter__()
-    hub = events.RedisBroadcaster(EXPORTS_REDIS_URL)
-    old_hub = events.set_broadcaster(hub)
+    directory = tmp_path_factory.mktemp("worker")
+    media = directory / "media"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "opmodel.settings",
@@ -74,10 +69,10 @@ def worker(settings, tmp_path) -> Iterator[dict[str, Any]]:
         "DATABASE_URL": _database_url(),
         "REDIS_URL": EXPORTS_REDIS_URL,
         "OPMODEL_EXPORTS_QUEUE": queue,
-        "OPMODEL_EVENTS_PREFIX": settings.OPMODEL_EVENTS_PREFIX,
+        "OPMODEL_EVENTS_PREFIX": django_settings.OPMODEL_EVENTS_PREFIX,
         "MEDIA_ROOT": str(media),
     }
-    log = tmp_path / "worker.log"
+    log = directory / "worker.log"
     with log.open("w") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "opmodel", "worker", "-Q", queue]
@@ -90,7 +85,7 @@ def worker(settings, tmp_path) -> Iterator[dict[str, Any]]:
             stderr=subprocess.STDOUT,
         )
     try:
-        yield {"queue": queue, "log": log, "process": process}
+        yield {"queue": queue, "log": log, "process": process, "media": media}
     finally:
         process.terminate()
         try:
@@ -99,6 +94,22 @@ def worker(settings, tmp_path) -> Iterator[dict[str, Any]]:
             process.kill()
             process.wait(timeout=5)
         redis.Redis.from_url(EXPORTS_REDIS_URL).delete(queue)
+
+
+@pytest.fixture
+def worker(settings, worker_process) -> Iterator[dict[str, Any]]:
+    """This process set up as the worker's web process: the same queue, Redis and media."""
+    settings.MEDIA_ROOT = worker_process["media"]
+    settings.REDIS_URL = EXPORTS_REDIS_URL
+    settings.OPMODEL_EXPORTS_RUN = "celery"
+    settings.OPMODEL_EXPORTS_QUEUE = worker_process["queue"]
+    broker = celery_broker(EXPORTS_REDIS_URL)
+    broker.__enter__()
+    hub = events.RedisBroadcaster(EXPORTS_REDIS_URL)
+    old_hub = events.set_broadcaster(hub)
+    try:
+        yield worker_process
+    finally:
         hub.close()
         events.set_broadcaster(old_hub)
         broker.__exit__(None, None, None)
