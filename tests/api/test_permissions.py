@@ -18,6 +18,7 @@ from opmodel.models import Export, OperatingModel
 from opmodel.services import document_fingerprint
 from opmodel.services.tokens import token_create
 from opmodel.versions import document_export, snapshot_build
+from tests.conftest import logged_in
 from tests.permissions import ROLES, Case
 from tests.workshops.conftest import make_workshop
 from workshops.models import Workshop
@@ -193,9 +194,7 @@ def _client(role: str, people, how: str) -> tuple[Client, dict[str, str]]:
     if role == "anonymous":
         return Client(), {}
     if how == "session":
-        client = Client()
-        client.force_login(people[role])
-        return client, {}
+        return logged_in(people[role]), {}
     _token, text = token_create(user=people[role], name="matrix", scope="write", days=1)
     return Client(), {"Authorization": f"Bearer {text}"}
 
