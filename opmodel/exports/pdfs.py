@@ -611,14 +611,29 @@ def _starts(document: Any, pieces: list[Piece], first_page: int) -> dict[str, in
     return starts
 
 
+# A handbook whose body is shorter than this (characters of its pieces' HTML) is laid out in
+# this process, part after part: worker processes cost a small handbook more than they save
+# (the demo's, 63,000 characters and 17 pages: 2.7 CPU-s in one process, 3.2-3.9 with two
+# workers, which lay out parts on speculation that a run-on throws away). The large model's
+# is 760,000 characters (187 pages); one part of 30 pages is about 120,000.
+WORKERS_FROM = 200_000
+
+
+def handbook_processes(pieces: list[Piece]) -> int:
+    """How many processes lay the handbook's parts out: one for a small handbook."""
+    size = sum(len(piece.html) for piece in pieces)
+    return PROCESSES if size >= WORKERS_FROM else 1
+
+
 def handbook_pdf(
-    source: PdfSource, progress: Progress = _quiet, *, processes: int = PROCESSES
+    source: PdfSource, progress: Progress = _quiet, *, processes: int | None = None
 ) -> Rendered:
     """The whole model: cover, contents with page numbers, every level in full, health, the
     release notes and what changed since the previous release; page numbers, running heads.
 
     Rendered in parts, each laid out and written in a worker process of its own, two at once
-    (``opmodel.exports.parts``), then joined (tags and all) in order. WeasyPrint holds a
+    (``opmodel.exports.parts``; a small handbook in this process: ``handbook_processes``,
+    unless ``processes`` says how many), then joined (tags and all) in order. WeasyPrint holds a
     laid-out document in memory: 200 pages at once took 850 MiB, one process laying the parts
     out one after the other 340 MiB (its heap only grew). A part whose last page is mostly
     empty is laid out again with the next piece running on under it; a page left mostly
@@ -629,6 +644,8 @@ def handbook_pdf(
     blocks = render_blocks(source, "handbook")
     context = _handbook_context(source)
     pieces = _pieces(source, blocks)
+    if processes is None:
+        processes = handbook_processes(pieces)
     front_pages = 2  # the cover and the contents: checked below
     fetches = Fetches()
     joined = TaggedJoin()

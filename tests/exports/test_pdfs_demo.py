@@ -31,6 +31,7 @@ from tests.exports.pdfs import (
     check_pngs,
     check_tagged,
     counting_layouts,
+    cpu,
     demo_with_two_releases,
     pdf_users,
     sources_html,
@@ -45,8 +46,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(scope="module")
 def rendered(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, Any]:
-    """The demo's release picture (v1) and handbook (v2), the same handbook laid out in one
-    process, and a workshop summary: rendered once, the database left as it was."""
+    """The demo's release picture (v1) and handbook (v2), the same handbook laid out by two
+    worker processes, and a workshop summary: rendered once, the database left as it was."""
     need_poppler()
     directory = tmp_path_factory.mktemp("pdfs-demo")
     out: dict[str, Any] = {}
@@ -62,17 +63,21 @@ def rendered(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, 
             )
         out["picture_html"] = sources_html(om, v1, "picture")
         out["handbook_progress"] = []
+        before = cpu()
         out["handbook"] = keep(
             render_pdf(om, "handbook", release=v2, progress=out["handbook_progress"].append),
             directory,
             "handbook-demo-v2",
         )
+        out["handbook_cpu"] = [after - then for after, then in zip(cpu(), before, strict=True)]
         out["handbook_html"] = sources_html(om, v2, "handbook")
-        # the same handbook laid out in this process, part after part (no worker processes)
-        out["handbook_one_process"] = keep(
-            pdfs.handbook_pdf(pdf_source(om, v2, with_diff=True), processes=1),
+        # The demo's handbook is small: laid out in this process, part after part (no worker
+        # processes). The same handbook laid out by two worker processes, as a large one is:
+        # its first chapter runs on (a part laid out on speculation is thrown away).
+        out["handbook_two_workers"] = keep(
+            pdfs.handbook_pdf(pdf_source(om, v2, with_diff=True), processes=2),
             directory,
-            "handbook-demo-v2-one-process",
+            "handbook-demo-v2-two-workers",
         )
         workshop = make_workshop(om, users["facilitator"], title="Mesh kick-off")
         out["workshop"] = keep(
@@ -95,11 +100,19 @@ def _outline(path: Path) -> list[tuple[str, int]]:
 def test_the_handbook_made_by_two_worker_processes_is_the_one_made_by_one(rendered):
     # the parts are laid out at once, before the pages of the parts before them are known:
     # the page numbers, running heads, contents and outline must come out the same
-    two, one = rendered["handbook"], rendered["handbook_one_process"]
+    two, one = rendered["handbook_two_workers"], rendered["handbook"]
     assert two.pages == one.pages
     assert two.text().split("\f") == one.text().split("\f")
     assert _outline(two.path) == _outline(one.path)
     assert len(_outline(two.path)) == 5
+
+
+def test_a_small_handbook_is_laid_out_in_this_process(rendered):
+    # workers cost a handbook of the demo's size more CPU than they save (parts laid out on
+    # speculation, thrown away when the part before runs on; fonts set up per worker): no
+    # worker is forked for it (a large one's are: test_pdfs_large)
+    own, children = rendered["handbook_cpu"]
+    assert children == 0 and own > 0, (own, children)
 
 
 def test_the_picture_is_one_landscape_a3_page_with_the_canvas_and_the_release(rendered):
