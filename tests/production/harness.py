@@ -50,19 +50,6 @@ def with_port(url: str, host: str, port: int) -> str:
     return urlunsplit(parts._replace(netloc=f"{auth}{host}:{port}"))
 
 
-def recreate_database(url: str, name: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    if "procs" not in name:
-        raise RuntimeError(f"refusing to drop {name!r}: not a production-test database")
-    with psycopg.connect(_admin_url(url), autocommit=True, connect_timeout=5) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
 def drop_database(url: str, name: str) -> None:
     import psycopg
     from psycopg import sql

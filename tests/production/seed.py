@@ -2,9 +2,10 @@
 
     python -m tests.production.seed   (DATABASE_URL names the dedicated database)
 
-Migrates, then builds a small model with one member per role and a live workshop through the
-real services, and prints one JSON object: slugs, ids, and session cookies per role (sessions
-live in the database, so every web process accepts them).
+Migrates (the dedicated database is a copy of the run's migrated template: nothing to do, but
+a database made otherwise still works), then builds a small model with one member per role and
+a live workshop through the real services, and prints one JSON object: slugs, ids, and session
+cookies per role (sessions live in the database, so every web process accepts them).
 """
 
 from __future__ import annotations
