@@ -95,3 +95,27 @@ def accountability(rows: Rows, item: Any) -> str:
         f"  {controls}\n"
         "</li>\n"
     )
+
+
+def twin_rows(interactions: Any) -> str:
+    """The interaction map as a table: one row an interaction, byte for byte as the
+    ``twin-row`` partial of ``teams/map.html`` draws each (120 rows through the template
+    engine on the large model, issue 18); the empty table's row when there is none."""
+    out = []
+    for i in interactions:
+        starts = text(date(i.starts_on, "j M Y")) if i.starts_on else "—"
+        ends = text(date(i.expected_end, "j M Y")) if i.expected_end else "—"
+        out.append(
+            f'\n        <tr data-interaction="{int(i.pk)}"><th scope="row">{text(i.squad.name)} '
+            f'<span class="help">({display(i.squad, "team_type")})</span></th>'
+            f"<td>{display(i, 'mode')}</td><td>{text(i.partner.name)} "
+            f'<span class="help">({display(i.partner, "team_type")})</span></td>'
+            f"<td>{starts}</td><td>{ends}</td><td>{text(i.purpose) if i.purpose else '—'}</td>"
+            "</tr>\n      "
+        )
+    if not out:
+        return (
+            '\n        <tr><td colspan="6" class="empty-inline">No interactions yet.</td></tr>\n'
+            "      "
+        )
+    return "".join(out)

@@ -80,3 +80,13 @@ def may_change(access: Access, squad_id: Any) -> bool:
 @register.simple_tag
 def leads(access: Access) -> frozenset[int]:
     return led_squads(access)
+
+
+@register.simple_tag
+def twin_rows(interactions: Any) -> SafeString:
+    """``{% twin_rows interactions %}``: the interaction map as a table, its rows drawn in
+    Python (``teams.rows.twin_rows``) as the ``twin-row`` partial of ``teams/map.html`` draws
+    each."""
+    from ..rows import twin_rows as draw
+
+    return mark_safe(draw(interactions))  # noqa: S308 - teams.rows escapes every value

@@ -153,3 +153,33 @@ def test_the_map_is_drawn_in_python_as_its_partials_draw_it(layout, people):
         "facilitating",
     }
     assert {label.anchor for b in marked.boxes for label in b.labels} >= {"start", "middle", "end"}
+
+
+def test_the_map_as_a_table_is_drawn_in_python_as_its_partial_draws_it(people):
+    """The map's text twin (``{% twin_rows %}``, teams/rows.py) draws its rows in Python, byte
+    for byte as the ``twin-row`` partial of ``teams/map.html`` draws each: dates set and not,
+    purposes with markup and empty; and the empty table's row."""
+    import datetime
+
+    from django.template.loader import get_template
+
+    from opmodel.registry import registry
+    from teams.models import Interaction
+    from teams.rows import twin_rows
+
+    om = build_model(people["facilitator"])
+    first, second = Interaction.objects.filter(operating_model=om).order_by("pk")[:2]
+    Interaction.objects.filter(pk=first.pk).update(
+        purpose="Share <data> & 'models'",
+        starts_on=datetime.date(2026, 3, 1),
+        expected_end=datetime.date(2026, 12, 31),
+    )
+    Interaction.objects.filter(pk=second.pk).update(purpose="", starts_on=None, expected_end=None)
+    interactions = list(registry.get("teams.interactions").rows(om))
+    partial = get_template("teams/map.html#twin-row")
+    expected = "".join(partial.render({"i": i}) for i in interactions)
+    assert twin_rows(interactions) == expected
+    assert "&lt;data&gt;" in expected and "1 Mar 2026" in expected and "<td>—</td>" in expected
+    assert twin_rows([]) == (
+        '\n        <tr><td colspan="6" class="empty-inline">No interactions yet.</td></tr>\n      '
+    )
