@@ -485,7 +485,13 @@ def render(results: dict[str, Any], *, quick: bool, elapsed: float, args: Any) -
             "",
             "Targets (issue 18): import ≤ 0.35 s per 1,000 rows (new model and sync); "
             "snapshot and export ≤ 10 ms per 1,000 rows; as-of ≤ 50 ms per 1,000 rows; YAML "
-            "parse ≤ 100 ms and dump ≤ 60 ms per 1,000 rows; publish ≤ 100 ms (median).",
+            "parse ≤ 100 ms and dump ≤ 60 ms per 1,000 rows; publish ≤ 100 ms (median). "
+            "On the demo (232 rows) a per-1,000-rows target (2.3 ms for a snapshot, 11.6 ms "
+            "as-of, 81 ms an import) is below the fixed cost of a model with no rows at all: "
+            "one query per section and link table (15) for a snapshot or as-of, 134 queries "
+            "for an import; measured by hand (CPU, SQLite, load 12-20, 2026-11-29): snapshot "
+            "6.7 ms, as-of 16 ms, import 55 ms for an empty model. The demo's rows are judged "
+            "against that floor (see *Versions by hand*), the targets hold from the large model.",
             "",
         ]
         for name in versions:
