@@ -74,7 +74,7 @@ def capability(rows: Rows, item: Any) -> str:
         f'\n<th scope="row" class="part capability" id="part-teams-capabilities-{pk}" '
         f'data-id="{pk}" data-part="teams.capabilities:{pk}" '
         f'data-revision="{int(item.revision)}" data-url="{rows.base}{pk}/" tabindex="-1">\n'
-        f'  <span class="cap-name">{text(item.name)}</span>\n'
+        f'  <a class="cap-name" href="{rows.url("teams-capability", pk)}">{text(item.name)}</a>\n'
         f"  {description}\n"
         f"  {rows.controls(item, sortable=False, can_edit=can_edit)}\n"
         "</th>\n"

@@ -185,6 +185,7 @@ class CellRole:
     model instance per cell: the large model's matrix holds 1,800 roles)."""
 
     role: str
+    pk: int  # the accountability's (a summon in the room marks its cell)
 
     @property
     def letter(self) -> str:
@@ -250,6 +251,11 @@ class Matrix:
     def broken(self) -> int:
         return sum(1 for row in self.rows if row.broken)
 
+    @property
+    def editable(self) -> bool:
+        """Some column's cells may be changed by this user (the table is then a grid)."""
+        return any(c.editable for c in self.columns)
+
 
 def _area_shown(
     asked: str | None, counts: dict[str, int], condensed: bool, fallback: str | None
@@ -292,8 +298,10 @@ def matrix(
         capabilities = capabilities.filter(area=shown)
         cells = cells.filter(capability__area=shown)
     roles: dict[int, dict[int, CellRole]] = defaultdict(dict)
-    for capability_id, squad_id, role in cells.values_list("capability_id", "squad_id", "role"):
-        roles[capability_id][squad_id] = CellRole(role)
+    for pk, capability_id, squad_id, role in cells.values_list(
+        "pk", "capability_id", "squad_id", "role"
+    ):
+        roles[capability_id][squad_id] = CellRole(role, pk)
     load = dict(
         Accountability.objects.filter(operating_model=operating_model, role__in=LOAD_ROLES)
         .values_list("squad_id")
@@ -330,6 +338,19 @@ def matrix_cell(
     row = Accountability.objects.filter(capability=capability, squad=squad).first()
     editable = access.can_edit or squad.pk in led_squads(access)
     return Cell(capability.pk, squad.pk, row, editable)
+
+
+def capability_cells(
+    operating_model: OperatingModel, access: Access, capability: Capability
+) -> list[tuple[Squad, Cell]]:
+    """One capability's row of the matrix, squad by squad (the page a capability's name links
+    to: the matrix without JavaScript). Three queries."""
+    rows = {a.squad_id: a for a in Accountability.objects.filter(capability=capability)}
+    led = frozenset() if access.can_edit else led_squads(access)
+    return [
+        (s, Cell(capability.pk, s.pk, rows.get(s.pk), access.can_edit or s.pk in led))
+        for s in squads_in_order(operating_model)
+    ]
 
 
 @dataclass

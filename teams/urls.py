@@ -15,6 +15,7 @@ urlpatterns = [
     path("map/", views.interaction_map, name="teams-map"),
     path("accountability/", views.accountability, name="teams-matrix"),
     path("accountability/who/", views.who_answers, name="teams-who"),
+    path("accountability/<int:pk>/", views.capability_roles, name="teams-capability"),
     path(
         "accountability/<int:capability_pk>/<int:squad_pk>/",
         views.matrix_cell,

@@ -141,6 +141,26 @@ def who_answers(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     return render(request, "teams/matrix.html#answers", ctx)
 
 
+@login_required
+@require_http_methods(["GET"])
+def capability_roles(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    """One capability's roles, squad by squad: where a capability's name in the matrix leads,
+    the matrix's path without JavaScript (a matrix cell is a link only with it). Each cell
+    this user may change links to its page (the role picker)."""
+    operating_model, access = get_model_for(request.user, slug)
+    capability = row_in_model(Capability, operating_model, pk)
+    matrix_url = reverse("teams-matrix", args=[slug])
+    ctx = {
+        "om": operating_model,
+        "access": access,
+        "capability": capability,
+        "cells": selectors.capability_cells(operating_model, access, capability),
+        "matrix_url": matrix_url,
+        "back_url": f"{matrix_url}?area={capability.area}#cap-{capability.pk}",
+    }
+    return render(request, "teams/capability_page.html", ctx)
+
+
 def _cell_parts(
     operating_model: OperatingModel, capability_pk: int, squad_pk: int
 ) -> tuple[Capability, Squad]:

@@ -552,13 +552,71 @@
       htmx.ajax("GET", control.getAttribute("href"), { source: control, target: control.closest(".part"), swap: "outerHTML" });
       return;
     }
-    /* A matrix cell is a link to its own page; with JavaScript its role picker opens in place.
-       (One listener for the whole matrix: the large model's has 18,000 cells.) */
-    var cell = e.target.closest("a.cell-btn");
-    if (cell && !(e.ctrlKey || e.metaKey || e.shiftKey || e.altKey || e.button)) {
-      e.preventDefault();
-      htmx.ajax("GET", cell.getAttribute("href") + "?pick=1", { source: cell, target: cell.closest("td"), swap: "outerHTML" });
-    }
+    var cell = gridCell(e.target);
+    if (cell && !(e.ctrlKey || e.metaKey || e.shiftKey || e.altKey || e.button)) pick(cell);
+  });
+
+  /* The accountability matrix: a cell is one element with no URL (the large model's shows
+     4,500). An editable cell's URL is "<the table's data-cells><capability>/<squad>/" (its id
+     is cell-<capability>-<squad>); a click or Enter opens its role picker in place. The
+     keyboard moves through the editable cells with the arrows, Home and End (a roving
+     tabindex: one cell of the grid is in the Tab order), and the focused cell is named
+     "<role>: <squad> for <capability>". Without JavaScript a capability's name leads to its
+     roles squad by squad, each a link to its cell's page. */
+  var rovingCell = null;
+  function gridCell(el) {
+    var cell = el && el.closest && el.closest("td.cell.editable:not(.picking)");
+    return cell && cell.closest("table[data-cells]") ? cell : null;
+  }
+  function pick(cell) {
+    var ids = cell.id.split("-"), table = cell.closest("table[data-cells]");
+    htmx.ajax("GET", table.dataset.cells + ids[1] + "/" + ids[2] + "/?pick=1", { source: cell, target: cell, swap: "outerHTML" });
+  }
+  function nameCell(cell) {
+    var table = cell.closest("table"), role = /role-(\w+)/.exec(cell.className);
+    var head = table.tHead && table.tHead.rows[0] && table.tHead.rows[0].cells[cell.cellIndex];
+    var cap = cell.parentNode.querySelector(".cap-name");
+    var squad = head ? head.textContent.trim() : "", what = cap ? cap.textContent.trim() : "";
+    cell.setAttribute("aria-label", (role ? role[1].charAt(0).toUpperCase() + role[1].slice(1) : "No role") +
+      (squad && what ? ": " + squad + " for " + what : ""));
+  }
+  function rove(cell) {
+    var table = cell.closest("table");
+    table.querySelectorAll('td[tabindex="0"]').forEach(function (td) { if (td !== cell) td.setAttribute("tabindex", "-1"); });
+    cell.setAttribute("tabindex", "0");
+    rovingCell = cell.id;
+  }
+  // one cell of each grid in the Tab order: the one the keyboard was on (a refreshed matrix, a
+  // cell back from its picker), else the first editable one
+  function initGrids(root) {
+    if (!root.querySelectorAll) return;
+    if (gridCell(root)) { rove(root); return; }
+    root.querySelectorAll("table[data-cells]").forEach(function (table) {
+      var last = rovingCell && document.getElementById(rovingCell);
+      var cell = last && table.contains(last) && gridCell(last) ? last : table.querySelector("td.cell.editable");
+      if (cell) rove(cell);
+    });
+  }
+  document.addEventListener("focusin", function (e) {
+    var cell = gridCell(e.target);
+    if (cell && e.target === cell) { nameCell(cell); rove(cell); }
+  });
+  document.addEventListener("keydown", function (e) {
+    var cell = gridCell(e.target);
+    if (!cell || e.target !== cell || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.key === "Enter" || e.key === " ") { e.preventDefault(); pick(cell); return; }
+    var row = cell.parentNode, next = null, i;
+    if (e.key === "ArrowLeft" || e.key === "ArrowRight" || e.key === "Home" || e.key === "End") {
+      var cells = Array.prototype.filter.call(row.cells, function (td) { return gridCell(td); });
+      i = cells.indexOf(cell);
+      next = e.key === "Home" ? cells[0] : e.key === "End" ? cells[cells.length - 1] : cells[i + (e.key === "ArrowLeft" ? -1 : 1)];
+    } else if (e.key === "ArrowUp" || e.key === "ArrowDown") {
+      var rows = Array.prototype.slice.call(cell.closest("table").querySelectorAll("tr.m-row"));
+      var step = e.key === "ArrowUp" ? -1 : 1;
+      for (i = rows.indexOf(row) + step; i >= 0 && i < rows.length && !next; i += step) next = gridCell(rows[i].cells[cell.cellIndex]);
+    } else return;
+    e.preventDefault();
+    if (next && next !== cell) { rove(next); next.focus(); }
   });
 
   /* A section shown read-only inside another view ([data-live-frozen]: the share page) is
@@ -571,10 +629,11 @@
     });
   }
 
-  document.addEventListener("htmx:load", function (e) { freeze(e.detail.elt); initSortables(e.detail.elt); });
+  document.addEventListener("htmx:load", function (e) { freeze(e.detail.elt); initSortables(e.detail.elt); initGrids(e.detail.elt); });
   document.addEventListener("DOMContentLoaded", function () {
     freeze(document);
     initSortables(document);
+    initGrids(document);
     document.querySelectorAll(".toasts .toast").forEach(function (t) { dismiss(t, 5000); });
     // The server's messages came with the page (their box is no live region: the page has one);
     // said once the live region is in the accessibility tree.

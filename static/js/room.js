@@ -79,11 +79,13 @@
      missed because it was shown for only a moment. */
   var shown = { key: "", item: "" };
   // an item's row: its part ("part-<section>-<id>"), or where a list shows it otherwise (a
-  // table of journeys, every stage or step of every journey: data-item="<section>:<id>")
+  // table of journeys, every stage or step of every journey: data-item="<section>:<id>"; the
+  // matrix's cells, thousands, carry only the id: data-i="<id>" inside the section's room-section)
   function itemRow(key, item) {
     if (!key || !item) return null;
     return document.getElementById("part-" + key.replace(/\./g, "-") + "-" + item)
-      || document.querySelector('.room-sections [data-item="' + key + ":" + item + '"]');
+      || document.querySelector('.room-sections [data-item="' + key + ":" + item + '"]')
+      || document.querySelector('.room-section[data-section="' + key + '"] [data-i="' + item + '"]');
   }
   function markFocus() {
     document.querySelectorAll(".room-section").forEach(function (el) {

@@ -17,47 +17,38 @@ from ..rules import led_squads, may_change_squad
 register = template.Library()
 
 
-def _td(
-    capability_id: int,
-    squad_id: int,
-    row: Any,
-    editable: bool,
-    url: str,
-    saved: bool = False,
-) -> str:
+def _td(capability_id: int, squad_id: int, row: Any, editable: bool, saved: bool = False) -> str:
     """One matrix cell as it shows until someone opens its picker (``teams.html#cell`` renders
     the picker). Built in Python: the large model's matrix has 18,000 cells, and a template
-    partial per cell made the page take seconds. An editable cell is a plain link to its page;
-    app.js opens the picker in place (one listener for the whole matrix, not htmx attributes on
-    every cell). ``url`` is the matrix page's, escaped; letters and roles are fixed strings."""
+    partial per cell made the page take seconds. A cell is one element and no URL (issue 18:
+    4,500 cells of 154 bytes each were 678 KiB of the page): the table says where a cell's page
+    is (``data-cells``, its URL is ``<data-cells><capability>/<squad>/``), app.js opens the
+    picker of an ``editable`` cell in place (one listener for the whole matrix) and moves the
+    keyboard through the cells (a roving tabindex: arrows, Enter), naming the focused cell
+    (its role, squad and capability). Without JavaScript a capability's name links to its roles
+    squad by squad, each editable one a link to the cell's page. Letters and roles are fixed
+    strings. A cell with a role carries the accountability's id (``data-i``): the room marks the
+    cell of an accountability the facilitator brings everyone to."""
     classes = "cell"
-    letter = label = ""
+    letter = item = ""
     if row is not None:
-        role = escape(row.role)
-        classes += f" role-{role}"
-        letter, label = row.letter, role.capitalize()
+        classes += f" role-{escape(row.role)}"
+        letter, item = row.letter, f' data-i="{int(row.pk)}"'
     if editable:
         classes += " editable"
     if saved:
         classes += " saved"
-    tag = f'<td class="{classes}" id="cell-{capability_id}-{squad_id}">'
-    if not editable:
-        return f"{tag}{letter}</td>"
-    return (
-        f'{tag}<a href="{url}{capability_id}/{squad_id}/" class="cell-btn"'
-        f' aria-label="{label or "No role"}: change">{letter or "·"}</a></td>'
-    )
+    return f'<td class="{classes}" id="cell-{capability_id}-{squad_id}"{item}>{letter}</td>'
 
 
 @register.simple_tag
-def matrix_cells(matrix: selectors.Matrix, row: selectors.MatrixRow, matrix_url: str) -> SafeString:
+def matrix_cells(matrix: selectors.Matrix, row: selectors.MatrixRow) -> SafeString:
     """A matrix row's cells, one per column (see _td)."""
-    url = escape(matrix_url)
     capability_id, roles = row.capability.pk, row.roles
     return mark_safe(  # noqa: S308 - see _td
         "".join(
             [
-                _td(capability_id, c.squad.pk, roles.get(c.squad.pk), c.editable, url)
+                _td(capability_id, c.squad.pk, roles.get(c.squad.pk), c.editable)
                 for c in matrix.columns
             ]
         )
@@ -65,9 +56,9 @@ def matrix_cells(matrix: selectors.Matrix, row: selectors.MatrixRow, matrix_url:
 
 
 @register.simple_tag
-def matrix_cell(cell: selectors.Cell, matrix_url: str, saved: bool = False) -> SafeString:
+def matrix_cell(cell: selectors.Cell, saved: bool = False) -> SafeString:
     """One cell alone (after a change, or a cancelled picker)."""
-    td = _td(cell.capability_id, cell.squad_id, cell.row, cell.editable, escape(matrix_url), saved)
+    td = _td(cell.capability_id, cell.squad_id, cell.row, cell.editable, saved)
     return mark_safe(td)  # noqa: S308 - see _td
 
 

@@ -344,7 +344,7 @@ def _states(page, base: str, role: str, group: str, setup: dict[str, Any], audit
         own = setup["own"]
 
         def role_picker(p) -> None:
-            p.locator(f"td[id$='-{own.pk}'] a.cell-btn").first.click()
+            p.locator(f"td.cell.editable[id$='-{own.pk}']").first.click()
             p.wait_for_selector("td.picking form.picker")
 
         matrix = reverse("teams-matrix", args=[setup["teams"].slug])

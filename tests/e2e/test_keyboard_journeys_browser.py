@@ -70,21 +70,44 @@ def test_a_team_lead_changes_a_cell_a_step_and_a_person_by_keyboard_alone(
     assert not tara.evaluate("() => document.querySelector('.user-menu').open")
     focus_within(tara, ".user-menu summary")
 
-    # a matrix cell: Enter opens the picker on the cell's current role; Escape closes it and the
-    # focus is on the cell again; Enter again, Tab to a role, Enter: saved, focus on the cell
+    # the matrix's cells are one Tab stop (a grid with a roving tabindex): Tab reaches the first
+    # cell the lead may change; the arrows move through their column only (another squad's cells
+    # are no control) down to the cell wanted, each named with its role, squad and capability
     cell = f"#cell-{kafka.pk}-{own.pk}"
-    press(tara, f"{cell} a.cell-btn")
+    tab_to(tara, "table.matrix[role=grid] td.cell.editable")
+    assert tara.locator("table.matrix td.cell[tabindex='0']").count() == 1
+    start = tara.evaluate("() => document.activeElement.id")
+    tara.keyboard.press("ArrowRight")
+    tara.keyboard.press("ArrowLeft")
+    assert tara.evaluate("() => document.activeElement.id") == start  # the only editable column
+    for _ in range(60):
+        if tara.evaluate("(sel) => document.activeElement.matches(sel)", cell):
+            break
+        tara.keyboard.press("ArrowDown")
+        focus_within(tara, f"td.cell.editable[id$='-{own.pk}']")
+    focus_within(tara, cell)
+    named = "(sel) => document.querySelector(sel).getAttribute('aria-label')"
+    assert tara.evaluate(named, cell) == "Informed: Own squad for Kafka platform"
+    assert tara.locator("table.matrix td.cell[tabindex='0']").count() == 1
+    # Enter opens the picker on the cell's current role; Escape closes it and the focus is on
+    # the cell again; Enter again, Tab to a role, Enter: saved, focus on the cell
+    tara.keyboard.press("Enter")
+    settled(tara)
     focus_within(tara, f"{cell}.picking")
     tara.keyboard.press("Escape")
     settled(tara)
-    focus_within(tara, f"{cell}:not(.picking) a.cell-btn")
+    focus_within(tara, f"{cell}:not(.picking)")
     tara.keyboard.press("Enter")
     focus_within(tara, f"{cell}.picking")
     tab_to(tara, f"{cell} button[value=consulted]")
     tara.keyboard.press("Enter")
     tara.wait_for_selector(f"{cell}.role-consulted")
     settled(tara)
-    focus_within(tara, f"{cell} a.cell-btn")
+    focus_within(tara, cell)
+    assert tara.evaluate(named, cell) == "Consulted: Own squad for Kafka platform"
+    # still one Tab stop in the grid: the cell the keyboard is on
+    assert tara.locator("table.matrix td.cell[tabindex='0']").count() == 1
+    assert tara.locator(f"{cell}[tabindex='0']").count() == 1
     assert Accountability.objects.get(capability=kafka, squad=own).role == "consulted"
 
     # a journey step of their squad: Enter on its Edit opens the form on its first field;

@@ -9,7 +9,8 @@ loaded section of each level:
   while it is the focus, also when the list is swapped again (a change heard while it was on
   its way fetches it once more);
 - a newer focus wins over a summon whose section lands later: nobody is taken back to it, and
-  the newer focus keeps its mark.
+  the newer focus keeps its mark;
+- an accountability summoned marks its cell of the matrix.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ OVERTAKEN = [
     ("journeys.steps", False),
 ]
 SECTIONS = [TOP, *SUMMONED_LATE, *(key for key, _ in OVERTAKEN)]
+# the matrix: an accountability summoned is marked on its cell (which carries only its id)
+MATRIX = "teams.accountabilities"
 
 IN_VIEW = (
     "(sel) => { const r = document.querySelector(sel).getBoundingClientRect();"
@@ -90,7 +93,7 @@ class HeldSections:
 
 @pytest.fixture
 def room(om, people, make_user):
-    return room_with_guest(om, people, make_user, SECTIONS)
+    return room_with_guest(om, people, make_user, [*SECTIONS, MATRIX])
 
 
 def _still(page) -> float:
@@ -186,6 +189,16 @@ def test_a_focus_or_summon_into_a_section_on_its_way_is_marked_and_never_overtak
         assert page.evaluate(TOP_IN_VIEW, top), key  # not taken to the late section
         assert abs(page.evaluate("() => scrollY") - scrolled) < 5, key
     page.screenshot(path=str(artifacts / "room-focus-overtaken.png"))
+
+    # an accountability summoned into the matrix (loaded on the way): its cell is marked
+    accountability = _last_item(room, MATRIX)
+    cell = f"#cell-{accountability.capability_id}-{accountability.squad_id}"
+    services.summon(workshop=room, actor=fac, section=MATRIX, part_id=accountability.pk)
+    page.wait_for_selector(f"{cell}.is-summoned")
+    page.wait_for_timeout(1_800)  # longer than the arrival's pulse
+    assert page.locator(".room-sections .is-summoned").count() == 1
+    assert page.evaluate(IN_VIEW, cell)
+    page.screenshot(path=str(artifacts / "room-summon-cell.png"))
     for slug in list(held.routes):
         held.release(slug)
     assert page.js_errors == []

@@ -60,21 +60,34 @@ def test_a_team_lead_edits_their_squad_and_column_and_others_see_it_live(
         watcher.locator(".m-row").count()
         == Capability.objects.filter(operating_model=om, area="governance").count()
     )
-    assert tara.locator(f"#cell-{dlp.pk}-{theirs.pk} a").count() == 0
+    # another squad's cell is no control: not editable, not focusable, a click opens nothing
+    theirs_cell = f"#cell-{dlp.pk}-{theirs.pk}"
+    assert tara.locator(f"{theirs_cell}:not(.editable):not([tabindex])").count() == 1
+    tara.click(theirs_cell)
     cell = f"#cell-{dlp.pk}-{mine.pk}"
+    # a click opens the picker in place; Cancel brings the cell back
+    tara.click(cell)
+    tara.wait_for_selector(f"{cell}.picking button[value=accountable]:focus")
+    assert tara.locator("td.picking").count() == 1
+    tara.click(f"{cell} .picker-cancel")
+    tara.wait_for_selector(f"{cell}:not(.picking)")
     # the keyboard opens the picker in place, Escape closes it, and focus stays on the cell
-    tara.locator(f"{cell} a").focus()
+    tara.locator(cell).focus()
     tara.keyboard.press("Enter")
     tara.wait_for_selector(f"{cell}.picking button[value=accountable]:focus")
     tara.keyboard.press("Escape")
-    tara.wait_for_selector(f"{cell}:not(.picking) a.cell-btn:focus")
+    tara.wait_for_selector(f"{cell}:not(.picking):focus")
     tara.keyboard.press("Enter")
     tara.click(f"{cell} button[value=consulted]")
-    tara.wait_for_selector(f"{cell}.role-consulted a.cell-btn:focus")
+    tara.wait_for_selector(f"{cell}.role-consulted:focus")
     assert Accountability.objects.get(capability=dlp, squad=mine).role == "consulted"
     # (the live refresh keeps the watcher's area)
     watcher.wait_for_selector(f"#cell-{dlp.pk}-{mine.pk}.role-consulted", timeout=5_000)
     assert watcher.locator('#matrix-tab-governance[aria-current="page"]').count() == 1
+    # a viewer's matrix is a plain table: no grid, no focusable or editable cell
+    assert (
+        watcher.locator("table.matrix[role=grid], td.cell.editable, td.cell[tabindex]").count() == 0
+    )
 
     watcher.screenshot(path=str(artifacts / "teams-matrix.png"), full_page=False)
     watcher.goto(f"{asgi_server}/m/{om.slug}/teams/map/")

@@ -3,6 +3,7 @@ on their own squad and on another one. A refused write changes nothing."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -78,6 +79,7 @@ CASES = [
         LEVEL_READ,
         htmx=True,
     ),
+    Case("capability roles page", "get", page("teams-capability", capability), LEVEL_READ),
     Case("own squad page", "get", page("teams-squad", own), LEVEL_READ),
     Case("other squad page", "get", page("teams-squad", other), LEVEL_READ),
     Case(
@@ -429,8 +431,16 @@ def test_a_lead_edits_only_their_column_of_the_matrix(teams_om, people, client_f
     html = html.decode()
     mine, theirs = own(teams_om).pk, other(teams_om).pk
     cap = capability(teams_om).pk
-    assert f"/accountability/{cap}/{mine}/" in html
-    assert f"/accountability/{cap}/{theirs}/" not in html
+    # a cell is editable by its class (app.js opens the picker of an editable cell only) ...
+    found = re.findall(r'<td class="(cell[^"]*)" id="cell-(\d+-\d+)"', html)
+    cells = {where: classes for classes, where in found}
+    assert " editable" in cells[f"{cap}-{mine}"]
+    assert " editable" not in cells[f"{cap}-{theirs}"]
+    # ... and without JavaScript, the capability's roles link to their column's cell only
+    client = client_for(people["lead"])
+    roles = client.get(reverse("teams-capability", args=[teams_om.slug, cap])).content.decode()
+    assert f"/accountability/{cap}/{mine}/" in roles
+    assert f"/accountability/{cap}/{theirs}/" not in roles
 
 
 def test_another_models_squad_is_404_even_for_its_facilitator(

@@ -48,29 +48,48 @@ def test_the_matrix_offers_a_picker_only_in_the_cells_someone_may_change(
     kafka = Capability.objects.get(operating_model=teams_om, name="Kafka platform")
     own, plat = squad_named(teams_om, "Own squad"), squad_named(teams_om, "Platform squad")
     matrix_url = reverse("teams-matrix", args=[teams_om.slug])
-    html = client_for(people[who]).get(matrix_url).content.decode()
+    client = client_for(people[who])
+    html = client.get(matrix_url).content.decode()
+    # a cell is one element with no URL: the table says where the cells' pages are (app.js opens
+    # an editable cell's picker in place), and only when some column is editable (a grid)
+    grid = f'<table class="matrix" role="grid" data-cells="{matrix_url}">'
+    if own_editable:
+        assert grid in html
+    else:
+        assert '<table class="matrix">' in html and "data-cells" not in html
     informed, accountable = _cell(html, kafka, own), _cell(html, kafka, plat)
-    assert 'class="cell role-informed' in informed and 'class="cell role-accountable' in accountable
-    for cell, editable, letter, label in [
-        (informed, own_editable, "I", "Informed"),
-        (accountable, plat_editable, "A", "Accountable"),
+    for cell, squad, editable, role, letter in [
+        (informed, own, own_editable, "informed", "I"),
+        (accountable, plat, plat_editable, "accountable", "A"),
     ]:
-        url = f"{matrix_url}{kafka.pk}/{own.pk if letter == 'I' else plat.pk}/"
-        if editable:
-            assert " editable" in cell
-            # a link to the cell's page (app.js opens its picker in place)
-            assert (
-                f'<a href="{url}" class="cell-btn" aria-label="{label}: change">{letter}</a>'
-                in cell
-            )
-        else:
-            assert "<a" not in cell and cell.endswith(f">{letter}</td>")
+        extra = " editable" if editable else ""
+        where = f"cell-{kafka.pk}-{squad.pk}"
+        item = Accountability.objects.get(capability=kafka, squad=squad).pk
+        assert cell == (
+            f'<td class="cell role-{role}{extra}" id="{where}" data-i="{item}">{letter}</td>'
+        )
     other = squad_named(teams_om, "Other squad")
     empty = _cell(html, kafka, other)
-    if plat_editable:  # editors and facilitators may set a role where there is none
-        assert 'aria-label="No role: change">·</a>' in empty
-    else:
-        assert empty.endswith("></td>") and "role-" not in empty
+    # editors and facilitators may set a role where there is none
+    extra = " editable" if plat_editable else ""
+    assert empty == f'<td class="cell{extra}" id="cell-{kafka.pk}-{other.pk}"></td>'
+    # without JavaScript: the capability's name leads to its roles squad by squad, each cell
+    # this user may change a link to its page (the picker), the others none
+    roles_url = reverse("teams-capability", args=[teams_om.slug, kafka.pk])
+    assert f'<a class="cap-name" href="{roles_url}">Kafka platform</a>' in html
+    roles = client.get(roles_url)
+    assert roles.status_code == 200
+    text = roles.content.decode()
+    for squad, editable in [(own, own_editable), (plat, plat_editable), (other, plat_editable)]:
+        row = text[text.index(f'<tr id="roles-{squad.pk}">') :]
+        row = row[: row.index("</tr>")]
+        assert squad.name in row
+        assert (f'href="{matrix_url}{kafka.pk}/{squad.pk}/"' in row) == editable
+    assert "Informed" in text and "Accountable" in text and "No role" in text
+    page = client.get(f"{matrix_url}{kafka.pk}/{own.pk}/")
+    assert page.status_code == (200 if own_editable else 403)
+    if own_editable:
+        assert 'name="role" value="consulted"' in page.content.decode()
 
 
 def test_who_is_accountable_when_it_goes_wrong(teams_om, people, client_for):
