@@ -53,6 +53,42 @@ def test_the_worlds_rows_survive_the_file_exactly(people):
     assert any(rows for data in state["worlds"].values() for _, rows in data["rows"])
 
 
+@pytest.mark.parametrize("name", [n for n, w in worlds._WORLDS.items() if not w.keep])
+def test_a_replay_writes_back_every_row_of_its_world_value_for_value(name, people):
+    """A replay's plain INSERTs (worlds.insert_rows: values prepared once, then reused) put back
+    every row the world's build wrote, each value as it was read, but for the ``auto_now``
+    columns, which are the replay's now as ``bulk_create`` made them: at first and reused."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    w = worlds._WORLDS[name]
+    for attempt in ["first", "prepared"]:
+        with transaction.atomic():
+            start = timezone.now()
+            worlds.replay(name)
+            end = timezone.now()
+            for model, rows in w.rows:
+                auto = [
+                    f.attname
+                    for f in model._meta.concrete_fields
+                    if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+                ]
+                pk = model._meta.pk.attname
+                back = model._base_manager.filter(pk__in=[r[pk] for r in rows])
+                back = {r[pk]: r for r in back.values(*rows[0])}
+                assert len(back) == len(rows), (attempt, name, model)
+                for row in rows:
+                    got = back[row[pk]]
+                    for column in auto:
+                        assert start <= got.pop(column) <= end, (attempt, name, model, column)
+                    assert got == {k: v for k, v in row.items() if k not in auto}, (
+                        attempt,
+                        name,
+                        model,
+                    )
+            transaction.set_rollback(True)
+
+
 def test_an_unknown_type_is_refused_not_written_as_text():
     with pytest.raises(TypeError, match="add its type"):
         json.dumps({"x": {1, 2}}, default=template_db._encode)
