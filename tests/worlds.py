@@ -11,8 +11,9 @@ read the rows from a file instead of building them again):
   and the rows a test creates never meet a world's;
 * the rows it inserted (every table: history, guardian permissions, m2m links, events included)
   are read back and kept in memory, then the savepoint is rolled back: the database stays empty;
-* a fixture that wants a world *replays* its rows into the test's transaction (one bulk insert
-  per table, ids kept) and fetches its objects by id; the test's rollback removes them again.
+* a fixture that wants a world *replays* its rows into the test's transaction (one INSERT per
+  table run over its rows, ``insert_rows``: the values prepared for the database once per
+  process; ids kept) and fetches its objects by id; the test's rollback removes them again.
 
 So a test sees exactly what the fixture used to build for it, nothing else, at a fraction of the
 cost. A transactional test's flush recreates content types and permissions with new ids: the
