@@ -16,10 +16,19 @@ from tests.conftest import require
 # browser steps are ordinary synchronous code.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+# Debian's headless shell of Chromium (package chromium-headless-shell: the same source and
+# version as the package chromium, built without the browser's window system), as Playwright
+# itself drives headless: the same pages at about a fifth less CPU than the full browser in its
+# "new" headless mode (measured on this 2-core machine with bench.cputime: two layout modules
+# 30.5 s against 41.3 s, the axe accounts audit 36.9 s against 44.9 s). Falls back to the full
+# browser; CHROMIUM_PATH names another.
+HEADLESS_SHELL = "/usr/bin/chromium-headless-shell"
+CHROMIUM = os.environ.get(
+    "CHROMIUM_PATH", HEADLESS_SHELL if Path(HEADLESS_SHELL).exists() else "/usr/bin/chromium"
+)
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
-    "--headless=new",
+    *([] if "headless-shell" in CHROMIUM else ["--headless=new"]),
     "--no-sandbox",
     "--disable-gpu",
     "--disable-quic",
@@ -69,7 +78,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def browser() -> Iterator[object]:
     require(
         Path(CHROMIUM).exists() or bool(shutil.which("chromium")),
-        f"Chromium not found at {CHROMIUM} (apt-get install chromium)",
+        f"Chromium not found at {CHROMIUM} (apt-get install chromium-headless-shell)",
     )
     from playwright.sync_api import sync_playwright
 
