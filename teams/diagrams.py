@@ -11,10 +11,13 @@ X-as-a-service as a line with a bracket at the provider, facilitating as a dotte
 from __future__ import annotations
 
 import itertools
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.template.defaultfilters import floatformat
@@ -22,6 +25,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 
 from opmodel.models import OperatingModel
 from opmodel.rows import display, safe, text
@@ -585,15 +589,46 @@ def _link_svg(link: Link) -> str:
     return f"\n    <g>\n      <title>{title}</title>\n      \n      {lines}\n      \n    </g>\n  "
 
 
-def interaction_map_svg(
+# Maps drawn lately, by everything a drawing depends on (``_drawing_key``): routing the lines
+# is most of the map page's time (110 ms on the large model, issue 18), and a map is read far
+# more often than its squads and interactions change. The key holds the values themselves, so
+# an edit to any of them draws anew and nothing needs to be forgotten on a write. In this
+# process's memory: no pickling or network, and a new release of the code starts empty.
+DRAWN_MAPS = 16
+_drawn: OrderedDict[tuple[Any, ...], SafeString] = OrderedDict()
+_drawn_lock = threading.Lock()
+
+
+def _drawing_key(
     operating_model: OperatingModel,
-    *,
-    title: str = "",
-    squads: list[Squad] | None = None,
-    interactions: list[Interaction] | None = None,
-    organisation: str = "",
+    title: str,
+    squads: list[Squad],
+    interactions: list[Interaction],
+) -> tuple[Any, ...]:
+    """What ``_draw`` reads: the language of the labels, a squad's address (the model's slug
+    and the URL prefix), the title, and each squad's and interaction's drawn values in order
+    (an interaction with a squad not on the map is not drawn: its squads' ids say so)."""
+    on_map = {s.pk for s in squads}
+    return (
+        get_language(),
+        reverse("teams-squad", args=[operating_model.slug, 0]),
+        title,
+        tuple((s.pk, s.name, s.team_type, s.mode) for s in squads),
+        tuple(
+            (i.squad_id, i.partner_id, i.mode, i.purpose, i.squad.name, i.partner.name)
+            if i.squad_id in on_map and i.partner_id in on_map
+            else (i.squad_id, i.partner_id)
+            for i in interactions
+        ),
+    )
+
+
+def _draw(
+    operating_model: OperatingModel,
+    title: str,
+    squads: list[Squad],
+    interactions: list[Interaction],
 ) -> SafeString:
-    """The map as SVG markup, for a page or a PDF (of the draft's rows, or the given ones)."""
     layout = interaction_layout(operating_model, squads=squads, interactions=interactions)
     f0 = _floatformat0()
     return render_to_string(
@@ -602,8 +637,36 @@ def interaction_map_svg(
             "layout": layout,
             "boxes": safe("".join(_box_svg(box, f0) for box in layout.boxes)),
             "links": safe("".join(_link_svg(link) for link in layout.links)),
-            "title": title
-            or f"Team interaction map of {organisation or operating_model.organisation}",
+            "title": title,
             "modes": InteractionMode,
         },
     )
+
+
+def interaction_map_svg(
+    operating_model: OperatingModel,
+    *,
+    title: str = "",
+    squads: list[Squad] | None = None,
+    interactions: list[Interaction] | None = None,
+    organisation: str = "",
+) -> SafeString:
+    """The map as SVG markup, for a page or a PDF (of the draft's rows, or the given ones).
+    A map drawn lately from the same values is not drawn again (``DRAWN_MAPS``)."""
+    if squads is None:
+        squads = list(Squad.objects.filter(operating_model=operating_model))
+    if interactions is None:
+        interactions = list(Interaction.objects.filter(operating_model=operating_model))
+    title = title or f"Team interaction map of {organisation or operating_model.organisation}"
+    key = _drawing_key(operating_model, title, squads, interactions)
+    with _drawn_lock:
+        svg = _drawn.get(key)
+        if svg is not None:
+            _drawn.move_to_end(key)
+            return svg
+    svg = _draw(operating_model, title, squads, interactions)
+    with _drawn_lock:
+        _drawn[key] = svg
+        while len(_drawn) > DRAWN_MAPS:
+            _drawn.popitem(last=False)
+    return svg

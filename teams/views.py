@@ -93,9 +93,11 @@ def _members(operating_model: OperatingModel) -> Any:
 def interaction_map(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """The team interaction map (SVG) and the list of interactions."""
     operating_model, access = get_model_for(request.user, slug)
-    ctx = _page_context(operating_model, access, svg=interaction_map_svg(operating_model))
-    # fetched here: the text twin and the list below draw the same rows (template tags never query)
+    ctx = _page_context(operating_model, access)
+    # fetched here: the map, its text twin and the list below draw the same rows (template tags
+    # never query)
     ctx["interactions"] = list(ctx["sections"]["interactions"].rows(operating_model))
+    ctx["svg"] = interaction_map_svg(operating_model, interactions=ctx["interactions"])
     _with_partials(ctx, request, "interactions")
     if request.htmx:
         return render(request, "teams/map.html#map-figure", ctx)
