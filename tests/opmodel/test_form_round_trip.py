@@ -1,7 +1,14 @@
 """A form round-trips, as a class: every edit form of every registered section, for every row of
 the demo and of every starter, submitted exactly as a browser sends what it shows, changes
 nothing and writes no history. The same for the inline field editors and for the room's
-proposal form (an unchanged proposal is refused as "no change")."""
+proposal form (an unchanged proposal is refused as "no change").
+
+Engine tests (both passes): the edit forms and the inline field editors, which save every row
+through the write path (an unchanged save must write no revision and no history) and read back
+each value as the engine stores it (dates, decimals, many-to-many links). The proposal form and
+the browser-form parser run once (SQLite): an unchanged proposal is refused before anything is
+written, comparing the section form's values with the row's in Python, and the values it reads
+are the ones the edit forms' test already reads back on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -18,7 +25,7 @@ from tests.workshops.conftest import make_workshop
 from workshops.models import Proposal
 from workshops.services import attendee_add
 
-pytestmark = [pytest.mark.engine, pytest.mark.django_db]
+pytestmark = [pytest.mark.django_db]
 
 STARTERS = [s.key for s in starter_documents()]
 
@@ -54,6 +61,7 @@ def test_the_browser_form_drops_what_a_date_input_cannot_show():
     assert sanitise("number", "1,5") == ""
 
 
+@pytest.mark.engine
 @pytest.mark.parametrize("starter", STARTERS)
 def test_every_edit_form_saved_unchanged_changes_nothing(starter, people, client_for):
     model = add_members(build_model(people["facilitator"], starter=starter), people)
@@ -76,6 +84,7 @@ def _fullest(section: Section, rows: list[Any]) -> Any:
     return max(rows, key=filled)
 
 
+@pytest.mark.engine
 def test_every_inline_field_editor_saved_unchanged_changes_nothing(om, people, client_for):
     client = client_for(people["editor"])
     for section in registry.sections():
