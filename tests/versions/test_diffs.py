@@ -1,5 +1,10 @@
 """Diffs: each kind of change in each registered section, made through the real import path
-(rows matched by id) and read back as words."""
+(rows matched by id) and read back as words.
+
+Engine tests (both passes): those that change the model through the import path or the parts
+service (writes, positions, history) and read the diff of what was written. The diff of two
+documents edited in memory, and the reader's names, run once (SQLite): nothing is written, and
+the only read is the snapshot, which the engine tests take too."""
 
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ from opmodel.services import part_update
 from opmodel.versions import diff_documents, snapshot_build
 from opmodel.versions.timeline import diff_authors
 
-pytestmark = [pytest.mark.engine, pytest.mark.django_db]
+pytestmark = [pytest.mark.django_db]
 
 LISTS = [s for s in registry.sections() if not s.singleton]
 GROUPED = [s for s in LISTS if s.group_field]
@@ -45,6 +50,7 @@ def _only(diff, section: Section):
     return next(s for s in diff.sections if s.section.key == section.key)
 
 
+@pytest.mark.engine
 @pytest.mark.parametrize("section", TEXTED, ids=lambda s: s.key)
 def test_a_rename_is_a_change_field_by_field_not_a_removal(section, small_om, reimport):
     name = _text_field(section)
@@ -62,6 +68,7 @@ def test_a_rename_is_a_change_field_by_field_not_a_removal(section, small_om, re
     assert result.summary.endswith("changed")
 
 
+@pytest.mark.engine
 @pytest.mark.parametrize("section", [s for s in LISTS if s in TEXTED], ids=lambda s: s.key)
 def test_an_added_row_is_listed_with_its_values(section, small_om, reimport):
     name = _text_field(section)
@@ -78,6 +85,7 @@ def test_an_added_row_is_listed_with_its_values(section, small_om, reimport):
     assert any(f.new == "Brand new" for f in result.added[0].fields)
 
 
+@pytest.mark.engine
 @pytest.mark.parametrize("section", LISTS, ids=lambda s: s.key)
 def test_a_removed_row_is_named(section, small_om, reimport):
     # The last row nothing else refers to (removing a referenced squad would orphan its people).
@@ -98,6 +106,7 @@ def test_a_removed_row_is_named(section, small_om, reimport):
     assert result.summary == f"1 {section.item_noun} removed"
 
 
+@pytest.mark.engine
 @pytest.mark.parametrize("section", GROUPED, ids=lambda s: s.key)
 def test_a_row_moved_between_groups_is_a_move_with_both_labels(section, om, reimport):
     field = section.model._meta.get_field(section.group_field)
@@ -118,6 +127,7 @@ def test_a_row_moved_between_groups_is_a_move_with_both_labels(section, om, reim
     assert not result.reordered  # a move is not also reported as a reorder
 
 
+@pytest.mark.engine
 @pytest.mark.parametrize("section", LISTS, ids=lambda s: s.key)
 def test_a_new_order_is_reported_once(section, om, reimport):
     def edit(sections: dict[str, Any]) -> None:
@@ -167,6 +177,7 @@ def test_identical_documents_have_no_diff(om):
     assert diff_documents(document, copy.deepcopy(document)).empty
 
 
+@pytest.mark.engine
 def test_the_diff_names_who_made_each_change(om, publish, people):
     release = publish(om)
     metric = Metric.objects.filter(operating_model=om).first()
