@@ -22,8 +22,10 @@ Every refusal is a :class:`ParseError` whose message says what is wrong and wher
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import yaml
@@ -235,15 +237,31 @@ def parse_yaml_all(text: str) -> Iterator[Any]:
         yield data
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No garbage collection inside: for reading or writing a whole document, whose tens of
+    thousands of nodes live until the end and each thousand set off a collector pass that walks
+    every object of a large process (~70 ms of a 4,361-row model's dump, issue 18). They hold
+    no cycle to collect; the collector runs again after."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
 def parse_yaml(text: str) -> Any:
     """The single document of a YAML text (None when it is empty)."""
     loader = _SafeLoader(text)
     try:
-        try:
-            node = loader.get_single_node()
-        except yaml.YAMLError as exc:
-            raise _yaml_error(exc) from exc
-        return None if node is None else _construct(loader, node)
+        with collector_paused():
+            try:
+                node = loader.get_single_node()
+            except yaml.YAMLError as exc:
+                raise _yaml_error(exc) from exc
+            return None if node is None else _construct(loader, node)
     finally:
         loader.dispose()
 

@@ -14,7 +14,13 @@ import yaml
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from opmodel.parsing import ParseError, fast_resolver, parse_json, parse_yaml
+from opmodel.parsing import (
+    ParseError,
+    collector_paused,
+    fast_resolver,
+    parse_json,
+    parse_yaml,
+)
 from opmodel.registry import registry
 
 from .snapshots import MODEL_FIELDS, SCHEMA_VERSION, snapshot_build
@@ -146,14 +152,15 @@ _PythonDumper.add_representer(str, _str)
 
 
 def _yaml(document: dict[str, Any], dumper: type) -> str:
-    return yaml.dump(
-        document,
-        Dumper=dumper,
-        sort_keys=False,
-        allow_unicode=True,
-        default_flow_style=False,
-        width=1_000_000,  # one line per value: an edit changes one line of a git diff
-    )
+    with collector_paused():
+        return yaml.dump(
+            document,
+            Dumper=dumper,
+            sort_keys=False,
+            allow_unicode=True,
+            default_flow_style=False,
+            width=1_000_000,  # one line per value: an edit changes one line of a git diff
+        )
 
 
 def document_dump(document: dict[str, Any], fmt: str = "yaml", *, dumper: type = _Dumper) -> str:

@@ -188,3 +188,37 @@ def test_the_fast_resolver_tags_every_value_as_pyyaml_does():
         for implicit in ((True, False), (False, True), (True, True), (False, False)):
             for value in values if kind is yaml.ScalarNode else [None]:
                 assert fast.resolve(kind, value, implicit) == usual.resolve(kind, value, implicit)
+
+
+def test_the_collector_is_paused_while_a_document_is_read_or_written_and_runs_again_after(
+    monkeypatch,
+):
+    """Dump and parse run without garbage-collector passes (parsing.collector_paused, issue 18),
+    and the collector is on again afterwards, also when the text is refused; a collector
+    someone else switched off stays off."""
+    import gc
+
+    seen: list[bool] = []
+    represent = _Dumper.represent
+    monkeypatch.setattr(
+        _Dumper,
+        "represent",
+        lambda self, data: seen.append(gc.isenabled()) or represent(self, data),
+    )
+    construct = parsing._construct
+    monkeypatch.setattr(
+        parsing, "_construct", lambda *args: seen.append(gc.isenabled()) or construct(*args)
+    )
+    assert gc.isenabled()
+    text = document_dump({"schema_version": 1, "rows": [{"name": "a"}]}, "yaml")
+    assert parsing.parse_yaml(text)["rows"] == [{"name": "a"}]
+    assert seen == [False, False] and gc.isenabled()
+    with pytest.raises(parsing.ParseError):
+        parsing.parse_yaml("a: [unclosed")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        document_dump({"schema_version": 1}, "yaml")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
