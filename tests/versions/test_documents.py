@@ -1,4 +1,9 @@
-"""The operating model as code: export, import, preview, errors, commands, round trip."""
+"""The operating model as code: export, import, preview, errors, commands, round trip.
+
+Engine tests (both passes): nearly all, as they import (writes, history, a refused import rolled
+back) or publish. Three run once (SQLite): the export's form (keys and their order, the same text
+twice: a read and a dump), a new model refused for want of a name (before anything is written)
+and an upload refused for its size (before it is read)."""
 
 from __future__ import annotations
 
@@ -25,7 +30,7 @@ from opmodel.versions import (
 )
 from tests.versions.conftest import normalise_ids
 
-pytestmark = [pytest.mark.engine, pytest.mark.django_db]
+pytestmark = [pytest.mark.django_db]
 
 
 def _counts() -> tuple[int, ...]:
@@ -48,6 +53,7 @@ def test_the_export_is_stable_and_in_registry_and_form_order(om):
     assert json.loads(document_dump(document_export(om), "json")) == document
 
 
+@pytest.mark.engine
 def test_a_release_export_says_which_release(om, publish):
     release = publish(om, "First")
     document = document_export(om, release=release)
@@ -56,6 +62,7 @@ def test_a_release_export_says_which_release(om, publish):
     assert document["sections"] == release.snapshot["sections"]
 
 
+@pytest.mark.engine
 @pytest.mark.parametrize("fmt", ["yaml", "json"])
 def test_export_import_export_is_lossless(om, people, fmt):
     first = document_export(om)
@@ -65,6 +72,7 @@ def test_export_import_export_is_lossless(om, people, fmt):
     assert normalise_ids(document_export(copy_of)) == normalise_ids(first)
 
 
+@pytest.mark.engine
 def test_every_starter_loads_and_round_trips(people):
     assert {s.key for s in starter_documents()} >= {
         "quokka",
@@ -79,6 +87,7 @@ def test_every_starter_loads_and_round_trips(people):
         assert Metric.objects.filter(operating_model=model, is_north_star=True).count() == 1
 
 
+@pytest.mark.engine
 def test_importing_into_a_model_updates_by_id_adds_and_deletes(om, people):
     document = copy.deepcopy(snapshot_build(om))
     stages = document["sections"]["canvas.stages"]
@@ -101,12 +110,14 @@ def test_importing_into_a_model_updates_by_id_adds_and_deletes(om, people):
     )
 
 
+@pytest.mark.engine
 def test_importing_the_model_as_it_is_changes_nothing(om, people):
     before = _counts()
     document_import(document=snapshot_build(om), actor=people["editor"], operating_model=om)
     assert _counts() == before
 
 
+@pytest.mark.engine
 def test_the_preview_is_the_diff_and_writes_nothing(om, people, django_capture_on_commit_callbacks):
     document = copy.deepcopy(snapshot_build(om))
     document["sections"]["canvas.metrics"][0]["target"] = "1"
@@ -191,6 +202,7 @@ MALFORMED = [
 ]
 
 
+@pytest.mark.engine
 @pytest.mark.parametrize(("name", "document", "message"), MALFORMED, ids=[m[0] for m in MALFORMED])
 def test_a_malformed_document_is_refused_with_its_path_and_writes_nothing(
     name, document, message, small_om, people
@@ -208,6 +220,7 @@ def test_a_new_model_needs_a_name(people):
         document_import(document=_doc() | {"model": {}}, actor=people["editor"])
 
 
+@pytest.mark.engine
 def test_a_bad_row_late_in_the_file_leaves_the_model_untouched(om, people):
     document = copy.deepcopy(snapshot_build(om))
     document["sections"]["canvas.stages"][0]["name"] = "Changed first"
@@ -221,6 +234,7 @@ def test_a_bad_row_late_in_the_file_leaves_the_model_untouched(om, people):
     assert Stage.objects.filter(operating_model=om).first().name == first
 
 
+@pytest.mark.engine
 def test_export_and_import_commands(om, tmp_path):
     out = io.StringIO()
     call_command("export_model", om.slug, "--format", "json", stdout=out)
@@ -246,6 +260,7 @@ def test_export_and_import_commands(om, tmp_path):
         call_command("export_model", om.slug, "--release", "4", stdout=io.StringIO())
 
 
+@pytest.mark.engine
 def test_upload_preview_then_apply(om, people, client_for):
     client = client_for(people["facilitator"])
     url = reverse("model-import", args=[om.slug])
@@ -263,6 +278,7 @@ def test_upload_preview_then_apply(om, people, client_for):
     assert Principle.objects.filter(operating_model=om, name="Leaner").exists()
 
 
+@pytest.mark.engine
 def test_a_file_with_no_differences_offers_nothing_to_apply(om, people, client_for):
     client = client_for(people["facilitator"])
     upload = io.BytesIO(document_dump(snapshot_build(om)).encode())
@@ -272,6 +288,7 @@ def test_a_file_with_no_differences_offers_nothing_to_apply(om, people, client_f
     assert "Apply 0 changes" not in html and 'value="apply"' not in html
 
 
+@pytest.mark.engine
 def test_an_upload_previewed_against_an_older_model_is_previewed_again(om, people, client_for):
     client = client_for(people["facilitator"])
     url = reverse("model-import", args=[om.slug])
@@ -287,6 +304,7 @@ def test_an_upload_previewed_against_an_older_model_is_previewed_again(om, peopl
     assert not Principle.objects.filter(name="Leaner").exists()
 
 
+@pytest.mark.engine
 def test_a_bad_upload_shows_the_path_and_changes_nothing(om, people, client_for):
     client = client_for(people["facilitator"])
     upload = io.BytesIO(b"schema_version: 1\nsections:\n  canvas.metrics:\n    - name: M\n")
@@ -307,6 +325,7 @@ def test_an_upload_over_the_limit_is_refused(people, client_for, settings):
     assert "the limit is" in response.content.decode()
 
 
+@pytest.mark.engine
 def test_a_new_model_from_a_file(om, people, client_for):
     client = client_for(people["outsider"])
     upload = io.BytesIO(document_dump(snapshot_build(om)).encode())
@@ -330,6 +349,7 @@ def _said(captured_events) -> list[tuple]:
     ]
 
 
+@pytest.mark.engine
 def test_an_import_into_a_model_announces_exactly_what_it_changed(om, people, captured_events):
     document = copy.deepcopy(snapshot_build(om))
     stages = document["sections"]["canvas.stages"]
@@ -348,11 +368,13 @@ def test_an_import_into_a_model_announces_exactly_what_it_changed(om, people, ca
     ]
 
 
+@pytest.mark.engine
 def test_importing_the_model_as_it_is_announces_nothing(om, people, captured_events):
     document_import(document=snapshot_build(om), actor=people["editor"], operating_model=om)
     assert captured_events == []
 
 
+@pytest.mark.engine
 def test_a_new_model_from_a_file_announces_each_section_on_its_own_channel(
     small_om, people, captured_events
 ):
@@ -369,6 +391,7 @@ def test_a_new_model_from_a_file_announces_each_section_on_its_own_channel(
     ]
 
 
+@pytest.mark.engine
 def test_loading_a_document_announces_the_updated_rows_and_each_section_s_new_ones(
     small_om, people, captured_events
 ):
@@ -393,6 +416,7 @@ def test_loading_a_document_announces_the_updated_rows_and_each_section_s_new_on
     assert captured_events == []  # refused before anything was written
 
 
+@pytest.mark.engine
 def test_the_preview_asks_for_the_import_s_events_and_none_is_sent(
     om, people, captured_events, django_capture_on_commit_callbacks
 ):
