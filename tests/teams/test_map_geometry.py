@@ -6,7 +6,12 @@ phrases). Labels are measured in Inter's own advance widths (teams.diagrams.text
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
+from django.contrib.auth import get_user_model
+from django.db import transaction
 
 from bench.largemodel import build_large_model
 from teams.diagrams import (
@@ -34,10 +39,17 @@ def _long_names(om) -> None:
         Squad.objects.filter(pk=squad.pk).update(name=name[:120])
 
 
-@pytest.fixture(params=["demo", "large", "long names"])
-def layout(request, people) -> MapLayout:
-    actor = people["facilitator"]
-    if request.param == "large":
+def _rolled_back(django_db_blocker, make: Callable[[Any], MapLayout]) -> MapLayout:
+    """``make(actor)``: a layout whose model is built in a transaction rolled back afterwards.
+    Each layout is computed once per module (the checks only read it), not once per test."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        layout = make(get_user_model().objects.create_user("map-maker"))
+        transaction.set_rollback(True)
+    return layout
+
+
+def _layout(kind: str, actor) -> MapLayout:
+    if kind == "large":
         om = build_large_model(
             actor=actor,
             history_rows=0,
@@ -45,9 +57,31 @@ def layout(request, people) -> MapLayout:
         ).operating_model
     else:
         om = build_model(actor)
-        if request.param == "long names":
+        if kind == "long names":
             _long_names(om)
     return interaction_layout(om)
+
+
+@pytest.fixture(scope="module", params=["demo", "large", "long names"])
+def layout(request, django_db_setup, django_db_blocker) -> MapLayout:
+    return _rolled_back(django_db_blocker, lambda actor: _layout(request.param, actor))
+
+
+def _marked(actor) -> MapLayout:
+    """The demo's map with a squad's name and every purpose holding markup."""
+    from teams.models import Interaction
+
+    om = build_model(actor)
+    Squad.objects.filter(pk=Squad.objects.filter(operating_model=om).first().pk).update(
+        name='<b>"Tom" & Jerry\'s</b>'
+    )
+    Interaction.objects.filter(operating_model=om).update(purpose="Share <data> & 'models'")
+    return interaction_layout(om)
+
+
+@pytest.fixture(scope="module")
+def marked_layout(django_db_setup, django_db_blocker) -> MapLayout:
+    return _rolled_back(django_db_blocker, _marked)
 
 
 def _overlap(a: tuple, b: tuple) -> bool:
@@ -130,21 +164,14 @@ def _drawn_both_ways(layout: MapLayout) -> None:
         assert _link_svg(link) == link_partial.render({"link": link})
 
 
-def test_the_map_is_drawn_in_python_as_its_partials_draw_it(layout, people):
+def test_the_map_is_drawn_in_python_as_its_partials_draw_it(layout, marked_layout):
     """The map's boxes and lines are drawn in Python (issue 18: sixty squads and 120 lines
     through the template engine took longer than their layout), byte for byte as the partials
     draw them: the demo, a large model and long names, then names and purposes with markup, an
     octagon, every mode and every label anchor."""
     assert layout.boxes and layout.links
     _drawn_both_ways(layout)
-    om = build_model(people["facilitator"])
-    Squad.objects.filter(pk=Squad.objects.filter(operating_model=om).first().pk).update(
-        name='<b>"Tom" & Jerry\'s</b>'
-    )
-    from teams.models import Interaction
-
-    Interaction.objects.filter(operating_model=om).update(purpose="Share <data> & 'models'")
-    marked = interaction_layout(om)
+    marked = marked_layout
     _drawn_both_ways(marked)
     assert {b.shape for b in marked.boxes} == {"rect", "octagon"}
     assert {link.mode for link in marked.links} == {
