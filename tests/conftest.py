@@ -181,18 +181,58 @@ def _drop_template(config: pytest.Config) -> None:
             template_db.drop_templates(_run_id(config))
 
 
-def logged_in(user) -> Client:
+class PageClient(Client):
+    """Django's test client without the record of every template a response rendered
+    (``response.templates`` stays empty, ``response.context`` None).
+
+    Django's client copies the context of every template a request renders, each include and
+    partial included (``store_rendered_templates``), so that a test may read it afterwards:
+    ~10 % of the CPU of a page such as a squad's or the accountability matrix. Hardly any test
+    reads it; those ask for Django's own client (``logged_in(user, templates=True)``). Everything
+    else is ``Client.request`` as Django has it."""
+
+    def request(self, **request: Any) -> Any:
+        from functools import partial
+
+        from django.core.signals import got_request_exception
+        from django.urls import resolve
+        from django.utils.functional import SimpleLazyObject
+
+        environ = self._base_environ(**request)
+        exception_uid = f"request-exception-{id(request)}"
+        got_request_exception.connect(self.store_exc_info, dispatch_uid=exception_uid)
+        try:
+            response = self.handler(environ)
+        finally:
+            got_request_exception.disconnect(dispatch_uid=exception_uid)
+        self.check_exception(response)
+        response.client = self
+        response.request = request
+        response.templates = []
+        response.context = None
+        response.json = partial(self._parse_json, response)
+        urlconf = getattr(response.wsgi_request, "urlconf", None)
+        response.resolver_match = SimpleLazyObject(
+            lambda: resolve(request["PATH_INFO"], urlconf=urlconf)
+        )
+        if response.cookies:
+            self.cookies.update(response.cookies)
+        return response
+
+
+def logged_in(user, *, templates: bool = False) -> Client:
     """A new test client logged in as ``user``: what ``Client().force_login(user)`` does (the
     backend, ``login()`` with its signals and key cycle, the session saved, the cookie set),
     without the two empty sessions ``force_login`` saves first on a client with none (its
-    ``session`` property creates and saves one on each read): 8 queries instead of 15."""
+    ``session`` property creates and saves one on each read): 8 queries instead of 15.
+    A ``PageClient`` unless the test reads the rendered templates (``templates=True``)."""
     from importlib import import_module
 
     from django.conf import settings
     from django.contrib.auth import login
     from django.http import HttpRequest
 
-    client = Client()
+    client = Client() if templates else PageClient()
     backend = client._get_backend()
     user.backend = backend
     request = HttpRequest()
@@ -206,7 +246,7 @@ def logged_in(user) -> Client:
 @pytest.fixture
 def client_for():
     def make(user) -> Client:
-        return Client() if user is None else logged_in(user)
+        return PageClient() if user is None else logged_in(user)
 
     return make
 
