@@ -18,7 +18,16 @@ from opmodel.registry import PdfBlock, registry
 from .joining import TaggedJoin
 from .parts import PROCESSES, Part, PartMaker, render_parts
 from .sources import DENSITIES, Density, PdfSource
-from .weasy import PDF_OPTIONS, Fetches, Rendered, html_to_pdf, layout, layout_again, write
+from .weasy import (
+    PDF_OPTIONS,
+    Fetches,
+    Rendered,
+    break_before,
+    html_to_pdf,
+    layout,
+    layout_again,
+    write,
+)
 
 if TYPE_CHECKING:
     from opmodel.models import OperatingModel
@@ -565,8 +574,8 @@ def _break_candidates(box: Any) -> Any:
 
 def balance(document: Any, short: list[int]) -> bool:
     """Force a page break on the page before each ``short`` page, where its last rows move
-    down to make both pages end at least ``BALANCED`` down (the elements of the laid-out HTML
-    are changed in place: ``layout_again`` lays it out again). False if no place fits."""
+    down to make both pages end at least ``BALANCED`` down (``weasy.break_before``:
+    ``layout_again`` lays it out again from there). False if no place fits."""
     changed = False
     for i in short:
         page = document.pages[i - 1]
@@ -578,9 +587,7 @@ def balance(document: Any, short: list[int]) -> bool:
             if top + BALANCED * height <= box.position_y <= lowest - move
         ]
         if places:
-            element = max(places, key=lambda b: b.position_y).element
-            style = element.get("style")
-            element.set("style", f"{style}; break-before: page" if style else "break-before: page")
+            break_before(document, i - 1, max(places, key=lambda b: b.position_y))
             changed = True
     return changed
 

@@ -9,6 +9,7 @@ import re
 import ssl
 import threading
 import zlib
+from collections import defaultdict
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -196,6 +197,75 @@ def _compress_faster() -> None:
         pydyf.zlib = _Zlib()  # type: ignore[assignment]
 
 
+# Laying a part out again from one page on. Balancing a handbook part (``pdfs.balance``) forces
+# a page break on one of its last pages; laying the whole part out again for it took a fifth of
+# the large handbook's layout (the teams chapter: 4.5 of its 10 CPU-s). WeasyPrint lays pages out
+# one after the other, each from where the one before stopped (its ``page_maker``), and re-makes
+# only the pages whose start changed: a layout keeps what it was made of (the box tree, the
+# layout context, the page boxes before their margin boxes were added), and ``layout_again``
+# marks the first changed page and lays out from there; the pages after it are re-used as soon
+# as one starts where it did before.
+@dataclass
+class _Kept:
+    """What a layout was made of, kept for ``layout_again``."""
+
+    html: Any
+    root_box: Any
+    context: Any
+    raw_pages: list[Any] = field(default_factory=list)
+    page_maker: list[Any] = field(default_factory=list)
+    remake_from: int | None = None
+
+
+_KEEP: ContextVar[list[_Kept] | None] = ContextVar("keep_layout", default=None)
+
+
+def _unfinished(page: Any) -> Any:
+    """A page box as ``make_all_pages`` made it, for WeasyPrint to finish (it sets the page's
+    children, margin boxes included, and its root's): the page made stays as it was."""
+    finished = page.copy()
+    root, *areas = page.children
+    finished.children = (root.copy(), *areas)
+    return finished
+
+
+def _keep_layouts() -> None:
+    from weasyprint import document as weasy_document
+    from weasyprint import layout as weasy_layout
+
+    make_all_pages = weasy_layout.make_all_pages
+    if getattr(make_all_pages, "keeps_pages", False):
+        return
+    layout_document = weasy_document.layout_document
+
+    def keeping_layout_document(html: Any, root_box: Any, context: Any, *args: Any) -> Any:
+        keep = _KEEP.get()
+        if keep is not None:
+            context.opmodel_kept = _Kept(html, root_box, context)
+            keep.append(context.opmodel_kept)
+        return layout_document(html, root_box, context, *args)
+
+    def keeping_make_all_pages(context: Any, root_box: Any, html: Any, pages: Any) -> Any:
+        kept: _Kept | None = getattr(context, "opmodel_kept", None)
+        if kept is None:
+            yield from make_all_pages(context, root_box, html, pages)
+            return
+        if kept.remake_from is not None and not pages:
+            # laid out again: the pages before the first changed one are the same
+            context.page_maker = kept.page_maker
+            context.page_maker[kept.remake_from][-1]["content_changed"] = True
+            pages, kept.remake_from = kept.raw_pages, None
+        made = []
+        for page in make_all_pages(context, root_box, html, pages):
+            made.append(page)
+            yield _unfinished(page)
+        kept.raw_pages, kept.page_maker = made, context.page_maker
+
+    keeping_make_all_pages.keeps_pages = True  # type: ignore[attr-defined]
+    weasy_layout.make_all_pages = keeping_make_all_pages
+    weasy_document.layout_document = keeping_layout_document
+
+
 def layout(html: str, fetches: Fetches | None = None) -> Any:
     """Lay ``html`` out into pages (a WeasyPrint Document) with the PDFs' stylesheet, fetching
     static files only."""
@@ -203,23 +273,68 @@ def layout(html: str, fetches: Fetches | None = None) -> Any:
 
     _offset_page_numbers()
     _compress_faster()
+    _keep_layouts()
     record = fetches if fetches is not None else Fetches()
     fetcher = _fetcher_class()(record)
     css, font_config = pdf_stylesheet(fetcher)
     base = Path(settings.BASE_DIR / "static").resolve().as_uri() + "/"
     document = HTML(string=mark_long_words(html), base_url=base, url_fetcher=fetcher)
-    rendered = document.render(stylesheets=[css], font_config=font_config)
-    rendered.opmodel_source = (document, css, font_config)  # for ``layout_again``
+    kept: list[_Kept] = []
+    token = _KEEP.set(kept)
+    try:
+        rendered = document.render(stylesheets=[css], font_config=font_config)
+    finally:
+        _KEEP.reset(token)
+    rendered.opmodel_kept = kept[-1]  # for ``break_before`` and ``layout_again``
     return rendered
 
 
+def _boxes(box: Any) -> Any:
+    yield box
+    for child in getattr(box, "children", ()) or ():
+        yield from _boxes(child)
+
+
+def break_before(document: Any, page: int, box: Any) -> None:
+    """Force a page break before ``box``, a box laid out on page ``page`` (from 0) of
+    ``document``: ``layout_again`` lays it out from that page on."""
+    kept: _Kept = document.opmodel_kept
+    # The box laid out is a copy of one of the box tree's, with the same style; a style may be
+    # shared by elements alike (WeasyPrint shares equal computed styles): the tree's box gets a
+    # style of its own.
+    made = type(box)
+    for original in _boxes(kept.root_box):
+        if original.element is box.element and type(original) is made:
+            original.style = original.style.copy()
+            original.style["break_before"] = "page"
+            break
+    else:
+        raise LookupError(f"no box of {box.element_tag} in the laid-out tree")
+    kept.remake_from = page if kept.remake_from is None else min(kept.remake_from, page)
+
+
 def layout_again(document: Any) -> Any:
-    """Lay out again the HTML a ``layout`` came from, as it is now: its elements (the boxes'
-    ``element``) may have been changed in place, e.g. a page break forced before one of them
-    (``opmodel.exports.pdfs.balance``). The HTML is not parsed again."""
-    source, css, font_config = document.opmodel_source
-    rendered = source.render(stylesheets=[css], font_config=font_config)
-    rendered.opmodel_source = document.opmodel_source
+    """Lay ``document`` out again after ``break_before``: from the first page it changed on (the
+    pages before it, and the pages after it that start where they did, are re-used)."""
+    from weasyprint import layout as weasy_layout
+    from weasyprint.document import Document, Page
+
+    kept: _Kept = document.opmodel_kept
+    if kept.remake_from is None:
+        kept.remake_from = 0
+    context = kept.context
+    context.string_set = defaultdict(lambda: defaultdict(list))  # filled again for every page
+    pages = weasy_layout.layout_document(kept.html, kept.root_box, context)
+    rendered = Document(
+        [Page(page) for page in pages],
+        document.metadata,
+        document.url_fetcher,
+        document.font_config,
+        document.color_profiles,
+        document.output_intent,
+    )
+    rendered._html = document._html
+    rendered.opmodel_kept = kept
     return rendered
 
 
