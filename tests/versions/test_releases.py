@@ -140,3 +140,18 @@ def test_a_release_the_model_does_not_have_is_a_404_on_every_release_url(
             reverse("export-new", args=[small_om.slug]), {"kind": "picture", "release": missing}
         )
         assert response.status_code == 404, missing
+
+
+def test_a_snapshot_json_cannot_hold_is_refused_on_save_and_nothing_is_published(
+    om, people, monkeypatch
+):
+    """release_publish leaves the snapshot and the findings out of full_clean (they are built
+    from the database, and checking them encodes the whole model once more, issue 18): a value
+    JSON cannot hold still fails, when the release is saved, and no release is left."""
+    from opmodel.services import release_publish
+    from opmodel.services import releases as service
+
+    monkeypatch.setattr(service, "snapshot_build", lambda operating_model: {"x": object()})
+    with pytest.raises(TypeError):
+        release_publish(operating_model=om, actor=people["facilitator"], title="Broken")
+    assert not Release.objects.filter(operating_model=om).exists()
