@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import require
+from tests.conftest import require, session_cookie
 
 # Playwright's sync API keeps an event loop in this thread; the ORM calls the tests make between
 # browser steps are ordinary synchronous code.
@@ -94,17 +94,21 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
-def login(browser, base: str, username: str, password: str = "pw-123456"):
+def login(browser, base: str, username: str):
+    """A new context signed in as ``username`` by its session cookie, and a blank page in it
+    (every caller goes to its page next). Signing in through the form (its page, the POST, the
+    dashboard it lands on: three page loads a person) is what test_toasts_browser.py and
+    test_keyboard_journeys_browser.py do (and tests/opmodel/test_auth.py without a browser)."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.get(username=username)
     context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    cookie = session_cookie(user)["sessionid"]
+    context.add_cookies([{"name": "sessionid", "value": cookie, "url": base}])
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_login", username)
-    page.fill("#id_password", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
     page.js_errors = errors  # type: ignore[attr-defined]
     return page
 
