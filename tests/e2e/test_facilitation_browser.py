@@ -70,17 +70,19 @@ def test_block_timer_private_writing_dots_left_and_votes_on_proposals(
     _pane(fac, "Facilitate")
     fac.click("#next-block")
     for page in (nia, guest):
-        page.wait_for_selector(".timer-block:has-text('Warm-up')", timeout=5_000)
+        page.wait_for_selector(".timer-block:has-text('Warm-up')", timeout=LIVE_WAIT)
         page.wait_for_selector(".timer-next:has-text('Next: Journey')")
     # time is up: said in words (not colour alone) and announced in the live region
     Workshop.objects.filter(pk=room.pk).update(timer_ends_at=timezone.now() + timedelta(seconds=1))
     room_event(room, ["bar"])
-    nia.wait_for_selector(".room-timer.is-over .timer-value:has-text('Time’s up')", timeout=5_000)
+    nia.wait_for_selector(
+        ".room-timer.is-over .timer-value:has-text('Time’s up')", timeout=LIVE_WAIT
+    )
     nia.wait_for_selector("#live-toasts[aria-live] :text('Time is up for Warm-up.')")
 
     # private writing: each sees their own notes only, until the facilitator reveals them all
     fac.click("#private-writing")
-    nia.wait_for_selector(".private-chip", timeout=5_000)
+    nia.wait_for_selector(".private-chip", timeout=LIVE_WAIT)
     nia.fill("#room-note-form textarea", "Secret from Nia")
     nia.get_by_role("button", name="Add note").click()
     guest.wait_for_selector(".private-chip")
@@ -93,7 +95,7 @@ def test_block_timer_private_writing_dots_left_and_votes_on_proposals(
     assert fac.locator(".note-text").count() == 0
     fac.uncheck("input[name=show_authors]")
     fac.click("#reveal-notes")
-    nia.wait_for_selector(".note-text:has-text('Secret from the guest')", timeout=5_000)
+    nia.wait_for_selector(".note-text:has-text('Secret from the guest')", timeout=LIVE_WAIT)
     meta = nia.locator(".note:has-text('Secret from the guest') .note-meta").inner_text()
     assert "anonymous" in meta and "guest" not in meta
 
@@ -113,8 +115,8 @@ def test_block_timer_private_writing_dots_left_and_votes_on_proposals(
     fac.wait_for_selector("#room-ballot li:has-text('participant'):has-text('3 of 5 left')")
     fac.wait_for_selector("#room-ballot li:has-text('guest'):has-text('5 of 5 left')")
     fac.click("#nudge")
-    guest.wait_for_selector("#live-toasts :text('place your dots: 5 left')", timeout=5_000)
-    nia.wait_for_selector("#live-toasts :text('place your dots: 3 left')", timeout=5_000)
+    guest.wait_for_selector("#live-toasts :text('place your dots: 5 left')", timeout=LIVE_WAIT)
+    nia.wait_for_selector("#live-toasts :text('place your dots: 3 left')", timeout=LIVE_WAIT)
     fac.screenshot(path=str(artifacts / "room-facilitate-pane.png"))
     assert fac.js_errors == nia.js_errors == guest.js_errors == []
     for page in (fac, nia, guest):
