@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from opmodel.models import OperatingModel, Part
+from opmodel.parsing import collector_paused
 from opmodel.registry import Section, registry, related_model
 from opmodel.versions.diffs import ModelDiff, diff_documents, document_empty
 from opmodel.versions.documents import document_check
@@ -205,14 +206,20 @@ def document_load(
     meets an error it cannot name the way the row-by-row loader does, the document is loaded
     again row by row, so models, history, positions and error texts are the same either way.
     """
-    try:
-        with transaction.atomic():
-            return _document_load(
-                operating_model, document, actor, reason, replace=replace, batched=True
-            )
-    except (loading.Fallback, IntegrityError):
-        pass
-    return _document_load(operating_model, document, actor, reason, replace=replace, batched=False)
+    # Thousands of rows, forms and history records live until the load ends: without collector
+    # passes over them (and the rest of the process) a 4,361-row import takes ~15 % less CPU
+    # (issue 18). What they leave as cyclic garbage is collected after.
+    with collector_paused():
+        try:
+            with transaction.atomic():
+                return _document_load(
+                    operating_model, document, actor, reason, replace=replace, batched=True
+                )
+        except (loading.Fallback, IntegrityError):
+            pass
+        return _document_load(
+            operating_model, document, actor, reason, replace=replace, batched=False
+        )
 
 
 def _document_load(

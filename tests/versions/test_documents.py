@@ -430,3 +430,28 @@ def test_the_preview_asks_for_the_import_s_events_and_none_is_sent(
         (om.channel, "canvas.metrics", metric["id"], 2, "updated", people["editor"].pk)
     ]
     assert sent == []  # ... and the rollback drops it: no browser hears of a preview
+
+
+def test_a_document_is_loaded_without_collector_passes_and_the_collector_runs_after(
+    om, people, monkeypatch
+):
+    """document_load runs with the garbage collector paused (issue 18: ~15 % of a large
+    import's CPU) and switches it on again, also when the document is refused."""
+    import gc
+
+    from opmodel.services import documents as service
+
+    seen: list[bool] = []
+    load = service._document_load
+    monkeypatch.setattr(
+        service,
+        "_document_load",
+        lambda *args, **kw: seen.append(gc.isenabled()) or load(*args, **kw),
+    )
+    copy_of = document_import(document=document_export(om), actor=people["editor"])
+    assert copy_of.pk != om.pk and seen and not any(seen) and gc.isenabled()
+    broken = document_export(om)
+    broken["sections"]["canvas.metrics"] = [{"name": "x" * 100_000}]
+    with pytest.raises(ValidationError):
+        document_import(document=broken, actor=people["editor"])
+    assert gc.isenabled()
