@@ -28,6 +28,7 @@ from teams.models import Squad
 from tests import worlds
 from tests.conftest import ROLE_USERS, session_cookie
 from tests.e2e.conftest import settled
+from tests.e2e.spacing import RELAID, Spacing
 from tests.exports.conftest import FAKE_PDF
 from tests.journeys.test_permissions import CASES as JOURNEY_CASES
 from tests.permissions import Case
@@ -214,15 +215,6 @@ SIGNATURE = """() => {
   return root.outerHTML + "|" + style(document.documentElement) + "|" + window.innerWidth;
 }"""
 
-# After a resize: two frames for layout, and the swim lanes' arrows are redrawn 150 ms after the
-# last resize (journeys.js).
-RELAID = """async () => {
-  await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-  if (document.querySelector("script[src*='journeys']")) {
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}"""
-
 
 @dataclass
 class Audit:
@@ -237,8 +229,13 @@ class Audit:
     pages: int = 0
     roles: set[str] = field(default_factory=set)
     states: int = 0
-    # wall seconds per step (load, settle, compare, axe, resize): where the time goes
+    # wall seconds per step (load, settle, compare, axe, spacing, resize): where the time goes
     spent: dict[str, float] = field(default_factory=dict)
+    # the text spacing check, made on the facilitator's loads (tests/e2e/spacing.py)
+    spacing: Spacing = field(default_factory=Spacing)
+    # the facilitator's pages: of every group (more than 40), of this group (spacing-checked)
+    every_page: int = 0
+    facilitator_pages: set[str] = field(default_factory=set)
 
     @contextlib.contextmanager
     def timed(self, step: str) -> Iterator[None]:
@@ -268,14 +265,21 @@ class Audit:
         seen.setdefault(signature, label)
         self.headers.add((role, size))
 
-    def both_sizes(self, page, what: str, role: str) -> None:
-        """Audit the loaded page at 1440×900, then, on the same load, at 390×844."""
-        self.check(page, what, role, str(WIDE["width"]))
-        with self.timed("resize"):
-            page.set_viewport_size(NARROW)
-            page.evaluate(RELAID)
-            settled(page)
-        self.check(page, what, role, str(NARROW["width"]))
+    def both_sizes(self, page, what: str, role: str, spacing: bool = False) -> None:
+        """Audit the loaded page at 1440×900, then, on the same load, at 390×844; with
+        ``spacing``, the text spacing check after axe at each size."""
+        for size in (WIDE, NARROW):
+            if size is NARROW:
+                with self.timed("resize"):
+                    page.set_viewport_size(NARROW)
+                    page.evaluate(RELAID)
+                    settled(page)
+            self.check(page, what, role, str(size["width"]))
+            if spacing:
+                with self.timed("spacing"):
+                    self.spacing.look(page, what, str(size["width"]))
+        if spacing:
+            self.spacing.pages.add(what)
         page.set_viewport_size(WIDE)
 
     def table(self) -> str:
@@ -364,12 +368,32 @@ def _states(page, base: str, role: str, group: str, setup: dict[str, Any], audit
         audit.both_sizes(page, name, role)
 
 
+# page group -> its visit, made by whichever of the group's two tests (axe, text spacing) runs
+# first in this process; the other reads what it found (--dist loadfile: one worker runs both)
+_VISITS: dict[str, Audit] = {}
+
+
+def visit_every_page(group: str, request) -> Audit:
+    """The page group's visit (made once per process): ``audit_every_page`` with every role."""
+    if group not in _VISITS:
+        _VISITS[group] = audit_every_page(
+            AUDITED_ROLES,
+            request.getfixturevalue("browser"),
+            request.getfixturevalue("asgi_server"),
+            request.getfixturevalue("settings"),
+            request.getfixturevalue("tmp_path"),
+            group,
+        )
+    return _VISITS[group]
+
+
 def audit_every_page(
     roles: list[str], browser, asgi_server: str, settings, tmp_path, group: str
 ) -> Audit:
     """Audit every page of ``group`` each of ``roles`` may open (and the states after a click),
-    each page loaded once and audited at 1440×900 and then at 390×844; fail with the table of
-    pages × violations if axe finds anything."""
+    each page loaded once and audited at 1440×900 and then at 390×844; the facilitator's loads
+    are checked for text spacing too (after axe, at each size), and the check is proved on a
+    canary box. Prints the table of pages × violations; the tests assert on what it found."""
     settings.MEDIA_ROOT = tmp_path / "media"
     setup, groups = _prepare()
     cookies: dict[str, str | None] = {
@@ -383,6 +407,8 @@ def audit_every_page(
     assert {r for p in every_page for r in p.roles} == set(AUDITED_ROLES)
     pages = [p for p in every_page if p.group == group]
     audit = Audit(pages=len(pages), roles={r for p in pages for r in p.roles if r in roles})
+    audit.every_page = len([p for p in every_page if "facilitator" in p.roles])
+    audit.facilitator_pages = {p.name for p in pages if "facilitator" in p.roles}
     started, cpu = time.monotonic(), time.process_time()
     for role in roles:
         # axe goes in as an inline script, which the app's CSP (nonces) rightly refuses. It is
@@ -411,7 +437,10 @@ def audit_every_page(
             except PlaywrightError as exc:
                 audit.wrong_status.append(f"{audited.name} [{role}]: not settled ({exc})")
                 continue
-            audit.both_sizes(page, audited.name, role)
+            spacing = role == "facilitator"
+            audit.both_sizes(page, audited.name, role, spacing=spacing)
+            if spacing and not audit.spacing.canary_shape:
+                audit.spacing.prove(page, str(WIDE["width"]))
         _states(page, asgi_server, role, group, setup, audit)
         context.close()
     print()
@@ -424,6 +453,5 @@ def audit_every_page(
     )
     print("wall seconds per step:", ", ".join(f"{k} {v:.1f}" for k, v in audit.spent.items()))
     print("left out:", "; ".join(f"{name}: {why}" for name, why in left_out))
-    assert audit.wrong_status == []
-    assert audit.results == {}, audit.table()
+    print(audit.spacing.table())
     return audit

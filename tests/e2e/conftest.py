@@ -53,7 +53,6 @@ LONGEST_FIRST = [
     "test_derived_browser.py",
     "test_keyboard_journeys_browser.py",
     "test_keyboard_live_browser.py",
-    "test_text_spacing_browser.py",
     "test_canvas_browser.py",
     "test_facilitation_browser.py",
     "test_room_keyboard_browser.py",

@@ -25,6 +25,12 @@ The audit runs in four modules, a page group each (``tests/e2e/axe.py``'s GROUPS
 model's pages here, the account pages, the workshop pages, the Level 2 and 3 pages), so that
 pytest-xdist runs them on several workers at once. Each module runs this one test function on
 its group; every page is in exactly one group, and each group's test checks that it is.
+
+Text spacing (WCAG 1.4.12, ``tests/e2e/spacing.py``) is checked on the facilitator's loads of
+the same visit (after axe, at each size): a page is loaded once for both checks, and each has
+its test, run on every group: ``test_no_text_is_lost_with_the_wcag_text_spacing_on_every_page``
+(it was a module of its own, ``test_text_spacing_browser.py``, that loaded every page again).
+Whichever of a group's two tests runs first makes the visit; the other reads what it found.
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.axe import AUDITED_ROLES, GROUPS, NARROW, WIDE, audit_every_page
+from tests.e2e.axe import GROUPS, NARROW, WIDE, visit_every_page
 
 pytestmark = [
     pytest.mark.browser,
@@ -43,12 +49,14 @@ pytestmark = [
 
 
 def test_every_page_has_no_wcag_a_or_aa_violation_for_every_role_at_both_sizes(
-    group, request, browser, asgi_server, local_broadcaster, settings, tmp_path
+    group, request, local_broadcaster
 ):
     # each group is audited by the module GROUPS names, and each of those modules exists
     assert request.node.path.name == GROUPS[group], (request.node.path.name, group)
     assert all((Path(__file__).parent / module).exists() for module in GROUPS.values())
-    audit = audit_every_page(AUDITED_ROLES, browser, asgi_server, settings, tmp_path, group)
+    audit = visit_every_page(group, request)
+    assert audit.wrong_status == []
+    assert audit.results == {}, audit.table()
     # every role that may open a page of the group was audited at both sizes (its own top bar
     # at least), and every page of the group for real: each page's document is its own
     assert audit.roles, group
@@ -56,3 +64,27 @@ def test_every_page_has_no_wcag_a_or_aa_violation_for_every_role_at_both_sizes(
         for size in (WIDE, NARROW):
             assert (role, str(size["width"])) in audit.headers, (role, size)
     assert audit.runs >= 2 * (audit.pages + audit.states), (audit.runs, audit.pages)
+
+
+def test_no_text_is_lost_with_the_wcag_text_spacing_on_every_page(
+    group, request, local_broadcaster
+):
+    """Every facilitator page of the group, at both sizes, with the WCAG spacing forced on
+    every element, loses no text (tests/e2e/spacing.py); the check sees a canary box that does.
+    (Formerly one test over every page, ``test_text_spacing_browser.py``: its checks, the canary,
+    more than 40 facilitator pages and nothing lost, are each group's here.)"""
+    audit = visit_every_page(group, request)
+    spacing = audit.spacing
+    # the check sees text cut off by the spacing (a canary box on the group's first page)
+    assert any("spacing-canary" in where for where in spacing.canary), (
+        spacing.canary,
+        spacing.canary_shape,
+    )
+    assert audit.every_page > 40, audit.every_page
+    # every page of the group the facilitator may open was looked at, at both sizes
+    facilitator_pages = audit.facilitator_pages
+    assert facilitator_pages, group
+    assert spacing.pages == facilitator_pages, facilitator_pages ^ spacing.pages
+    assert spacing.looks >= 2 * len(facilitator_pages), spacing.looks
+    print(spacing.table())
+    assert spacing.found == {}

@@ -9,6 +9,7 @@ import pytest
 
 from tests.e2e.test_axe_browser import (  # noqa: F401 (collected here, on this group)
     test_every_page_has_no_wcag_a_or_aa_violation_for_every_role_at_both_sizes,
+    test_no_text_is_lost_with_the_wcag_text_spacing_on_every_page,
 )
 
 pytestmark = [
