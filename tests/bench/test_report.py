@@ -128,3 +128,37 @@ def test_a_subset_run_of_the_api_leaves_the_pages_and_versions_alone():
     spliced = splice(committed, partial, note="api re-measured")
     assert "old pages" in spliced and "old v" in spliced
     assert "| api list (100 rows) | large | 4 |" in spliced
+
+
+def test_a_page_is_size_independent_when_the_large_model_costs_no_more_queries():
+    """As tests/versions/test_queries.py asserts it: the large model's page may cost fewer
+    queries than the demo's (its rows lie in fewer sections), never more."""
+    from bench.report import _pages
+
+    def row(case, model, queries, floor=False):
+        return {"case": case, "model": model, "floor": floor, "queries": queries,
+                "median_ms": 5.0, "p95_ms": 6.0, "ratio_median": 1.0, "ratio_p95": 1.0}  # fmt: skip
+
+    data = {
+        "database_version": "SQLite 3.40.1",
+        "rounds": 3,
+        "warmup": 1,
+        "floor_median_ms": 1.0,
+        "floor_p95_ms": 1.0,
+        "target_median_ms": 100.0,
+        "target_p95_ms": 250.0,
+        "target_kib": 500.0,
+        "rows": [
+            row("fewer", "demo", 25),
+            row("fewer", "large", 13),
+            row("same", "demo", 6),
+            row("same", "large", 6),
+            row("more", "demo", 6),
+            row("more", "large", 7),
+        ],  # fmt: skip
+    }
+    lines = _pages("pages-sqlite", data)
+    sizes = {
+        line.split(" | ")[0][2:]: line.split(" | ")[7] for line in lines if "| large |" in line
+    }
+    assert sizes == {"fewer": "met", "same": "met", "more": "**missed**"}
