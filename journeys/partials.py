@@ -32,11 +32,17 @@ def _map_health(operating_model: Any, findings: list[Finding] | None) -> list[Fi
 def journeys_data(
     *, operating_model: Any, item: Any, findings: list[Finding] | None, **_: Any
 ) -> dict[str, Any]:
-    """The journey list: every journey with its size and health."""
+    """The journey list: every journey with its size and health, and each finding with the
+    journey page that shows its row (``finding_links``, the page's findings panel): one read
+    of which journey each stage and step is in for both."""
     if item is not None:
         return {}
-    rows = selectors.journey_list(operating_model, _health(operating_model, findings))
-    return {"journey_rows": rows}
+    findings = _health(operating_model, findings)
+    owner = selectors.journey_owners(operating_model)
+    return {
+        "journey_rows": selectors.journey_list(operating_model, findings, owner),
+        "finding_links": selectors.finding_links(operating_model, findings, owner),
+    }
 
 
 def _map(

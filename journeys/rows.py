@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from opmodel.rows import Rows, display, text, url_format
+from opmodel.rows import Rows, choice_labels, display, text, url_format
+
+from .models import Step
 
 ARROWS = {"up": "⤴", "down": "⤵"}
 HOLD = "hold"
@@ -156,6 +158,41 @@ def pain_rows(request: Any, slug: str, group: Any) -> str:
             f'        <td class="pain-text"><span aria-hidden="true">⚠</span> '
             f"{text(item.pain_points)}</td>\n"
             "      </tr>\n    "
+        )
+    return "".join(out)
+
+
+def _twin_step(step: Any) -> str:
+    automation = text(
+        choice_labels(Step, "automation").get(step.automation, step.automation).lower()
+    )
+    pain = f"; pain point: {text(step.pain_points)}" if step.pain_points else ""
+    target = step.handoff_to
+    handoff = f"; hands off to {text(target.name)}" if target else ""
+    return (
+        f'<li data-step="{int(step.pk)}">{text(step.title)} '
+        f'<span class="help">({automation}{pain}{handoff})</span></li>'
+    )
+
+
+def twin_stages(columns: Any) -> str:
+    """The swim lanes as a table (the map's text twin): a row a stage, a cell a lane, byte for
+    byte as the ``twin-stage`` partial of ``journeys/journeys.html`` draws each (360 cells
+    through the template engine on the large model's largest journey, issue 18)."""
+    out = []
+    for column in columns:
+        cells = []
+        for lane, steps in column.cells:
+            if steps:
+                listed = "".join([_twin_step(step) for step in steps])
+                cells.append(
+                    f'<td data-lane="{text(lane.key)}"><ol class="twin-steps">{listed}</ol></td>'
+                )
+            else:
+                cells.append(f'<td data-lane="{text(lane.key)}">—</td>')
+        out.append(
+            f'\n        <tr data-stage="{int(column.stage.pk)}"><th scope="row">'
+            f"{text(column.number)}. {text(column.stage.name)}</th>{''.join(cells)}</tr>\n      "
         )
     return "".join(out)
 

@@ -57,10 +57,13 @@ def journey_owners(operating_model: OperatingModel) -> dict[Any, int]:
 
 
 def finding_links(
-    operating_model: OperatingModel, findings: list[Finding]
+    operating_model: OperatingModel,
+    findings: list[Finding],
+    owners: dict[Any, int] | None = None,
 ) -> list[tuple[Finding, str]]:
-    """Each Level 3 finding with the journey page that shows its row (two queries)."""
-    owners = journey_owners(operating_model)
+    """Each Level 3 finding with the journey page that shows its row (two queries, none when
+    the caller has read ``journey_owners`` or ``map_owners`` already)."""
+    owners = journey_owners(operating_model) if owners is None else owners
     base = reverse("journeys-list", kwargs={"slug": operating_model.slug})
     links = []
     for finding in findings:
@@ -105,8 +108,13 @@ def step_number(step: Step) -> str:
     return f"{stage_number(stage)}.{before + 1}"
 
 
-def journey_list(operating_model: OperatingModel, findings: list[Finding]) -> list[JourneyRow]:
-    """Every journey with its owner, size, pain points and health findings. Four queries."""
+def journey_list(
+    operating_model: OperatingModel,
+    findings: list[Finding],
+    owner: dict[Any, int] | None = None,
+) -> list[JourneyRow]:
+    """Every journey with its owner, size, pain points and health findings. Four queries (two
+    when the caller has read ``journey_owners``)."""
     journeys = Journey.objects.filter(operating_model=operating_model).order_by("position", "pk")
     rows = {j.pk: JourneyRow(j) for j in journeys}
     for journey_id, count in (
@@ -124,7 +132,7 @@ def journey_list(operating_model: OperatingModel, findings: list[Finding]) -> li
     ):
         rows[journey_id].steps = count
         rows[journey_id].pains = pains
-    owner = journey_owners(operating_model)
+    owner = journey_owners(operating_model) if owner is None else owner
     for finding in findings:
         if finding.section == "journeys.journeys" and finding.part_id in rows:
             rows[finding.part_id].findings.append(finding)
@@ -225,9 +233,11 @@ def journey_map(
                 lanes, step.squad_id or NO_SQUAD, step.handoff_to_id
             )
         column = Column(stage, i + 1, first=i == 0, last=i == len(stages) - 1, steps=mine)
-        column.cells = [
-            (lane, [s for s in mine if (s.squad_id or NO_SQUAD) == lane.key]) for lane in lane_list
-        ]
+        # the column's steps by lane, in one pass (not every step tried for each of 60 lanes)
+        by_lane: dict[int, list[Step]] = defaultdict(list)
+        for step in mine:
+            by_lane[step.squad_id or NO_SQUAD].append(step)
+        column.cells = [(lane, by_lane.get(lane.key, [])) for lane in lane_list]
         columns.append(column)
     return JourneyMap(
         journey=journey,
@@ -356,11 +366,26 @@ def squad_steps(operating_model: OperatingModel, squad: Squad) -> SquadSteps:
     return SquadSteps(squad, list(by_journey.values()), receives)
 
 
+def map_owners(data: JourneyMap) -> dict[Any, int]:
+    """``journey_owners`` of the map's own stages and steps, read from the map (no query)."""
+    journey_id = data.journey.pk
+    owner: dict[Any, int] = {}
+    for column in data.columns:
+        owner[("journeys.stages", column.stage.pk)] = journey_id
+        for step in column.steps:
+            owner[("journeys.steps", step.pk)] = journey_id
+    return owner
+
+
 def journey_findings(
-    operating_model: OperatingModel, journey: Journey, findings: list[Finding]
+    operating_model: OperatingModel,
+    journey: Journey,
+    findings: list[Finding],
+    owner: dict[Any, int] | None = None,
 ) -> list[Finding]:
-    """The findings about one journey, its stages and its steps."""
-    owner = journey_owners(operating_model)
+    """The findings about one journey, its stages and its steps (``owner``: which journey
+    each stage and step is in, at least for this journey's; read when not given)."""
+    owner = journey_owners(operating_model) if owner is None else owner
     return [
         f
         for f in findings

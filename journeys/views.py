@@ -35,14 +35,14 @@ def journey_list(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Every journey with its owner, size and health."""
     operating_model, access = get_model_for(request.user, slug)
     ctx = _page_context(operating_model, access)
+    # the journey rows and the findings' links (journeys.partials.journeys_data)
     ctx.update(
         ctx["sections"]["journeys"].partial_context(
             operating_model=operating_model,
             access=access,
             request=request,
             findings=ctx["findings"],
-        ),
-        finding_links=selectors.finding_links(operating_model, ctx["findings"]),
+        )
     )
     return render(request, "journeys/list.html", ctx)
 
@@ -54,9 +54,13 @@ def journey(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     operating_model, access = get_model_for(request.user, slug)
     item = row_in_model(Journey, operating_model, pk)
     ctx = _page_context(operating_model, access, item=item, scope=item.pk)
-    ctx["journey_findings"] = selectors.journey_findings(operating_model, item, ctx["findings"])
-    ctx["finding_links"] = selectors.finding_links(operating_model, ctx["journey_findings"])
     ctx.update(_map_data(request, ctx, item))
+    # the map holds the journey's stages and steps: which findings are about them needs no
+    # second read of every stage and step of the model
+    owner = selectors.map_owners(ctx["map"])
+    mine = selectors.journey_findings(operating_model, item, ctx["findings"], owner)
+    ctx["journey_findings"] = mine
+    ctx["finding_links"] = selectors.finding_links(operating_model, mine, owner)
     return render(request, "journeys/journey.html", ctx)
 
 

@@ -34,3 +34,10 @@ def lane_cells(context: template.Context, cells: Any) -> SafeString:
     """``{% lane_cells column.cells %}``: a stage column's lanes and their step cards, drawn in
     Python (``journeys.rows.lane_cells``) as the ``lane-cell`` partial draws each lane."""
     return safe(rows.lane_cells(Rows(context, context["section"]), cells))
+
+
+@register.simple_tag
+def twin_stages(columns: Any) -> SafeString:
+    """``{% twin_stages map.columns %}``: the swim lanes as a table, drawn in Python
+    (``journeys.rows.twin_stages``) as the ``twin-stage`` partial draws each stage."""
+    return safe(rows.twin_stages(columns))
