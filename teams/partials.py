@@ -15,8 +15,10 @@ from .rules import led_squads
 
 def _leads(access: Access) -> None:
     """Ask for the squads this user leads once, here: the partials' ``may_change`` and
-    ``allows`` then read the request's memo instead of querying from a template tag."""
-    led_squads(access)
+    ``allows`` then read the request's memo instead of querying from a template tag. An editor
+    or facilitator changes every squad's rows: the rules never ask whom they lead."""
+    if not access.can_edit:
+        led_squads(access)
 
 
 def squads_data(*, access: Access, operating_model: Any, item: Any, **_: Any) -> dict[str, Any]:
