@@ -84,10 +84,7 @@ SECTIONS = [
         group_field="area",
         item_noun="capability",
         page="teams-matrix",
-        checks=(
-            health.capability_without_accountable,
-            health.capability_with_several_accountable,
-        ),
+        checks=(health.capability_accountable,),
         partial_data=partials.matrix_data,
     ),
     Section(

@@ -376,8 +376,9 @@ def test_canvas_pages_cost_the_same_queries_on_a_large_canvas(
         response = client.get(reverse(page, args=[om.slug]))
     assert "Metric 199" in response.content.decode()
     # the picture scores the whole model's health (every level's checks), as its PDF does
-    # the exact cost, pinned (Zulip's assert_length): a change shows in review
-    assert len(demo.captured_queries) == {"canvas": 14, "picture": 29}[page]
+    # the exact cost, pinned (Zulip's assert_length): a change shows in review (the picture:
+    # 29 until the capability checks shared their reads, issue 18)
+    assert len(demo.captured_queries) == {"canvas": 14, "picture": 27}[page]
 
 
 def test_the_picture_page_shows_the_same_health_score_as_its_pdf(om, people, client_for):

@@ -51,6 +51,36 @@ def test_a_capability_with_two_accountable_squads_is_an_error(teams_om, people):
     assert finding.part_id == kafka.pk and "Other squad, Platform squad" in finding.message
 
 
+def test_the_registered_capability_check_finds_what_the_two_checks_find_in_fewer_queries(
+    teams_om, people, django_assert_num_queries
+):
+    """The section registers one check for both rules: the same findings, in the same order,
+    as the two checks one after the other (two queries instead of four)."""
+    lonely = add("teams.capabilities", teams_om, people["editor"], name="DLP", area="governance")
+    kafka = Capability.objects.get(operating_model=teams_om, name="Kafka platform")
+    accountability_set(
+        operating_model=teams_om,
+        capability=kafka,
+        squad=squad_named(teams_om, "Other squad"),
+        role="accountable",
+        revision=0,
+        actor=people["editor"],
+    )
+    assert health.capability_accountable in registry.get("teams.capabilities").checks
+    assert health.capability_without_accountable not in registry.get("teams.capabilities").checks
+    apart = [
+        *health.capability_without_accountable(teams_om),
+        *health.capability_with_several_accountable(teams_om),
+    ]
+    with django_assert_num_queries(2):
+        together = list(health.capability_accountable(teams_om))
+    assert together == apart
+    assert [(f.check, f.part_id) for f in together] == [
+        ("no-accountable-squad", lonely.pk),
+        ("several-accountable-squads", kafka.pk),
+    ]
+
+
 def test_a_squad_over_the_cognitive_load_limit_is_a_warning(teams_om, people, settings):
     settings.TEAMS_COGNITIVE_LOAD_LIMIT = 2
     assert checks_of(health.squad_overloaded, teams_om) == []  # Own squad: A for CI/CD only
