@@ -52,8 +52,11 @@ def release_publish(
     # The snapshot and the findings are built above from the database, not typed: checking
     # that they encode as JSON would encode the whole model once more (~12 % of publishing a
     # large model, issue 18), and saving encodes them anyway (a value JSON cannot hold fails
-    # there, in this transaction).
-    release.full_clean(exclude=["snapshot", "health"])
+    # there, in this transaction). The model and the number are checked above too: the model's
+    # row is locked in this transaction and the number is the next one under that lock, so
+    # asking the database again whether the model and the publisher exist and whether the
+    # number is free (three queries) could only say yes; the database's own constraints stay.
+    release.full_clean(exclude=["snapshot", "health", "operating_model", "published_by"])
     release.save(force_insert=True)
     webhook_dispatch(
         operating_model=operating_model,
