@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.db import connection, models
+from django.db.models.base import ModelState
+from django.db.models.signals import post_init, pre_init
 from django.forms.models import model_to_dict
 
 from opmodel import events
@@ -134,11 +136,32 @@ def _batch_form(form: type[PartForm]) -> type[PartForm]:
     return _FORMS[form]
 
 
+def _blank(model: type[Part]) -> Part | None:
+    """A new row of ``model`` to copy (``fresh``) instead of making each one anew, or None when
+    a copy could differ from ``model()``: a default computed per row, or a listener on a row's
+    making. Making a row sets every field to its default (~15 µs); a copy, ~2 µs."""
+    if pre_init.has_listeners(model) or post_init.has_listeners(model):
+        return None
+    if any(f.has_default() and callable(f.default) for f in model._meta.concrete_fields):
+        return None
+    return model()
+
+
+def fresh(blank: Part) -> Part:
+    """A new unsaved row with the values of ``blank`` (from ``_blank``), as ``model()`` makes
+    it: the same field values and a state of its own."""
+    row = blank.__class__.__new__(blank.__class__)
+    row.__dict__.update(blank.__dict__)
+    row._state = ModelState()
+    return row
+
+
 class RowForm:
     """One section's form, built once and filled with each row in turn."""
 
     def __init__(self, section: Section, operating_model: OperatingModel) -> None:
         self.section = section
+        self.blank = _blank(section.model)
         self.form = _batch_form(section.form)(data={}, operating_model=operating_model)
         for field in self.form.fields.values():
             if isinstance(field, forms.ModelMultipleChoiceField):
@@ -156,7 +179,10 @@ class RowForm:
         form.data = data
         form.is_bound = True
         form._errors = None  # type: ignore[attr-defined]
-        form.instance = copy.copy(instance) if instance is not None else self.section.model()
+        if instance is not None:
+            form.instance = copy.copy(instance)
+        else:
+            form.instance = fresh(self.blank) if self.blank is not None else self.section.model()
         form.is_valid()
         return form
 

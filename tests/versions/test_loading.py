@@ -251,3 +251,19 @@ def test_a_bad_document_gives_the_row_by_row_error_and_writes_nothing(people, mo
         document_import(document=document, actor=people["editor"])
     assert batched.value.messages == one_by_one.value.messages
     assert OperatingModel.objects.count() == models
+
+
+@pytest.mark.parametrize("key", [s.key for s in registry.sections()])
+def test_a_row_copied_for_the_form_is_the_row_a_model_makes(key):
+    """The batched form checks each new row on a copy of one blank row (``loading.fresh``):
+    the same field values as ``model()``, and a state of its own."""
+    model = registry.get(key).model
+    blank = loading._blank(model)
+    assert blank is not None  # no section's row has a default computed per row
+    made, copied = model(), loading.fresh(blank)
+    assert type(copied) is model and copied is not blank
+    assert {k: v for k, v in vars(copied).items() if k != "_state"} == {
+        k: v for k, v in vars(made).items() if k != "_state"
+    }
+    assert copied._state is not blank._state
+    assert (copied._state.adding, copied._state.db, copied._state.fields_cache) == (True, None, {})
