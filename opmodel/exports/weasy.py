@@ -4,6 +4,7 @@ model's text contains."""
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 import ssl
@@ -266,6 +267,104 @@ def _keep_layouts() -> None:
     weasy_document.layout_document = keeping_layout_document
 
 
+# Text split into lines once per (text, font and text properties, width). WeasyPrint asks Pango
+# for the first line of a text each time it meets it: laying out a line, and measuring a table
+# cell's narrowest and widest content (word after word); the same names and phrases recur by
+# the thousand (squads in swim lanes and tables, "Info" and "Warning" in the findings, the
+# same step texts), and a layout of a part that runs on or is balanced meets them again. Of
+# 44,000 splits in the large handbook, 17,000 differ. ``split_first_line`` depends only on its
+# arguments and on these properties of the style (it reads no other; its Pango layout is let
+# go before it returns, keeping the text and the widths): a cached answer is handed out as a
+# copy of its ``Layout``, which drawing may change (``reactivate``, an ellipsis).
+_SPLIT_PROPERTIES = (
+    "direction",
+    "font_family",
+    "font_feature_settings",
+    "font_kerning",
+    "font_language_override",
+    "font_size",
+    "font_stretch",
+    "font_style",
+    "font_variant_alternates",
+    "font_variant_caps",
+    "font_variant_east_asian",
+    "font_variant_ligatures",
+    "font_variant_numeric",
+    "font_variant_position",
+    "font_variation_settings",
+    "font_weight",
+    "hyphenate_character",
+    "hyphenate_limit_chars",
+    "hyphenate_limit_zone",
+    "hyphens",
+    "lang",
+    "letter_spacing",
+    "overflow_wrap",
+    "tab_size",
+    "text_decoration_line",
+    "white_space",
+    "word_break",
+    "word_spacing",
+)
+# Splits kept per font configuration (one per process and stylesheet): a bound, not a goal (the
+# large handbook's largest part makes about 5,000).
+SPLITS_KEPT = 100_000
+
+
+def _frozen(value: Any) -> Any:
+    """A property's value as part of a key (``text-decoration-line`` is a set)."""
+    if isinstance(value, set):
+        return frozenset(value)
+    if isinstance(value, list):
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
+def _split_key(style: Any) -> tuple[Any, ...]:
+    return tuple([_frozen(style[name]) for name in _SPLIT_PROPERTIES])
+
+
+def _cache_splits() -> None:
+    from weasyprint.layout import inline, preferred
+    from weasyprint.text import line_break
+
+    original = line_break.split_first_line
+    if getattr(original, "cached", False):
+        return
+
+    def split_first_line(
+        text: str,
+        style: Any,
+        context: Any,
+        max_width: Any,
+        justification_spacing: Any,
+        is_line_start: bool = True,
+        minimum: bool = False,
+    ) -> Any:
+        font_config = style.font_config
+        splits: dict[tuple[Any, ...], Any] | None = getattr(font_config, "opmodel_splits", None)
+        if splits is None or len(splits) >= SPLITS_KEPT:
+            splits = font_config.opmodel_splits = {}
+        key = (text, max_width, justification_spacing, is_line_start, minimum, _split_key(style))
+        try:
+            found = splits.get(key)
+        except TypeError:  # a value we do not know how to compare: not kept
+            return original(
+                text, style, context, max_width, justification_spacing, is_line_start, minimum
+            )
+        if found is None:
+            found = splits[key] = original(
+                text, style, context, max_width, justification_spacing, is_line_start, minimum
+            )
+        layout, *metrics = found
+        return (copy.copy(layout), *metrics)
+
+    split_first_line.cached = True  # type: ignore[attr-defined]
+    line_break.split_first_line = split_first_line
+    inline.split_first_line = split_first_line  # type: ignore[attr-defined]
+    preferred.split_first_line = split_first_line  # type: ignore[attr-defined]
+
+
 # WeasyPrint's user-agent stylesheet gives every element five pseudo-elements of notes
 # (``::footnote-call``, ``::footnote-marker``, ``::note-call``...) and a ``::marker``: a
 # computed style for each, six per element, though our PDFs have no notes and only list items
@@ -308,6 +407,7 @@ def layout(html: str, fetches: Fetches | None = None) -> Any:
     _offset_page_numbers()
     _compress_faster()
     _keep_layouts()
+    _cache_splits()
     record = fetches if fetches is not None else Fetches()
     fetcher = _fetcher_class()(record)
     css, font_config = pdf_stylesheet(fetcher)

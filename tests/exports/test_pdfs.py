@@ -193,3 +193,31 @@ def test_pdf_streams_are_compressed_at_zlib_level_6():
     stream = pydyf.Stream([content], compress=True).data
     compressed = stream.split(b"\nstream\n", 1)[1].rsplit(b"\nendstream", 1)[0]
     assert compressed == zlib.compress(content, 6) != zlib.compress(content, 9)
+
+
+def test_a_text_split_again_in_the_same_style_is_answered_once_and_others_are_not():
+    # weasy._cache_splits: a text split into lines is split once per (text, width, the font
+    # and text properties); the same words in another weight, size or spacing are split anew
+    from opmodel.exports import weasy
+
+    styles = ["", "font-weight: 700", "font-size: 20px", "letter-spacing: 2px", ""]
+    styles.append("text-decoration: underline")  # a set of lines: drawn with the font's metrics
+    cells = "".join(f'<td style="{style}">Platform squad</td>' for style in styles)
+    document = weasy.layout(f'<table class="data"><tr>{cells}</tr></table>')
+    texts = [
+        box
+        for box in weasy._boxes(document.pages[0]._page_box)
+        if type(box).__name__ == "TextBox" and box.text == "Platform squad"
+    ]
+    widths = [round(box.width, 3) for box in texts]
+    assert len(widths) == 6
+    assert widths[0] == widths[4] == widths[5]
+    assert len(set(widths[:4])) == 4  # bold, larger, spaced: each wider than the plain one
+    assert min(widths) == widths[0]
+    # each box has a layout of its own (drawing changes it), the same text in it
+    assert texts[0].pango_layout is not texts[4].pango_layout
+    assert texts[0].pango_layout.text == texts[4].pango_layout.text == "Platform squad"
+    assert texts[0].pango_layout.underline_position is None
+    assert texts[5].pango_layout.underline_position is not None
+    font_config = texts[0].style.font_config
+    assert any(key[0] == "Platform squad" for key in font_config.opmodel_splits)
