@@ -10,7 +10,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from opmodel.access import Access
-from opmodel.rows import safe
+from opmodel.rows import Rows, safe
 
 from .. import rows, selectors
 from ..rules import led_squads, may_change_squad
@@ -56,6 +56,38 @@ def matrix_cells(matrix: selectors.Matrix, row: selectors.MatrixRow) -> SafeStri
     )
 
 
+def _acount(row: selectors.MatrixRow) -> str:
+    """The row's count of accountable squads: 1, or a warning with the count."""
+    if not row.broken:
+        return '<td class="m-acount">1</td>'
+    title = (
+        f"{int(row.accountable)} accountable squads: exactly one should be"
+        if row.accountable
+        else "No accountable squad"
+    )
+    return f'<td class="m-acount bad"><span title="{title}">⚠ {int(row.accountable)}</span></td>'
+
+
+@register.simple_tag(takes_context=True)
+def matrix_rows(
+    context: template.Context, matrix: selectors.Matrix, rows_: list[selectors.MatrixRow]
+) -> SafeString:
+    """``{% matrix_rows m rows %}``: an area's rows of the matrix (the capability, its count of
+    accountable squads, its cells), byte for byte as the ``matrix-row`` partial draws each: one
+    ``Rows`` for the area's capabilities instead of a template loop and a ``Rows`` a row (75
+    rows of 60 cells in an area of the large model, issue 18)."""
+    drawn = Rows(context, context["section"])
+    out = []
+    for row in rows_:
+        broken = " broken" if row.broken else ""
+        out.append(
+            f'\n      <tr class="m-row{broken}" id="cap-{int(row.capability.pk)}">\n        '
+            f"{drawn.draw([row.capability])}\n        {_acount(row)}\n        "
+            f"{matrix_cells(matrix, row)}\n      </tr>\n      "
+        )
+    return safe("".join(out))
+
+
 @register.simple_tag
 def matrix_cell(cell: selectors.Cell, saved: bool = False) -> SafeString:
     """One cell alone (after a change, or a cancelled picker)."""
@@ -80,3 +112,21 @@ def twin_rows(interactions: Any) -> SafeString:
     Python (``teams.rows.twin_rows``) as the ``twin-row`` partial of ``teams/map.html`` draws
     each."""
     return safe(rows.twin_rows(interactions))
+
+
+@register.simple_tag(takes_context=True)
+def matrix_heads(context: template.Context, matrix: selectors.Matrix) -> SafeString:
+    """``{% matrix_heads m %}``: the squads' column headers (``teams.rows.matrix_heads``)."""
+    return safe(rows.matrix_heads(context.get("request"), context["om"].slug, matrix.columns))
+
+
+@register.simple_tag
+def matrix_loads(matrix: selectors.Matrix) -> SafeString:
+    """``{% matrix_loads m %}``: the squads' load cells (``teams.rows.matrix_loads``)."""
+    return safe(rows.matrix_loads(matrix.columns))
+
+
+@register.simple_tag
+def load_items(matrix: selectors.Matrix) -> SafeString:
+    """``{% load_items m %}``: the load per squad as a list (``teams.rows.load_items``)."""
+    return safe(rows.load_items(matrix.columns, matrix.limit))

@@ -396,3 +396,75 @@ def test_a_health_finding_links_to_the_capability_in_its_area(
     url = reverse("teams-matrix", args=[teams_om.slug])
     html = client_for(people["viewer"]).get(url).content.decode()
     assert f'href="{url}?area=governance#part-teams-capabilities-{orphan.pk}"' in html
+
+
+def test_the_matrix_rows_and_columns_are_drawn_as_their_partials_draw_them(
+    teams_om, people, rf, settings
+):
+    """``{% matrix_rows %}``, ``{% matrix_heads %}``, ``{% matrix_loads %}`` and
+    ``{% load_items %}`` draw the matrix's rows, squad headers, load row and load list in Python
+    (issue 18): byte for byte what the ``matrix-row``, ``matrix-head``, ``matrix-load`` and
+    ``load-item`` partials of ``teams/teams.html`` draw, for a facilitator, an editor, a team
+    lead (their column editable) and a viewer, with capabilities that have no accountable squad
+    and two, an overloaded squad and markup in names."""
+    from django.middleware.csrf import get_token
+    from django.template.loader import get_template
+
+    from opmodel.access import get_model_for
+    from opmodel.registry import registry
+    from opmodel.services import part_update
+    from teams.rows import load_items, matrix_heads, matrix_loads
+    from teams.templatetags.teams_tags import matrix_rows
+
+    settings.TEAMS_COGNITIVE_LOAD_LIMIT = 1
+    kafka = Capability.objects.get(operating_model=teams_om, name="Kafka platform")
+    Accountability.objects.create(
+        operating_model=teams_om,
+        capability=kafka,
+        squad=squad_named(teams_om, "Other squad"),
+        role="accountable",
+    )
+    Capability.objects.create(
+        operating_model=teams_om, name='<b>"DLP"</b> & co', area="engineering", position=5
+    )
+    own = squad_named(teams_om, "Own squad")
+    part_update(
+        section=registry.get("teams.squads"),
+        part=own,
+        data={"name": "<i>Own</i> & squad"},
+        revision=own.revision,
+        actor=people["editor"],
+    )
+    section = registry.get("teams.capabilities")
+    partials = {
+        name: get_template(f"teams/teams.html#{name}")
+        for name in ("matrix-row", "matrix-head", "matrix-load", "load-item")
+    }
+    seen = {"broken none": 0, "broken two": 0, "mine": 0, "overloaded": 0, "markup": 0}
+    for who in ("facilitator", "editor", "lead", "viewer"):
+        request = rf.get("/")
+        request.user = people[who]
+        token = get_token(request)
+        _, access = get_model_for(people[who], teams_om.slug)
+        ctx = {"om": teams_om, "access": access, "can_edit": access.can_edit}
+        ctx.update(section.partial_context(operating_model=teams_om, access=access))
+        m = ctx["m"]
+        here = {**ctx, "request": request, "csrf_token": token, "section": section}
+
+        def drawn(name: str, items, extra: str, here=here, m=m, request=request) -> str:
+            template = partials[name]
+            return "".join(template.render({**here, extra: i, "m": m}, request) for i in items)
+
+        assert matrix_rows(here, m, m.rows) == drawn("matrix-row", m.rows, "row")
+        slug = teams_om.slug
+        assert matrix_heads(request, slug, m.columns) == drawn("matrix-head", m.columns, "col")
+        assert matrix_loads(m.columns) == drawn("matrix-load", m.columns, "col")
+        assert load_items(m.columns, m.limit) == drawn("load-item", m.columns, "col")
+        seen["broken none"] += any(r.broken and not r.accountable for r in m.rows)
+        seen["broken two"] += any(r.accountable == 2 for r in m.rows)
+        seen["mine"] += who == "lead" and any(c.editable for c in m.columns)
+        seen["overloaded"] += any(c.overloaded for c in m.columns)
+        seen["markup"] += "&lt;i&gt;Own&lt;/i&gt; &amp; squad" in matrix_heads(
+            request, slug, m.columns
+        )
+    assert all(seen.values()), seen
