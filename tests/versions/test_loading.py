@@ -267,3 +267,29 @@ def test_a_row_copied_for_the_form_is_the_row_a_model_makes(key):
     }
     assert copied._state is not blank._state
     assert (copied._state.adding, copied._state.db, copied._state.fields_cache) == (True, None, {})
+
+
+def test_history_records_made_by_field_order_are_simple_historys_records(om, people):
+    """``loading._history_create`` writes, for every section's rows, the records simple-history's
+    ``bulk_history_create`` writes (the same values, type, user and reason; their own ids and
+    moments), and hands a row that names its own reason to simple-history."""
+    actor = people["editor"]
+    for section in registry.sections():
+        rows = list(section.rows(om))
+        if not rows:
+            continue
+        history = section.model.history  # type: ignore[attr-defined]
+        start = history.order_by("-history_id").values_list("history_id", flat=True).first() or 0
+        loading._history_create(section.model, rows, actor=actor, reason="Loaded")
+        history.bulk_history_create(rows, default_user=actor, default_change_reason="Loaded")
+        made = list(history.filter(history_id__gt=start).order_by("history_id").values())
+        ours, theirs = made[: len(rows)], made[len(rows) :]
+        assert len(theirs) == len(rows)
+        for record in made:
+            del record["history_id"], record["history_date"]
+        assert ours == theirs, section.key
+        assert {(r["history_type"], r["history_user_id"]) for r in ours} == {("+", actor.pk)}
+    row = rows[0]
+    row._change_reason = "its own"  # type: ignore[attr-defined]
+    loading._history_create(type(row), [row], actor=actor, reason="Loaded")
+    assert type(row).history.latest("history_id").history_change_reason == "its own"  # type: ignore[attr-defined]
