@@ -9,6 +9,7 @@ import json
 import uuid
 
 import pytest
+from django.contrib.auth import get_user_model
 
 from tests import template_db, worlds
 
@@ -116,3 +117,23 @@ def test_a_connection_a_thread_leaves_open_does_not_stop_the_database_being_drop
     thread.start()
     thread.join()
     assert seen == [1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_replay_after_a_flush_points_the_worlds_rows_at_the_new_content_types():
+    """A transactional test's flush makes the content types and permissions again, with new ids
+    (``post_migrate``). A replay reads them only when they may have changed since it last did: it
+    must notice the flush, or the rows it inserts point at permissions that are gone."""
+    from django.core.management import call_command
+
+    from opmodel.models import OperatingModel
+
+    worlds.replay("people")
+    before = worlds._current_fingerprint()
+    call_command("flush", verbosity=0, interactive=False, reset_sequences=False)  # as Django does
+    assert worlds._current_fingerprint() != before  # new ids: the case under test
+    worlds.replay("people")
+    model = worlds.replay("small")
+    facilitator = get_user_model().objects.get(username="facilitator")
+    assert facilitator.has_perm("opmodel.change_operatingmodel", model)
+    assert OperatingModel.objects.filter(pk=model.pk).exists()

@@ -22,6 +22,7 @@ worlds notice (``_fingerprint``) and point their rows at the new ones before the
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +32,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models, transaction
+from django.db.models.signals import post_migrate
 from django.utils import timezone
 
 BASE = 1_000_000
@@ -53,6 +55,17 @@ class World:
 _WORLDS: dict[str, World] = {}
 _fingerprint: dict[type[models.Model], dict[tuple[str, ...], int]] | None = None
 _epoch = 0
+# The content types and permissions were read since they last could have changed: only a
+# migration or a transactional test's flush makes them again, and both send ``post_migrate``.
+_fingerprint_read = False
+
+
+def _content_types_made(**kwargs: Any) -> None:
+    global _fingerprint_read
+    _fingerprint_read = False
+
+
+post_migrate.connect(_content_types_made, dispatch_uid="tests.worlds")
 
 
 def world(name: str, *, keep: bool = False):
@@ -305,18 +318,29 @@ def insert_rows(model: type[models.Model], rows: list[dict[str, Any]], key: Any 
         cursor.executemany(sql, params)
 
 
+@functools.cache
+def _history_model() -> type[models.Model]:
+    """``OperatingModel.history.model``, read once a process: ``OperatingModel.history`` builds
+    a new manager class on every access."""
+    from opmodel.models import OperatingModel
+
+    return OperatingModel.history.model
+
+
 def replay(name: str) -> Any:
     """Insert world ``name``'s rows into the current test's database; return what its build
     returned (a model comes back fetched by id). A model whose slug is taken (two models of the
     same name in one test) gets the next free one, as ``operating_model_create`` would."""
+    global _fingerprint_read
     from opmodel.models import OperatingModel
 
-    now = _current_fingerprint()
-    if _fingerprint is None or (now != _fingerprint and not _follow_flush(now)):
-        build_all()
+    if not _fingerprint_read:
+        now = _current_fingerprint()
+        if _fingerprint is None or (now != _fingerprint and not _follow_flush(now)):
+            build_all()
+        _fingerprint_read = True
     w = _WORLDS[name]
-    # read once: ``OperatingModel.history`` builds a new manager class on every access
-    history = OperatingModel.history.model
+    history = _history_model()
     own = [r["slug"] for model, rows in w.rows if model is OperatingModel for r in rows]
     slugs = {slug: _unique_slug(slug) for slug in _taken_slugs(own)} if own else {}
     with transaction.atomic():  # foreign keys are checked at the end (deferred constraints)
