@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from django.core.paginator import Page, Paginator
@@ -77,7 +78,15 @@ def _day_start(day: dt.date) -> dt.datetime:
 
 
 def _history(section: Section) -> Any:
-    return section.model.history  # type: ignore[attr-defined]
+    """The section's history manager. simple-history's ``Model.history`` builds a new manager
+    class at each access (``HistoryManager.from_queryset``): a timeline page asked for it ~16
+    times (issue 18), so the manager (which holds no state but its model) is made once."""
+    return _history_manager(section.model)
+
+
+@cache
+def _history_manager(model: type[Any]) -> Any:
+    return model.history  # type: ignore[attr-defined]
 
 
 def _filtered(section: Section, operating_model: OperatingModel, when: TimelineFilter):
