@@ -364,7 +364,7 @@ def _rows_load_batched(load: _Load, section: Section, content: list[Any]) -> Non
         )
         if match is None:
             concrete, many = _split(section, data)
-            row = section.model(operating_model=load.operating_model, **concrete)
+            row = form.made(operating_model=load.operating_model, **concrete)
             positions.take(row, ("new", index))
             batch.add(row, many)
         else:

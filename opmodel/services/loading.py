@@ -171,6 +171,16 @@ class RowForm:
             elif isinstance(field, forms.ModelChoiceField):
                 _one_from_memory(field)
 
+    def made(self, **values: Any) -> Part:
+        """``section.model(**values)`` (model fields by name): the blank row copied, given
+        ``values`` as the constructor gives them (a reference through its descriptor)."""
+        if self.blank is None:
+            return self.section.model(**values)
+        row = fresh(self.blank)
+        for name, value in values.items():
+            setattr(row, name, value)
+        return row
+
     def initial(self, instance: Part) -> dict[str, Any]:
         """What the form shows for ``instance`` (its many references prefetched)."""
         return model_to_dict(instance, fields=self.section.fields)

@@ -293,3 +293,23 @@ def test_history_records_made_by_field_order_are_simple_historys_records(om, peo
     row._change_reason = "its own"  # type: ignore[attr-defined]
     loading._history_create(type(row), [row], actor=actor, reason="Loaded")
     assert type(row).history.latest("history_id").history_change_reason == "its own"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("key", [s.key for s in registry.sections()])
+def test_a_new_row_made_from_the_blank_row_is_the_row_the_constructor_makes(key, om):
+    """The batch makes each new row as a copy of the blank row given the form's values
+    (``RowForm.made``): the same values and the same references held as the model's
+    constructor gives them."""
+    section = registry.get(key)
+    row = section.rows(om).first()
+    assert row is not None
+    names = [n for n in section.fields if not section.model_field(n).many_to_many]
+    values = {name: getattr(row, name) for name in names}
+    made = loading.RowForm(section, om).made(operating_model=om, **values)
+    built = section.model(operating_model=om, **values)
+    assert type(made) is type(built) and made.pk is None
+    assert {k: v for k, v in vars(made).items() if k != "_state"} == {
+        k: v for k, v in vars(built).items() if k != "_state"
+    }
+    assert made._state.fields_cache == built._state.fields_cache
+    assert (made._state.adding, made._state.db) == (built._state.adding, built._state.db)
