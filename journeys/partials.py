@@ -65,13 +65,17 @@ def stages_data(
     **_: Any,
 ) -> dict[str, Any]:
     """A journey's stages are its swim-lane map (``map``); without a journey, every stage
-    (``stages``); one stage alone, its number."""
+    (``stages``); one stage alone, its number. ``scope`` is the journey's id, or the journey
+    itself where the caller has it."""
     if item is not None:
         number = getattr(item, "number", None)
         return {"number": number or selectors.stage_number(item)}
     if not scope:
         return {"stages": selectors.all_stages(operating_model)}
-    journey = Journey.objects.filter(operating_model=operating_model, pk=scope).first()
+    if isinstance(scope, Journey):  # the journey's page, which has read it already
+        journey = scope if scope.operating_model_id == operating_model.pk else None
+    else:
+        journey = Journey.objects.filter(operating_model=operating_model, pk=scope).first()
     return {"map": _map(operating_model, access, journey, findings)}
 
 

@@ -70,7 +70,7 @@ def _map_data(request: HtmxHttpRequest, ctx: dict[str, Any], journey: Journey) -
         operating_model=ctx["om"],
         access=ctx["access"],
         request=request,
-        scope=journey.pk,
+        scope=journey,  # read once, by the view
         findings=ctx["findings"],
     )
 
