@@ -7,8 +7,10 @@ machine's two cores: what a user waits for is halved).
 
 A part's page numbers depend on the parts before it, but its body does not: a worker lays
 its part out, and only its margin boxes (made after the body) wait for the page it starts on
-(``weasy.PAGE_OFFSET``). The coordinator (this process) hands out parts in order, assuming
-none runs on; when a part turns out short with a mostly empty last page, it is laid out
+(``weasy.PAGE_OFFSET``). The coordinator (this process) hands out parts assuming none runs
+on, the largest first and then the others in order (``hand_out_order``): a worker that has
+laid its part out before the parts ahead of it waits for its first page, and another starts
+meanwhile (``WAITING``). When a part turns out short with a mostly empty last page, it is laid out
 again with the next piece running on under it, and the worker that had started that next
 piece is stopped. The result is the same, page for page, as laying the parts out one after
 the other (``processes=1``, which also serves where there is no ``fork``).
@@ -36,6 +38,10 @@ PROCESSES = 2
 # embedded default's threads) could wait on it for ever. A large part takes well under a
 # minute of CPU.
 SILENCE_LIMIT = 600.0
+# Workers that have laid their part out and wait for its first page (the parts before it are
+# not all laid out yet), beside the ``PROCESSES`` at work: they use no CPU, and hold a laid-out
+# part in memory each.
+WAITING = 2
 
 
 @dataclass
@@ -151,6 +157,18 @@ def _worker(conn: Connection, maker: PartMaker, start: int, end: int) -> None:
         os._exit(status)  # no atexit handlers, no closing of the parent's connections
 
 
+def hand_out_order(count: int, sizes: list[int]) -> list[int]:
+    """The order the pieces are handed out to workers in: the largest first, then the others
+    in order. Handed out in order, the largest (the large handbook's last journeys and its
+    pain points: a fifth of the work) was laid out last, by one worker, while the other had
+    nothing left to do; handed out first, it is laid out beside the first pieces and waits
+    for its first page (``WAITING``) while the others are laid out in order."""
+    if not count:
+        return []
+    largest = max(range(count), key=lambda i: (sizes[i], -i))
+    return [largest, *(i for i in range(count) if i != largest)]
+
+
 @dataclass
 class _Job:
     start: int
@@ -186,13 +204,13 @@ def _reap(job: _Job, *, stop: bool = False) -> None:
 class _Workers:
     """Hands the parts out to forked workers, in order, and collects them."""
 
-    def __init__(self, count: int, first_page: int, maker: PartMaker):
+    def __init__(self, count: int, first_page: int, maker: PartMaker, sizes: list[int]):
         self.count = count
         self.maker = maker
         self.jobs: list[_Job] = []
         self.frontier = 0  # every piece before it is in a part laid out
         self.page = first_page  # where the part starting at the frontier starts
-        self.next_start = 0  # where the next part handed out starts
+        self.queue = hand_out_order(count, sizes)  # the pieces no part has taken yet
         self.finished: dict[int, Part] = {}  # written parts, by start, until their turn
         self.handed = 0  # parts passed on, up to this piece
 
@@ -214,8 +232,11 @@ class _Workers:
         for other in [j for j in self.jobs if j.start == job.end]:
             self.jobs.remove(other)
             _reap(other, stop=True)
+            # the pieces that part had taken after the first are handed out again
+            self.queue[:0] = range(other.start + 1, other.end)
+        if job.end in self.queue:
+            self.queue.remove(job.end)
         self.fork(job.start, job.end + 1, first=True)
-        self.next_start = max(self.next_start, job.end + 1)
 
     def laid_out(self, job: _Job, pages: int, starts: dict[str, int]) -> None:
         job.part = Part(job.start, job.end, pages, starts)
@@ -258,13 +279,20 @@ class _Workers:
             fetches.refused.extend(message[3])
             self.written(job, message[1], done)
 
+    def room_for_one(self, processes: int) -> bool:
+        """Whether another worker may start: fewer than ``processes`` are at work (a worker
+        waiting for its first page is not) and fewer than ``WAITING`` more are alive, or all
+        that are alive wait (for a piece not handed out yet)."""
+        working = sum(1 for job in self.jobs if not job.waiting)
+        return working < processes and (len(self.jobs) < processes + WAITING or not working)
+
     def run(self, processes: int, fetches: Fetches, done: Callable[[Part], None]) -> int:
         load_stylesheet()
         try:
             while self.handed < self.count:
-                while len(self.jobs) < processes and self.next_start < self.count:
-                    self.fork(self.next_start, self.next_start + 1)
-                    self.next_start += 1
+                while self.queue and self.room_for_one(processes):
+                    start = self.queue.pop(0)
+                    self.fork(start, start + 1)
                 if not self.jobs:
                     raise RuntimeError(f"the handbook's parts stopped at piece {self.handed}")
                 ready = wait([job.conn for job in self.jobs], timeout=SILENCE_LIMIT)
@@ -289,11 +317,15 @@ def render_parts(
     fetches: Fetches,
     done: Callable[[Part], None],
     processes: int = PROCESSES,
+    sizes: list[int] | None = None,
 ) -> int:
     """``count`` pieces laid out and written in parts, in worker processes where the system
-    can fork (the same parts either way); ``done`` gets each part in order."""
+    can fork (the same parts either way); ``done`` gets each part in order. ``sizes``: what
+    each piece costs to lay out, in any unit (``hand_out_order``)."""
     if processes > 1 and hasattr(os, "fork"):
-        return _Workers(count, first_page, maker).run(processes, fetches, done)
+        return _Workers(count, first_page, maker, sizes or [0] * count).run(
+            processes, fetches, done
+        )
     return render_parts_inline(count, first_page, maker, fetches, done)
 
 

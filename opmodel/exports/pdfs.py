@@ -696,6 +696,7 @@ def handbook_pdf(
         fetches,
         done,
         processes,
+        sizes=[len(piece.html) for piece in pieces],
     )
     total = page - 1
     # Joined once all are written: the workers are forked from this process, and a join

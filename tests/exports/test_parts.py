@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from opmodel.exports.parts import Part, PartMaker, render_parts
+from opmodel.exports.parts import Part, PartMaker, hand_out_order, render_parts
 from opmodel.exports.weasy import PAGE_OFFSET, Fetches
 
 # (start, end) of pieces laid out together whose last page is mostly empty: they take the
@@ -49,18 +49,27 @@ def settle(document: FakeDocument, start: int, end: int) -> FakeDocument:
     return document
 
 
-def _render(processes: int) -> tuple[list[Part], int]:
+def _render(processes: int, sizes: list[int] | None = None) -> tuple[list[Part], int]:
     parts: list[Part] = []
     maker = PartMaker(lay_out, runs_on, settle, starts)
-    page = render_parts(7, 3, maker, Fetches(), parts.append, processes)
+    page = render_parts(7, 3, maker, Fetches(), parts.append, processes, sizes)
     return parts, page
 
 
-@pytest.mark.parametrize("processes", [2, 3])
-def test_workers_make_the_same_parts_in_the_same_order_as_one_process(processes):
+def _largest(piece: int) -> list[int]:
+    return [9 if i == piece else 1 for i in range(7)]
+
+
+# The largest piece is handed out first (parts.hand_out_order): one that a part before it takes
+# when it runs on (2, 6), one laid out before the parts ahead of it, which waits for its page (4)
+@pytest.mark.parametrize(
+    ("processes", "sizes"),
+    [(2, None), (3, None), (2, _largest(2)), (2, _largest(4)), (2, _largest(6)), (3, _largest(4))],
+)
+def test_workers_make_the_same_parts_in_the_same_order_as_one_process(processes, sizes):
     alone, last_page = _render(1)
     assert [(p.start, p.end) for p in alone] == [(0, 1), (1, 4), (4, 5), (5, 7)]
-    shared, page = _render(processes)
+    shared, page = _render(processes, sizes)
     assert page == last_page == 3 + sum(p.pages for p in alone)
     assert [(p.start, p.end, p.pages, p.starts, p.pdf) for p in shared] == [
         (p.start, p.end, p.pages, p.starts, p.pdf) for p in alone
@@ -117,3 +126,9 @@ def test_workers_that_fall_silent_fail_the_render_instead_of_hanging_it(monkeypa
         with pytest.raises(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
     assert time.monotonic() - started < 3600  # it did not wait for the stuck worker
+
+
+def test_the_largest_piece_is_handed_out_first_then_the_others_in_order():
+    assert hand_out_order(5, [3, 1, 7, 7, 2]) == [2, 0, 1, 3, 4]
+    assert hand_out_order(3, [0, 0, 0]) == [0, 1, 2]
+    assert hand_out_order(0, []) == []
