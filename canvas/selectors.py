@@ -60,7 +60,13 @@ def canvas_data(
         built = built if built is not None else document_rows(document or {})
         rows = {name: built.get(section.key, []) for name, section in sections.items()}
     else:
-        rows = {name: list(section.rows(operating_model)) for name, section in sections.items()}
+        # the canvas and its picture never show when a row was made or last changed: not
+        # reading those two datetimes is a fifth of building the large model's 500 rows
+        # (a page that showed them would query per row: the pinned query counts would say so)
+        rows = {
+            name: list(section.rows(operating_model).defer("created_at", "updated_at"))
+            for name, section in sections.items()
+        }
     return CanvasData(
         sections=sections,
         purpose=rows["purpose"][0] if rows["purpose"] else None,
