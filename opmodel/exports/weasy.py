@@ -320,10 +320,6 @@ def _frozen(value: Any) -> Any:
     return value
 
 
-def _split_key(style: Any) -> tuple[Any, ...]:
-    return tuple([_frozen(style[name]) for name in _SPLIT_PROPERTIES])
-
-
 def _cache_splits() -> None:
     from weasyprint.layout import inline, preferred
     from weasyprint.text import line_break
@@ -345,13 +341,18 @@ def _cache_splits() -> None:
         splits: dict[tuple[Any, ...], Any] | None = getattr(font_config, "opmodel_splits", None)
         if splits is None or len(splits) >= SPLITS_KEPT:
             splits = font_config.opmodel_splits = {}
-        key = (text, max_width, justification_spacing, is_line_start, minimum, _split_key(style))
+        values = tuple([style[name] for name in _SPLIT_PROPERTIES])
+        key = (text, max_width, justification_spacing, is_line_start, minimum, values)
         try:
             found = splits.get(key)
-        except TypeError:  # a value we do not know how to compare: not kept
-            return original(
-                text, style, context, max_width, justification_spacing, is_line_start, minimum
-            )
+        except TypeError:  # a set (text-decoration-line) or a list among the values
+            key = (*key[:-1], tuple([_frozen(value) for value in values]))
+            try:
+                found = splits.get(key)
+            except TypeError:  # a value we do not know how to compare: not kept
+                return original(
+                    text, style, context, max_width, justification_spacing, is_line_start, minimum
+                )
         if found is None:
             found = splits[key] = original(
                 text, style, context, max_width, justification_spacing, is_line_start, minimum
