@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 
 from opmodel.models import OperatingModel, Part
 from opmodel.parsing import collector_paused
@@ -49,18 +49,32 @@ def _where(section: Section, index: int | None) -> str:
     return section.key if index is None else f"{section.key}[{index}]"
 
 
+_REFERENCES: dict[str, tuple[Section, dict[str, tuple[type[models.Model], bool]]]] = {}
+
+
+def _references(section: Section) -> dict[str, tuple[type[models.Model], bool]]:
+    """The section's fields that point at other sections' rows: name -> (the rows' model,
+    many?), worked out once per section instead of once per row (issue 18)."""
+    known = _REFERENCES.get(section.key)
+    if known is None or known[0] is not section:
+        references = {
+            name: (related_model(field), bool(field.many_to_many))
+            for name in section.fields
+            if _is_ref(field := section.model_field(name))
+        }
+        known = _REFERENCES[section.key] = (section, references)
+    return known[1]
+
+
 def _resolve(section: Section, index: int | None, row: dict[str, Any], ids: Ids) -> dict:
     """Replace document ids in reference fields by the primary keys of the rows they name."""
     where = _where(section, index)
     resolved = dict(row)
+    references = _references(section)
     for name, value in row.items():
-        if name == "id" or name not in section.fields:
+        if name not in references or value in (None, ""):
             continue
-        model_field = section.model_field(name)
-        if not _is_ref(model_field) or value in (None, ""):
-            continue
-        target = related_model(model_field)
-        many = model_field.many_to_many
+        target, many = references[name]
         if many and not isinstance(value, list):
             raise ValidationError(f"{where}.{name}: expected a list of ids")
         pks = []

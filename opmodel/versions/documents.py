@@ -215,7 +215,9 @@ def _scalar(value: Any) -> bool:
     return value is None or isinstance(value, str | int | float | bool | dt.date)
 
 
-def _row_problems(section: Any, where: str, row: Any) -> list[str]:
+def _row_problems(fields: list[str], many: set[str], where: str, row: Any) -> list[str]:
+    """A row's problems, given its section's ``fields`` and those of them that are ``many``
+    references (asked of the section once, not once per value: issue 18)."""
     if not isinstance(row, dict):
         return [f"{where}: expected a mapping, got {type(row).__name__}"]
     problems = []
@@ -225,9 +227,9 @@ def _row_problems(section: Any, where: str, row: Any) -> list[str]:
     for name, value in row.items():
         if name == "id":
             continue
-        if name not in section.fields:
-            problems.append(f"{where}.{name}: unknown field (fields: {', '.join(section.fields)})")
-        elif name in section.many_fields:
+        if name not in fields:
+            problems.append(f"{where}.{name}: unknown field (fields: {', '.join(fields)})")
+        elif name in many:
             if not isinstance(value, list) or not all(_scalar(v) for v in value):
                 problems.append(f"{where}.{name}: expected a list of ids")
         elif not _scalar(value):
@@ -239,15 +241,16 @@ def _section_problems(section: Any, content: Any) -> list[str]:
     key = section.key
     if content is None:
         return []
+    fields, many = section.fields, set(section.many_fields)
     if section.singleton:
-        return _row_problems(section, key, content)
+        return _row_problems(fields, many, key, content)
     if not isinstance(content, list):
         return [f"{key}: expected a list of rows, got {type(content).__name__}"]
     problems: list[str] = []
     seen: set[Any] = set()
     for index, row in enumerate(content):
         where = f"{key}[{index}]"
-        problems += _row_problems(section, where, row)
+        problems += _row_problems(fields, many, where, row)
         if isinstance(row, dict) and isinstance(row.get("id"), str | int):
             if row["id"] in seen:
                 problems.append(f"{where}.id: {row['id']!r} is used twice")
