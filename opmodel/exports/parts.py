@@ -19,6 +19,7 @@ the other (``processes=1``, which also serves where there is no ``fork``).
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import signal
 import traceback
@@ -185,7 +186,13 @@ def _fork(maker: PartMaker, start: int, end: int) -> _Job:
         # Python warns that forking a process with threads may deadlock; the worker only
         # lays out and writes (no logging, no database, no locks taken by other threads).
         warnings.simplefilter("ignore", DeprecationWarning)
+        # This process's objects are left out of the worker's garbage collections: a
+        # collection writes to every object it looks at, and each page so written is copied
+        # into the worker (the fork shares them until then).
+        gc.freeze()
         pid = os.fork()
+    if pid != 0:
+        gc.unfreeze()
     if pid == 0:  # pragma: no cover - the worker: its coverage is not collected
         ours.close()
         _worker(theirs, maker, start, end)
