@@ -378,7 +378,7 @@ def visit_every_page(group: str, request) -> Audit:
     if group not in _VISITS:
         _VISITS[group] = audit_every_page(
             AUDITED_ROLES,
-            request.getfixturevalue("browser"),
+            request.getfixturevalue("audit_browser"),
             request.getfixturevalue("asgi_server"),
             request.getfixturevalue("settings"),
             request.getfixturevalue("tmp_path"),

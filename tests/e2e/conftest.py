@@ -87,6 +87,30 @@ def browser() -> Iterator[object]:
         browser.close()
 
 
+# The accessibility audit's pages live a second or two each: loaded, axe run once at each size
+# (~0.15 s of the renderer's CPU a run), gone. V8's optimising compilers (Maglev, TurboFan)
+# compile axe's hot functions again in every new document, on threads of their own, for a run
+# that is over before the code pays back. The audit's browser runs without them (bench.cputime,
+# interleaved runs on the loaded shared machine, each invocation with its ~10 s of database
+# setup): the model and accounts groups 53.0 and 54.0 -> 51.2 and 47.6 CPU-s, the workshops and
+# levels groups 54.9 and 53.6 -> 50.0, 49.5 and 47.8. The other browser tests keep them: pages
+# that live and run the app's scripts for long take more CPU without them (test_derived_browser.py
+# with test_facilitation_browser.py 37.8 and 38.2 -> 39.6 and 39.2).
+AUDIT_JS_FLAGS = "--js-flags=--no-opt --no-maglev"
+
+
+@pytest.fixture(scope="session")
+def audit_browser(browser) -> Iterator[object]:
+    """Chromium for the accessibility audit (tests/e2e/axe.py): the same browser, launched by
+    the same Playwright, with V8's optimising compilers off (AUDIT_JS_FLAGS). ~0.3 CPU-s to
+    launch, once per process that audits a page group."""
+    audit = browser.browser_type.launch(
+        executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, AUDIT_JS_FLAGS]
+    )
+    yield audit
+    audit.close()
+
+
 @pytest.fixture
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
