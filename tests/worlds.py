@@ -182,7 +182,18 @@ def _follow_flush(now: dict[type[models.Model], dict[tuple[str, ...], int]]) -> 
 
 
 def _users(names: list[str]) -> dict[str, Any]:
-    found = {u.username: u for u in get_user_model().objects.filter(username__in=names)}
+    """The people's users as a query would give them, made from their worlds' rows (which the
+    replay has just inserted, every column as it was read): no query a test."""
+    user = get_user_model()
+    columns = _columns(user)
+    found = {
+        row["username"]: user.from_db(connection.alias, columns, [row[c] for c in columns])
+        for w in (_WORLDS["people"], _WORLDS["lead"])
+        for model, rows in w.rows
+        if model is user
+        for row in rows
+        if row["username"] in names
+    }
     return {name: found[name] for name in names}
 
 
