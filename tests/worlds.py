@@ -13,11 +13,13 @@ read the rows from a file instead of building them again):
   are read back and kept in memory, then the savepoint is rolled back: the database stays empty;
 * a fixture that wants a world *replays* its rows into the test's transaction (one INSERT per
   table run over its rows, ``insert_rows``: the values prepared for the database once per
-  process; ids kept) and fetches its objects by id; the test's rollback removes them again.
+  process; ids kept) and fetches its model by id (the people are made from their rows: the
+  same values, no query); the test's rollback removes them again.
 
 So a test sees exactly what the fixture used to build for it, nothing else, at a fraction of the
 cost. A transactional test's flush recreates content types and permissions with new ids: the
-worlds notice (``_fingerprint``) and point their rows at the new ones before the next replay.
+worlds notice (``post_migrate``, then ``_fingerprint``) and point their rows at the new ones
+before the next replay.
 """
 
 from __future__ import annotations
