@@ -194,6 +194,8 @@ def _section_diff(
     section: Section, old: list[dict], new: list[dict], old_reader: Reader, new_reader: Reader
 ) -> SectionDiff:
     result = SectionDiff(section=section)
+    if old == new:  # the same rows in the same order (most sections): nothing to show
+        return result
     old_by_id = {r.get("id"): r for r in old}
     new_by_id = {r.get("id"): r for r in new}
     if section.singleton and old and new:
@@ -222,6 +224,8 @@ def _section_diff(
             )
             continue
         before = old_by_id[row_id]
+        if before == row:  # the same values (the most rows of a large model): nothing to show
+            continue
         changes = [
             FieldChange(
                 name,
