@@ -36,8 +36,8 @@ def test_a_capability_with_no_accountable_squad_is_an_error(teams_om, people):
     ]
 
 
-def test_a_capability_with_two_accountable_squads_is_an_error(teams_om, people):
-    assert checks_of(health.capability_with_several_accountable, teams_om) == []
+def _kafka_with_a_second_accountable_squad(teams_om, people) -> Capability:
+    """The Kafka platform capability, with "Other squad" made accountable beside its own."""
     kafka = Capability.objects.get(operating_model=teams_om, name="Kafka platform")
     accountability_set(
         operating_model=teams_om,
@@ -47,6 +47,12 @@ def test_a_capability_with_two_accountable_squads_is_an_error(teams_om, people):
         revision=0,
         actor=people["editor"],
     )
+    return kafka
+
+
+def test_a_capability_with_two_accountable_squads_is_an_error(teams_om, people):
+    assert checks_of(health.capability_with_several_accountable, teams_om) == []
+    kafka = _kafka_with_a_second_accountable_squad(teams_om, people)
     (finding,) = health.capability_with_several_accountable(teams_om)
     assert finding.part_id == kafka.pk and "Other squad, Platform squad" in finding.message
 
@@ -57,15 +63,7 @@ def test_the_registered_capability_check_finds_what_the_two_checks_find_in_fewer
     """The section registers one check for both rules: the same findings, in the same order,
     as the two checks one after the other (two queries instead of four)."""
     lonely = add("teams.capabilities", teams_om, people["editor"], name="DLP", area="governance")
-    kafka = Capability.objects.get(operating_model=teams_om, name="Kafka platform")
-    accountability_set(
-        operating_model=teams_om,
-        capability=kafka,
-        squad=squad_named(teams_om, "Other squad"),
-        role="accountable",
-        revision=0,
-        actor=people["editor"],
-    )
+    kafka = _kafka_with_a_second_accountable_squad(teams_om, people)
     assert health.capability_accountable in registry.get("teams.capabilities").checks
     assert health.capability_without_accountable not in registry.get("teams.capabilities").checks
     apart = [
