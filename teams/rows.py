@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.template.defaultfilters import date
+from django.utils.html import escape
 
 from opmodel.rows import Rows, display, text, url_format
 
@@ -159,3 +160,63 @@ def load_items(columns: Any, limit: int) -> str:
             for c in columns
         ]
     )
+
+
+def cell(capability_id: int, squad_id: int, row: Any, editable: bool, saved: bool = False) -> str:
+    """One matrix cell as it shows until someone opens its picker (``teams.html#cell`` renders
+    the picker). Built in Python: the large model's matrix has 18,000 cells, and a template
+    partial per cell made the page take seconds. A cell is one element and no URL (issue 18:
+    4,500 cells of 154 bytes each were 678 KiB of the page): the table says where a cell's page
+    is (``data-cells``, its URL is ``<data-cells><capability>/<squad>/``), app.js opens the
+    picker of an ``editable`` cell in place (one listener for the whole matrix) and moves the
+    keyboard through the cells (a roving tabindex: arrows, Enter), naming the focused cell
+    (its role, squad and capability). Without JavaScript a capability's name links to its roles
+    squad by squad, each editable one a link to the cell's page. Letters and roles are fixed
+    strings. A cell with a role carries the accountability's id (``data-i``): the room marks the
+    cell of an accountability the facilitator brings everyone to."""
+    classes = "cell"
+    letter = item = ""
+    if row is not None:
+        classes += f" role-{escape(row.role)}"
+        letter, item = row.letter, f' data-i="{int(row.pk)}"'
+    if editable:
+        classes += " editable"
+    if saved:
+        classes += " saved"
+    return f'<td class="{classes}" id="cell-{capability_id}-{squad_id}"{item}>{letter}</td>'
+
+
+def matrix_cells(columns: Any, row: Any) -> str:
+    """A matrix row's cells, one per column (see ``cell``)."""
+    capability_id, roles = row.capability.pk, row.roles
+    return "".join(
+        [cell(capability_id, c.squad.pk, roles.get(c.squad.pk), c.editable) for c in columns]
+    )
+
+
+def _acount(row: Any) -> str:
+    """The row's count of accountable squads: 1, or a warning with the count."""
+    if not row.broken:
+        return '<td class="m-acount">1</td>'
+    title = (
+        f"{int(row.accountable)} accountable squads: exactly one should be"
+        if row.accountable
+        else "No accountable squad"
+    )
+    return f'<td class="m-acount bad"><span title="{title}">⚠ {int(row.accountable)}</span></td>'
+
+
+def matrix_rows(drawn: Rows, columns: Any, rows: list[Any]) -> str:
+    """An area's rows of the matrix (the capability, its count of accountable squads, its
+    cells), byte for byte as the ``matrix-row`` partial draws each: one ``Rows`` for the area's
+    capabilities instead of a template loop and a ``Rows`` a row (75 rows of 60 cells in an
+    area of the large model, issue 18)."""
+    out = []
+    for row in rows:
+        broken = " broken" if row.broken else ""
+        out.append(
+            f'\n      <tr class="m-row{broken}" id="cap-{int(row.capability.pk)}">\n        '
+            f"{drawn.draw([row.capability])}\n        {_acount(row)}\n        "
+            f"{matrix_cells(columns, row)}\n      </tr>\n      "
+        )
+    return "".join(out)
